@@ -1,0 +1,27 @@
+# pagesieve service image: slim Python, non-root, gunicorn, the committed model. No training extras.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PAGESIEVE_SERVICE_HOST=0.0.0.0 \
+    PAGESIEVE_SERVICE_PORT=8080 \
+    PAGESIEVE_MODEL_DIR=/app/models \
+    PAGESIEVE_STORAGE_DATABASE_URL=sqlite:////app/var/pagesieve.db \
+    PAGESIEVE_STORAGE_SPOOL_DIR=/app/var/spool
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY service ./service
+COPY models ./models
+RUN pip install --no-cache-dir . \
+    && useradd --create-home --uid 10001 --user-group pagesieve \
+    && mkdir -p /app/var \
+    && chown -R pagesieve:pagesieve /app/var
+
+USER 10001:10001
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/readyz', timeout=4).status == 200 else 1)"]
+CMD ["python", "-m", "service", "serve"]

@@ -1,0 +1,26 @@
+"""``python -m service <verb>``: classify, serve, create-key (see each verb's --help)."""
+
+from __future__ import annotations
+
+import sys
+
+VERBS = {
+    "classify": "service.cli:classify_main",
+    "serve": "service.cli:serve_main",
+    "create-key": "service.cli:create_key_main",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in {"-h", "--help"} or argv[0] not in VERBS:
+        print("usage: python -m service {" + ",".join(VERBS) + "} [options]", file=sys.stderr)
+        return 0 if argv and argv[0] in {"-h", "--help"} else 2
+    module, func = VERBS[argv[0]].split(":")
+    import importlib
+
+    return getattr(importlib.import_module(module), func)(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

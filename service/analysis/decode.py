@@ -1,0 +1,93 @@
+"""Turn raw page bytes into text with the declared or detected charset.
+
+Chinese pages are often GBK, GB2312, GB18030 or Big5. GB2312 and GBK labels
+are decoded as GB18030 (a strict superset) so that characters outside the
+declared set do not fail. Bytes that no charset explains raise
+:class:`UndecodableError` instead of silently turning into mojibake.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+# Labels that name a subset of a wider, compatible encoding.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
+              "big5": "big5hkscs", "ascii": "utf-8", "us-ascii": "utf-8", "iso-8859-1": "cp1252",
+              "latin-1": "cp1252"}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
+_MAX_BAD_SHARE = 0.01  # replacement characters tolerated when forcing a declared charset
+
+
+class UndecodableError(ValueError):
+    """The bytes are not text in any charset we can identify."""
+
+
+def _canonical(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return _SUPERSETS.get(label, _SUPERSETS.get(name, name))
+
+
+def _try(raw: bytes, charset: str) -> str | None:
+    try:
+        return raw.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        text = raw.decode(charset, errors="replace")
+        if text.count("\ufffd") <= max(1, len(text) * _MAX_BAD_SHARE):
+            return text
+        return None
+
+
+def sniff_declared_charset(raw: bytes) -> str | None:
+    """The charset a page declares in a BOM or a ``<meta>`` tag in its first 4 KB."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    match = _META_CHARSET.search(raw[:4096])
+    return match.group(1).decode("ascii", "ignore") if match else None
+
+
+def decode_bytes(raw: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode page bytes; return ``(text, charset_used)``.
+
+    Tries, in order: the caller's declared charset, the page's own BOM or
+    meta charset, strict UTF-8, then statistical detection.
+    """
+    if not raw:
+        return "", "utf-8"
+    tried: list[str] = []
+    for label in (declared, sniff_declared_charset(raw), "utf-8"):
+        charset = _canonical(label)
+        if charset and charset not in tried:
+            tried.append(charset)
+            text = _try(raw, charset)
+            if text is not None:
+                return text.lstrip("\ufeff"), charset
+    best = from_bytes(raw).best()
+    if best is not None and best.encoding:
+        charset = _SUPERSETS.get(best.encoding, best.encoding)
+        text = _try(raw, charset)
+        if text is not None and _looks_like_text(text):
+            return text, charset
+    raise UndecodableError(
+        "could not decode the page bytes"
+        + (f" as {declared!r}" if declared else "")
+        + "; send UTF-8, or name the page's charset in 'charset'"
+    )
+
+
+def _looks_like_text(text: str) -> bool:
+    """Reject decodings that are mostly control characters (binary data)."""
+    if not text:
+        return True
+    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    return controls <= len(text[:20000]) * 0.02

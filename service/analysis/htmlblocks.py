@@ -1,0 +1,258 @@
+"""Parse HTML once into an ordered list of blocks.
+
+Block-level elements (paragraphs, list items, headings, table rows, divs
+holding text directly) each yield a text run; consecutive short runs under
+the same parent (menus, link lists, list items) merge into one ``list`` or
+``lines`` block whose items are the runs. Each block records its element
+path, link characters, on-/off-site links and whether CSS hides it
+(inline ``style``, the ``hidden`` attribute, or a ``<style>`` rule on its
+class or id). The page text is the blocks joined by blank lines, starting
+with the ``<title>``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from service.analysis.page import Block, Page
+
+SKIP_TAGS = {"script", "style", "template", "head", "svg", "math", "iframe", "object", "embed",
+             "select", "option", "canvas", "audio", "video", "button", "input", "textarea"}
+BLOCK_TAGS = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+              "table", "tbody", "thead", "tfoot", "tr", "td", "th", "section", "article", "header",
+              "footer", "nav", "aside", "main", "blockquote", "pre", "form", "fieldset", "figure",
+              "figcaption", "address", "center", "body", "html", "hr", "details", "summary",
+              "marquee", "caption", "legend", "noscript", "frameset", "frame"}
+HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+SHORT_RUN_CHARS = 40  # runs this short merge with their siblings into a list block
+
+_HIDE_DECL = [
+    (re.compile(r"display\s*:\s*none", re.IGNORECASE), "display:none"),
+    (re.compile(r"visibility\s*:\s*hidden", re.IGNORECASE), "visibility:hidden"),
+    (re.compile(r"(?<![-\w])font-size\s*:\s*[01](?:\.\d+)?(?:px|pt|em|rem)?\s*(?:;|$|!)", re.IGNORECASE), "font-size:0-1px"),
+    (re.compile(r"(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}", re.IGNORECASE), "off-screen"),
+    (re.compile(r"(?<![-\w])(?:height|width)\s*:\s*[01]px.*overflow\s*:\s*hidden|overflow\s*:\s*hidden.*(?<![-\w])(?:height|width)\s*:\s*[01]px", re.IGNORECASE), "zero-size"),
+    (re.compile(r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)", re.IGNORECASE), "opacity:0"),
+]
+_COLOR = re.compile(r"(?<![-\w])color\s*:\s*([^;]+)", re.IGNORECASE)
+_BG = re.compile(r"background(?:-color)?\s*:\s*([^;]+)", re.IGNORECASE)
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_SIMPLE_SELECTOR = re.compile(r"^\s*([.#])([\w-]+)\s*$")
+_WS = re.compile(r"[ \t\f\v\u00a0\u3000]+")
+_LINK_MARK = "\x1f"  # marks where a link starts inside a run
+
+
+def hidden_reason(style: str) -> str | None:
+    """Why an inline style hides its element, or ``None`` when it does not."""
+    if not style:
+        return None
+    for pattern, reason in _HIDE_DECL:
+        if pattern.search(style):
+            return reason
+    color, bg = _COLOR.search(style), _BG.search(style)
+    if color and bg and color.group(1).strip().lower() == bg.group(1).strip().lower():
+        return "same colour as background"
+    return None
+
+
+def _stylesheet_hiders(root) -> dict[str, str]:
+    """``.class`` / ``#id`` selectors that a ``<style>`` element hides."""
+    hiders: dict[str, str] = {}
+    for style in root.iter("style"):
+        css = style.text or ""
+        for selectors, body in _CSS_RULE.findall(css):
+            reason = hidden_reason(body)
+            if not reason:
+                continue
+            for selector in selectors.split(","):
+                match = _SIMPLE_SELECTOR.match(selector)
+                if match:
+                    hiders[match.group(1) + match.group(2)] = reason
+    return hiders
+
+
+@dataclass
+class _Run:
+    parent: str
+    path: str
+    tag: str
+    parts: list[str] = field(default_factory=list)
+    link_chars: int = 0
+    n_links: int = 0
+    n_offsite: int = 0
+    hidden: str | None = None
+
+    @property
+    def text(self) -> str:
+        raw = "".join(self.parts)
+        visible = sum(1 for ch in raw if not ch.isspace() and ch != _LINK_MARK)
+        link_wall = self.n_links >= 3 and self.link_chars >= 0.7 * max(1, visible)
+        # In a wall of links every link is an item (one line); in prose a link is inline text.
+        raw = raw.replace(_LINK_MARK, "\n" if link_wall else " ")
+        lines = [_WS.sub(" ", line).strip() for line in raw.split("\n")]
+        return "\n".join(line for line in lines if line)
+
+
+class _Walker:
+    def __init__(self, base_url: str, hiders: dict[str, str]):
+        self.base_url = base_url
+        self.host = (urlsplit(base_url).hostname or "").lower() if base_url else ""
+        self.hiders = hiders
+        self.runs: list[_Run] = []
+
+    def _element_hidden(self, el) -> str | None:
+        if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag != "svg":
+            return "hidden attribute"
+        reason = hidden_reason(el.get("style", ""))
+        if reason:
+            return reason
+        for cls in (el.get("class") or "").split():
+            if "." + cls in self.hiders:
+                return self.hiders["." + cls]
+        el_id = el.get("id")
+        if el_id and "#" + el_id in self.hiders:
+            return self.hiders["#" + el_id]
+        return None
+
+    def _is_offsite(self, href: str) -> bool:
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            return False
+        try:
+            host = (urlsplit(urljoin(self.base_url or "http://x/", href)).hostname or "").lower()
+        except ValueError:
+            return False
+        if not self.host:
+            return bool(urlsplit(href).hostname)
+        return bool(host) and not (host == self.host or host.endswith("." + self.host)
+                                   or self.host.endswith("." + host))
+
+    def walk(self, el, path: str, run: _Run, hidden: str | None, in_link: bool) -> _Run:
+        """Visit ``el``; return the run that text after it (its tail) belongs to."""
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in SKIP_TAGS or not tag:
+            return run
+        hidden = hidden or self._element_hidden(el)
+        my_path = f"{path}/{tag}"
+        if tag in BLOCK_TAGS:
+            parent_run = run
+            run = self._new_run(path, my_path, tag, hidden)
+        if tag == "br":
+            run.parts.append("\n")
+        is_link = tag == "a"
+        if is_link:
+            if any(part.strip() for part in run.parts):
+                run.parts.append(_LINK_MARK)
+            run.n_links += 1
+            run.n_offsite += self._is_offsite(el.get("href", ""))
+        if el.text:
+            self._add(run, el.text, in_link or is_link)
+        for child in el:
+            if not isinstance(child.tag, str):  # comments, processing instructions
+                if child.tail:
+                    self._add(run, child.tail, in_link or is_link)
+                continue
+            run = self.walk(child, my_path, run, hidden, in_link or is_link)
+            if child.tail:
+                self._add(run, child.tail, in_link or is_link)
+        if tag in BLOCK_TAGS:
+            # text after a block element continues the enclosing block in a new run
+            run = self._new_run(parent_run.parent, parent_run.path, parent_run.tag, parent_run.hidden)
+        return run
+
+    def _new_run(self, parent: str, path: str, tag: str, hidden: str | None) -> _Run:
+        run = _Run(parent=parent, path=path, tag=tag, hidden=hidden)
+        self.runs.append(run)
+        return run
+
+    @staticmethod
+    def _add(run: _Run, text: str, in_link: bool) -> None:
+        run.parts.append(text)
+        if in_link:
+            run.link_chars += len(text.strip())
+
+
+def _linky(run: _Run) -> bool:
+    return run.link_chars >= 0.5 * max(1, len(run.text))
+
+
+def _group_runs(runs: list[_Run]) -> list[tuple[str, list[_Run]]]:
+    """Merge consecutive short runs with the same parent (menus, lists) into one group."""
+    groups: list[tuple[str, list[_Run]]] = []
+    for run in runs:
+        text = run.text
+        if not text:
+            continue
+        short = len(text) <= SHORT_RUN_CHARS and "\n" not in text
+        if "\n" in text and run.n_links >= 3 and run.tag != "pre":
+            groups.append(("list", [run]))
+            continue
+        if run.tag in HEADING_TAGS:
+            groups.append(("heading", [run]))
+            continue
+        prev_kind, prev = groups[-1] if groups else (None, None)
+        mergeable = (short or run.tag == "li") and prev is not None and prev_kind in {"list", "lines", "single"}
+        if mergeable and prev[-1].parent == run.parent and prev[-1].hidden == run.hidden and (
+                len(prev[-1].text) <= SHORT_RUN_CHARS or prev[-1].tag == "li") and (
+                _linky(prev[-1]) == _linky(run)):
+            kind = "list" if run.tag == "li" or prev_kind == "list" else "lines"
+            groups[-1] = (kind, prev + [run])
+        else:
+            groups.append(("single" if (short or run.tag == "li") else "paragraph", [run]))
+    resolved = []
+    for kind, members in groups:
+        if kind == "single":
+            kind = "list" if members[0].tag == "li" else "lines"
+        resolved.append((kind, members))
+    return resolved
+
+
+def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page:
+    """Parse decoded HTML into a :class:`Page`."""
+    html = html.lstrip("\ufeff")
+    try:
+        root = lxml.html.document_fromstring(html) if html.strip() else None
+    except (etree.ParserError, ValueError):
+        root = None
+    if root is None:
+        return Page(text="", blocks=[], url=url, source="html", charset=charset)
+    title_el = root.find(".//title")
+    title = _WS.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
+    keywords = " ".join(m.get("content", "") for m in root.iter("meta")
+                        if (m.get("name") or "").lower() in {"keywords", "description"})
+    walker = _Walker(url, _stylesheet_hiders(root))
+    body = root.find("body")
+    start = walker._new_run("", "html", "html", None)
+    walker.walk(body if body is not None else root, "html", start, None, False)
+
+    texts: list[str] = []
+    blocks: list[Block] = []
+    offset = 0
+    if title:
+        texts.append(title)
+        blocks.append(Block(index=0, start=0, end=len(title), text=title, kind="title",
+                            items=[title], path="html/head/title"))
+        offset = len(title) + 2
+    for kind, group in _group_runs(walker.runs):
+        block_text = "\n".join(run.text for run in group)
+        items = block_text.split("\n")
+        blocks.append(Block(
+            index=len(blocks), start=offset, end=offset + len(block_text), text=block_text,
+            kind=kind, items=items, path=group[0].path if len(group) == 1 else group[0].parent,
+            link_chars=sum(r.link_chars for r in group), n_links=sum(r.n_links for r in group),
+            n_offsite_links=sum(r.n_offsite for r in group),
+            hidden=next((r.hidden for r in group if r.hidden), None),
+        ))
+        texts.append(block_text)
+        offset += len(block_text) + 2
+    text = "\n\n".join(texts)
+    if blocks and not title:
+        from service.analysis.textblocks import guess_title
+
+        title = guess_title(blocks)
+    return Page(text=text, blocks=blocks, url=url, title=title[:300], source="html",
+                charset=charset, meta_keywords=keywords[:2000])

@@ -1,0 +1,98 @@
+"""The page model shared by every stage: a page is an ordered list of blocks.
+
+A :class:`Block` knows its character offsets in the page's extracted text,
+so every span the service reports can be located. Normalised text and word
+segmentation are computed once per block, lazily, and shared by all feature
+families (ARCHITECTURE.md, step 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from service.analysis import text as textops
+
+BLOCK_KINDS = ("title", "heading", "paragraph", "list", "lines", "table")
+
+
+@dataclass(eq=False)
+class Block:
+    """One block of a page: a paragraph, a list, a run of short lines, a table."""
+
+    index: int
+    start: int  # offset of the first character in Page.text
+    end: int  # offset one past the last character
+    text: str
+    kind: str = "paragraph"
+    items: list[str] = field(default_factory=list)  # list entries / lines (>= 1)
+    path: str | None = None  # element path for HTML input
+    link_chars: int = 0  # characters inside <a> elements
+    n_links: int = 0
+    n_offsite_links: int = 0
+    hidden: str | None = None  # why the block is invisible (CSS rule), if it is
+
+    @cached_property
+    def norm(self) -> str:
+        return textops.normalize(self.text)
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        return textops.segment(self.norm)
+
+    @cached_property
+    def traditional_share(self) -> float:
+        return textops.traditional_share(self.text)
+
+    @property
+    def n_items(self) -> int:
+        return max(1, len(self.items))
+
+
+@dataclass(eq=False)
+class Page:
+    """A page as the model sees it."""
+
+    text: str
+    blocks: list[Block]
+    url: str = ""
+    title: str = ""
+    source: str = "text"  # "html" or "text"
+    charset: str | None = None
+    meta_keywords: str = ""
+
+    @cached_property
+    def host(self) -> str:
+        try:
+            return (urlsplit(self.url).hostname or "").lower()
+        except ValueError:
+            return ""
+
+    @cached_property
+    def language(self) -> str:
+        return textops.detect_language(self.text)
+
+    @cached_property
+    def norm(self) -> str:
+        return textops.normalize(self.text)
+
+    @cached_property
+    def traditional_share(self) -> float:
+        return textops.traditional_share(self.text[:20000])
+
+    @cached_property
+    def title_norm(self) -> str:
+        return textops.normalize(self.title)
+
+
+def build_page(*, text: str | None = None, html: str | None = None, url: str = "",
+               charset: str | None = None) -> Page:
+    """Analyse one page given as extracted text or as decoded HTML."""
+    if html is not None:
+        from service.analysis.htmlblocks import page_from_html
+
+        return page_from_html(html, url=url, charset=charset)
+    from service.analysis.textblocks import page_from_text
+
+    return page_from_text(text or "", url=url)

@@ -1,0 +1,111 @@
+"""Shared text processing: normalisation, script, language and segmentation.
+
+Each helper is pure and cheap to call repeatedly; heavy resources (OpenCC
+tables, the jieba dictionary, langdetect profiles) load lazily once per
+process.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+
+CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+_WS_RE = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified Chinese (OpenCC t2s); other text unchanged."""
+    if not text or not CJK_RE.search(text):
+        return text
+    return _t2s().convert(text)
+
+
+def normalize(text: str) -> str:
+    """Feature-side normal form: NFKC, simplified script, lower case, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = to_simplified(text)
+    return _WS_RE.sub(" ", text).strip().lower()
+
+
+def cjk_count(text: str) -> int:
+    return len(CJK_RE.findall(text))
+
+
+def traditional_share(text: str, simplified: str | None = None) -> float:
+    """Share of CJK characters that change under t2s conversion (0 = simplified)."""
+    cjk = cjk_count(text)
+    if cjk == 0:
+        return 0.0
+    simplified = to_simplified(text) if simplified is None else simplified
+    if len(simplified) != len(text):
+        # OpenCC may merge phrases; fall back to counting per character.
+        simplified = "".join(to_simplified(ch) for ch in text)
+    changed = sum(1 for a, b in zip(text, simplified) if a != b and CJK_RE.match(a))
+    return changed / cjk
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the main language; ``zh`` when CJK dominates, ``und`` if unknown."""
+    sample = text[:2000]
+    letters = sum(1 for ch in sample if ch.isalpha())
+    if letters == 0:
+        return "und"
+    if cjk_count(sample) >= 0.2 * letters:
+        return "zh"
+    if re.search(r"[\u3040-\u30ff]", sample):
+        return "ja"
+    return _langdetect(sample)
+
+
+@functools.lru_cache(maxsize=4096)
+def _langdetect(sample: str) -> str:
+    from langdetect import DetectorFactory, LangDetectException, detect
+
+    DetectorFactory.seed = 0  # deterministic verdicts
+    try:
+        return detect(sample).split("-")[0]
+    except LangDetectException:
+        return "und"
+
+
+@functools.lru_cache(maxsize=1)
+def _segmenter():
+    """The fastest available jieba-compatible segmenter (rjieba, else jieba)."""
+    try:
+        import rjieba
+
+        return rjieba.cut
+    except ImportError:  # pragma: no cover - rjieba ships wheels for our targets
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        return jieba.lcut
+
+
+def segment(text: str) -> list[str]:
+    """jieba-algorithm word segmentation, whitespace tokens dropped."""
+    if not text:
+        return []
+    return [tok for tok in _segmenter()(text) if tok.strip()]
+
+
+def jieba_dictionary_hash() -> str:
+    """sha256 of jieba's main dictionary (rjieba embeds the same file)."""
+    import jieba
+
+    path = Path(jieba.__file__).parent / "dict.txt"
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,102 @@
+"""``POST /v1/classify`` and ``POST /v1/classify/batch``."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from service.auth import require
+from service.classify import classify_page
+from service.errors import ApiError
+from service.requests import PAGE_TYPES, charset_from_content_type, page_from_bytes, parse_page
+
+bp = Blueprint("classify", __name__)
+
+
+def _settings():
+    return current_app.extensions["pagesieve"]
+
+
+def json_body():
+    """The request's JSON body, or a 4xx saying what is wrong with it."""
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type",
+                       f"send JSON with 'Content-Type: application/json' (got {request.mimetype or 'none'!r})")
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise ApiError(400, "empty_body", "the request body is empty; send a JSON object")
+    try:
+        import json
+
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_json", "the JSON body is not UTF-8") from None
+    except ValueError as exc:
+        raise ApiError(400, "invalid_json", f"malformed JSON: {exc}") from None
+
+
+def _serve(page_request) -> dict:
+    settings = _settings()
+    loaded = settings.registry.get_or_503()
+    verdict = classify_page(page_request, loaded)
+    settings.after_classify(verdict, page_request)
+    return verdict
+
+
+@bp.post("/v1/classify")
+@require("classify")
+def classify():
+    """Classify one page: JSON body, or the raw page bytes with a text/html or text/plain type."""
+    started = time.perf_counter()
+    settings = _settings()
+    if request.mimetype in PAGE_TYPES:
+        raw = request.get_data(cache=False)
+        if len(raw) > settings.max_page_bytes:
+            raise ApiError(413, "page_too_large", f"the page is {len(raw)} bytes; the limit is "
+                           f"{settings.max_page_bytes} bytes")
+        page = page_from_bytes(raw, url=request.args.get("url", ""), req_id=request.args.get("id"),
+                               charset=charset_from_content_type(request.headers.get("Content-Type")),
+                               as_html=request.mimetype != "text/plain")
+    else:
+        page = parse_page(json_body(), settings.max_page_bytes)
+    verdict = _serve(page)
+    response = jsonify(verdict)
+    response.headers["X-Elapsed-Ms"] = f"{(time.perf_counter() - started) * 1000:.2f}"
+    return response
+
+
+@bp.post("/v1/classify/batch")
+@require("classify")
+def classify_batch():
+    """Classify up to ``limits.max_batch`` pages; one result per page, in order."""
+    settings = _settings()
+    body = json_body()
+    pages = body.get("pages") if isinstance(body, dict) else body
+    if isinstance(body, dict):
+        extra = sorted(set(body) - {"pages"})
+        if extra:
+            raise ApiError(400, "unknown_field", f"unknown field(s) {', '.join(map(repr, extra))}; send "
+                           "{\"pages\": [...]}", extra[0])
+    if not isinstance(pages, list):
+        raise ApiError(400, "invalid_batch", "send {\"pages\": [page, ...]}")
+    if not pages:
+        raise ApiError(400, "empty_batch", "'pages' is empty; send at least one page")
+    if len(pages) > settings.max_batch:
+        raise ApiError(413, "batch_too_long", f"{len(pages)} pages in one batch; the limit is {settings.max_batch}"
+                       " (split the batch)")
+    results = []
+    loaded = settings.registry.get_or_503()
+    for index, obj in enumerate(pages):
+        try:
+            page = parse_page(obj, settings.max_page_bytes)
+            verdict = classify_page(page, loaded)
+            settings.after_classify(verdict, page)
+            results.append(verdict)
+        except ApiError as exc:
+            entry = {"index": index, "status": exc.status, **exc.to_json()}
+            if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+                entry["id"] = obj["id"]
+            results.append(entry)
+    g.batch_size = len(pages)
+    return jsonify({"results": results, "model_version": loaded.version})

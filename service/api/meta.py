@@ -1,0 +1,43 @@
+"""Health, readiness, model information, OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from service.openapi import openapi_document
+
+bp = Blueprint("meta", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process is up (says nothing about the model)."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    """Ready when the model is loaded and verified; 503 with the reason otherwise."""
+    state = current_app.extensions["pagesieve"]
+    ready, detail = state.registry.status()
+    body = {"ready": ready, "model": detail if ready else None, "database": state.database_ready}
+    if not ready:
+        body["error"] = detail
+    return jsonify(body), 200 if ready else 503
+
+
+@bp.get("/v1/model")
+def model_info():
+    """Version, training data hash, metrics and thresholds of the serving model."""
+    loaded = current_app.extensions["pagesieve"].registry.get_or_503()
+    entry = loaded.manifest
+    keys = ("name", "version", "file", "sha256", "created", "format_version", "libraries", "jieba_dict_sha256",
+            "training_data_sha256", "lexicon_sha256", "sources", "metrics", "commit")
+    body = {k: entry.get(k) for k in keys if k in entry}
+    body["thresholds"] = loaded.policy.to_json()
+    return jsonify(body)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

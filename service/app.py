@@ -1,0 +1,116 @@
+"""The Flask application factory (no I/O at import time).
+
+``create_app(config)`` resolves the configuration, prepares the model
+registry (the model itself loads lazily on first use or at ``/readyz``),
+migrates the database when it can, and registers the blueprints. Heavy
+things load once per process, never per request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from service.auth import KeyCache
+from service.config import Config, load_config
+from service.errors import ApiError
+from service.model.registry import ModelLoadError, ModelRegistry
+
+log = logging.getLogger(__name__)
+
+
+class Registry(ModelRegistry):
+    def get_or_503(self):
+        try:
+            return self.get()
+        except ModelLoadError as exc:
+            raise ApiError(503, "model_unavailable", f"the model is not loaded: {exc}") from None
+
+
+@dataclass
+class ServiceState:
+    """What request handlers share, kept in ``app.extensions['pagesieve']``."""
+
+    config: Config
+    registry: Registry
+    database_url: str
+    anonymous_classify: bool
+    max_page_bytes: int
+    max_batch: int
+    key_cache: KeyCache = field(default_factory=KeyCache)
+    # Called after every verdict (the review queue registers its enqueue hook here).
+    classify_hooks: list[Callable[[dict, object], None]] = field(default_factory=list)
+    database_ready: bool = False
+
+    def after_classify(self, verdict: dict, page_request) -> None:
+        for hook in self.classify_hooks:
+            try:
+                hook(verdict, page_request)
+            except Exception:  # a hook must never fail a classify call
+                log.exception("classify hook failed")
+
+
+def create_app(config: Config | Mapping | None = None) -> Flask:
+    """Build the WSGI app. ``config`` is a :class:`Config` or a dict of overrides."""
+    if not isinstance(config, Config):
+        config = load_config(overrides=config)
+    app = Flask(__name__)
+    limits = config.section("limits")
+    app.config["MAX_CONTENT_LENGTH"] = int(limits["max_body_bytes"])
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    state = ServiceState(
+        config=config,
+        registry=Registry(config.path("model", "dir")),
+        database_url=config.database_url(),
+        anonymous_classify=bool(config.get("service", "anonymous_classify", False)),
+        max_page_bytes=int(limits["max_page_bytes"]),
+        max_batch=int(limits["max_batch"]),
+    )
+    app.extensions["pagesieve"] = state
+    _prepare_database(state)
+
+    from service.api.classify import bp as classify_bp
+    from service.api.meta import bp as meta_bp
+
+    app.register_blueprint(meta_bp)
+    app.register_blueprint(classify_bp)
+    _register_error_handlers(app)
+    return app
+
+
+def _prepare_database(state: ServiceState) -> None:
+    """Migrate the schema; a database that is down must not stop classify from serving."""
+    from service.storage.db import migrate
+
+    try:
+        migrate(state.database_url)
+        state.database_ready = True
+    except Exception as exc:
+        log.error("database %s not available at start-up (%s); classify still serves",
+                  state.database_url.split("@")[-1], exc)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        return jsonify(exc.to_json()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {
+            404: "no such endpoint; see /openapi.json",
+            405: "method not allowed on this endpoint; see /openapi.json",
+            413: f"request body larger than {app.config['MAX_CONTENT_LENGTH']} bytes",
+        }
+        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.code, "http_error")
+        return jsonify({"error": {"code": code, "message": messages.get(exc.code, exc.description)}}), exc.code
+
+    @app.errorhandler(Exception)
+    def internal_error(exc: Exception):
+        log.exception("unhandled error")
+        return jsonify({"error": {"code": "internal_error", "message": "internal error; it has been logged"}}), 500

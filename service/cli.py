@@ -1,0 +1,150 @@
+"""Command-line verbs. Each is a thin ``main(argv)`` over library functions.
+
+``classify`` prints one JSON verdict per input page, in input order, the
+same verdict the API returns; the project's evaluation runs through it, so
+its input and output formats are stable:
+
+* ``FILE.txt``   one text page, id = file name without extension;
+* ``FILE.html``  one HTML page (bytes decoded with the page's charset);
+* ``FILE.jsonl`` one request object per line (``{"id", "url", "text" | "html" | ...}``);
+* no files: standard input, read as JSONL when its first character is ``{``,
+  otherwise as one text page (``--stdin-format`` overrides).
+
+A page that cannot be classified prints ``{"id", "error": {...}}`` in its
+place; the exit status is then 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from service.config import load_config
+from service.errors import ApiError
+
+EXIT_OK, EXIT_PAGE_ERRORS, EXIT_MODEL = 0, 1, 2
+
+
+def _pages_from_file(path: Path, max_bytes: int) -> Iterator[tuple[str, object]]:
+    """(id, request-or-error) for every page in one input file."""
+    from service.requests import page_from_bytes, parse_page
+
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        with path.open("rb") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                fallback_id = f"{path.stem}:{n}"
+                try:
+                    obj = json.loads(line)
+                except ValueError as exc:
+                    yield fallback_id, ApiError(400, "invalid_json", f"{path.name} line {n}: {exc}")
+                    continue
+                if isinstance(obj, dict) and "id" not in obj:
+                    obj["id"] = fallback_id
+                try:
+                    yield fallback_id, parse_page(obj, max_bytes)
+                except ApiError as exc:
+                    yield (obj.get("id") if isinstance(obj, dict) else fallback_id), exc
+        return
+    raw = path.read_bytes()
+    try:
+        if len(raw) > max_bytes:
+            raise ApiError(413, "page_too_large", f"{path.name} is {len(raw)} bytes; the limit is {max_bytes}")
+        yield path.stem, page_from_bytes(raw, req_id=path.stem, as_html=suffix in {".html", ".htm", ".xhtml"})
+    except ApiError as exc:
+        yield path.stem, exc
+
+
+def _pages_from_stdin(fmt: str, max_bytes: int) -> Iterator[tuple[str, object]]:
+    from service.requests import page_from_bytes, parse_page
+
+    data = sys.stdin.buffer.read()
+    if fmt == "auto":
+        fmt = "jsonl" if data.lstrip()[:1] == b"{" else "text"
+    if fmt == "jsonl":
+        for n, line in enumerate(data.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                if isinstance(obj, dict):
+                    obj.setdefault("id", f"stdin:{n}")
+                yield f"stdin:{n}", parse_page(obj, max_bytes)
+            except ValueError as exc:
+                yield f"stdin:{n}", ApiError(400, "invalid_json", f"line {n}: {exc}")
+            except ApiError as exc:
+                yield f"stdin:{n}", exc
+        return
+    try:
+        yield "stdin", page_from_bytes(data, req_id="stdin", as_html=fmt == "html")
+    except ApiError as exc:
+        yield "stdin", exc
+
+
+def classify_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service classify", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("files", nargs="*", type=Path, help=".txt, .html or .jsonl files (default: stdin)")
+    parser.add_argument("--stdin-format", choices=("auto", "jsonl", "text", "html"), default="auto")
+    parser.add_argument("--model-dir", type=Path, help="directory with manifest.json (default: models/)")
+    args = parser.parse_args(argv)
+
+    from service.classify import classify_page
+    from service.model.registry import ModelLoadError, ModelRegistry
+
+    overrides = {"model": {"dir": str(args.model_dir)}} if args.model_dir else None
+    config = load_config(overrides)
+    max_bytes = int(config.get("limits", "max_page_bytes"))
+    try:
+        loaded = ModelRegistry(config.path("model", "dir")).get()
+    except ModelLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MODEL
+    sources = (page for path in args.files for page in _pages_from_file(path, max_bytes)) if args.files \
+        else _pages_from_stdin(args.stdin_format, max_bytes)
+    status = EXIT_OK
+    out = sys.stdout
+    for page_id, item in sources:
+        if isinstance(item, ApiError):
+            out.write(json.dumps({"id": page_id, **item.to_json()}, ensure_ascii=False) + "\n")
+            status = EXIT_PAGE_ERRORS
+            continue
+        out.write(json.dumps(classify_page(item, loaded), ensure_ascii=False) + "\n")
+        out.flush()
+    return status
+
+
+def serve_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service serve",
+                                     description="Run the production server (gunicorn).")
+    parser.add_argument("--host", help="bind address (default from config: 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default from config: 8080)")
+    parser.add_argument("--workers", type=int, help="worker processes (default from config)")
+    args = parser.parse_args(argv)
+    from service.server import run
+
+    overrides = {"service": {k: v for k, v in (("host", args.host), ("port", args.port),
+                                                ("workers", args.workers)) if v is not None}}
+    return run(load_config(overrides))
+
+
+def create_key_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service create-key",
+                                     description="Create an API key and print it (shown only once).")
+    parser.add_argument("--role", required=True, choices=("crawler", "moderator", "admin"))
+    parser.add_argument("--name", default="", help="who or what the key is for")
+    args = parser.parse_args(argv)
+    from service.storage.db import migrate, session_scope
+    from service.storage.keys import create_key
+
+    url = load_config().database_url()
+    migrate(url)
+    with session_scope(url) as session:
+        key = create_key(session, args.role, args.name)
+    print(key)
+    return EXIT_OK

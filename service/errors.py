@@ -1,0 +1,17 @@
+"""Client errors: every bad input becomes a 4xx JSON body that says what to fix."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """An error the client can fix; rendered as ``{"error": {"code", "message", "field"?}}``."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+    def to_json(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return {"error": body}

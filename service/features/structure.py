@@ -1,0 +1,56 @@
+"""``struct_`` features of a block: size, shape, links, position, visibility."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from service.analysis.page import BLOCK_KINDS, Block
+from service.analysis.textblocks import BULLET_RE
+from service.features.context import PageContext
+
+_BOILER = re.compile(
+    r"版权|copyright|©|icp|备案|公网安备|首页|当前位置|您的位置|你的位置|分享到|责任编辑|上一篇|下一篇|"
+    r"登录|注册|联系我们|关于我们|网站地图|免责声明|扫一扫|关注我们|打印|关闭窗口|字体|"
+    r"all rights reserved|privacy|terms of|cookie|subscribe|sign in|log in|share|follow us|related",
+    re.IGNORECASE)
+_SENT_END = re.compile(r"[。！？!?；;.…]")
+_DIGIT = re.compile(r"\d")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def structure_features(block: Block, ctx: PageContext) -> dict[str, float]:
+    """Shape of one block and where it sits in the page."""
+    text = block.text
+    n = max(1, len(text))
+    items = block.items or [text]
+    item_lens = [len(i) for i in items]
+    n_blocks = max(1, len(ctx.page.blocks))
+    feats = {
+        "struct_log_chars": math.log1p(len(text)),
+        "struct_n_items": float(len(items)),
+        "struct_log_items": math.log1p(len(items)),
+        "struct_mean_item_chars": sum(item_lens) / len(items),
+        "struct_max_item_chars": float(max(item_lens)),
+        "struct_link_density": block.link_chars / n,
+        "struct_n_links": float(block.n_links),
+        "struct_offsite_link_share": block.n_offsite_links / block.n_links if block.n_links else 0.0,
+        "struct_hidden": 1.0 if block.hidden else 0.0,
+        "struct_rel_index": block.index / max(1, n_blocks - 1),
+        "struct_rel_offset": block.start / ctx.total_chars,
+        "struct_is_first": 1.0 if block.index == 0 else 0.0,
+        "struct_is_last": 1.0 if block.index == n_blocks - 1 else 0.0,
+        "struct_digit_share": len(_DIGIT.findall(text)) / n,
+        "struct_cjk_share": len(_CJK.findall(text)) / n,
+        "struct_latin_share": len(_LATIN.findall(text)) / n,
+        "struct_punct_share": len(_PUNCT.findall(text)) / n,
+        "struct_sentence_ends_per_item": len(_SENT_END.findall(text)) / len(items),
+        "struct_bullet_share": sum(1 for i in items if BULLET_RE.match(i)) / len(items),
+        "struct_boiler_markers": float(len(_BOILER.findall(text))),
+        "struct_share_of_page": len(text) / ctx.total_chars,
+    }
+    for kind in BLOCK_KINDS:
+        feats[f"struct_kind_{kind}"] = 1.0 if block.kind == kind else 0.0
+    return feats

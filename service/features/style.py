@@ -1,0 +1,135 @@
+"""``style_`` features of a page: filler, specificity, repetition, templates.
+
+Fabricated listicles and machine-written filler read fluently but say
+little: stock phrases, numbered "measures", few numbers, dates or named
+sources, the headline restated at both ends, uniform paragraphs, text that
+compresses well. Document farms carry their own markers (范文, 文档页数,
+还剩N页未读). Every rate is per 1,000 characters so pages of any length
+compare.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import zlib
+
+from service.analysis.page import Page
+from service.features.units import overlap, units
+
+ZH_STOCK = ("助力", "新篇章", "总之", "综上所述", "总而言之", "相信在不久的将来", "在不久的将来", "在当今",
+            "随着科技的", "随着社会的", "日益", "蓬勃发展", "注入新的活力", "注入新活力", "奠定坚实基础",
+            "奠定了坚实的基础", "贡献力量", "无疑是", "不容忽视", "至关重要", "值得一提的是", "由此可见",
+            "让我们", "一起来看看", "小编", "本文将", "深入探讨", "全方位", "多维度", "宛如", "璀璨",
+            "引发关注", "引发热议", "有关信息介绍如下", "希望对你有所帮助", "希望对您有所帮助",
+            "具体内容如下", "赋能", "不仅是", "更是", "的重要性", "发挥着重要作用", "扮演着重要角色",
+            "具有重要意义", "显著成效", "取得了显著", "极大肯定", "最好回报", "示范和引领", "首先", "其次",
+            "再者", "此外", "最后", "另外", "与此同时", "总的来说", "概括来说", "值得注意的是", "毋庸置疑",
+            "不言而喻", "众所周知", "如雨后春笋", "与时俱进", "砥砺前行", "美好的未来", "携手共进")
+EN_STOCK = ("in today's", "in todays", "fast-paced", "digital age", "in the world of", "by storm",
+            "let's dive", "lets dive", "dive into", "delve", "whether you're", "whether you are",
+            "in conclusion", "important to note", "a testament to", "plays a crucial role", "crucial role",
+            "in this article", "we will explore", "ultimately", "furthermore", "moreover", "additionally",
+            "unlock", "navigate the", "game-changer", "look no further", "comprehensive guide",
+            "everything you need to know", "stay tuned", "key takeaways", "seamless", "elevate", "embark",
+            "realm", "landscape", "tapestry", "captivated", "hope this helps", "feel free to",
+            "enthusiasts", "a must-have", "it's no secret", "when it comes to", "in summary", "overall,",
+            "not only", "but also", "ever-evolving", "look at", "tips and tricks", "best practices",
+            "a wide range of", "a variety of", "plethora", "paramount", "pivotal", "foster", "harness")
+DOCFARM = re.compile(
+    r"范文|范本|样例|篇[一二三四五六七八九十\d]+|第[一二三四五六七八九十\d]+篇|文档页数|格式[:：]\s*(?:docx?|pdf|ppt)|"
+    r"还剩\s*\d+\s*页|继续阅读|免费阅读|下载本文档|本文档由|下载积分|文库|小编为你整理|为您篩選|为您筛选|"
+    r"解说词|心得体会|演讲稿|精选\d+篇|\d+篇|第\s*\d+\s*页\s*共\s*\d+\s*页|_第\d+页|页数[:：]|大小[:：]\s*[\d.]+\s*kb",
+    re.IGNORECASE)
+MEASURE_VERBS = ("加强", "优化", "深化", "推进", "完善", "强化", "提高", "提升", "推动", "建立", "健全", "落实",
+                 "坚持", "注重", "加快", "积极", "大力", "严格", "创新", "规范", "促进", "构建", "打造", "发挥",
+                 "做好", "实施", "开展", "保障", "改善", "增强")
+_NUMBERED = re.compile(r"^\s*(?:\d{1,2}[.、)）．]|[（(]?[一二三四五六七八九十]+[)）、]|第[一二三四五六七八九十]+[,，、])")
+_DIGIT_RUN = re.compile(r"\d+(?:[.,]\d+)*")
+_DATE = re.compile(r"(?:19|20)\d{2}\s*[年\-/.]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*[日号]|"
+                   r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|\b(?:19|20)\d{2}\b",
+                   re.IGNORECASE)
+_SOURCE = re.compile(r"记者|通讯员|来源[:：]|据.{0,12}?(?:报道|消息|介绍|统计|通报)|新华社|中新网|央视|责任编辑|编辑[:：]|"
+                     r"作者[:：]|摄影|报道|发布会|表示|指出|介绍说|[(（]记者|\bsaid\b|\baccording to\b|"
+                     r"\breported\b|\btold\b|\b(?:ap|reuters|afp|upi)\b|\bspokes(?:man|woman|person)\b", re.IGNORECASE)
+_QUOTE = re.compile(r"[“”\"「」『』]")
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_MARKDOWN = re.compile(r"\*\*|^#{1,4}\s|!\[|\]\(", re.MULTILINE)
+_EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def _rate(count: int, n_chars: int) -> float:
+    return 1000.0 * count / max(1, n_chars)
+
+
+def _count_phrases(text: str, phrases: tuple[str, ...]) -> tuple[int, int]:
+    total = distinct = 0
+    for phrase in phrases:
+        c = text.count(phrase)
+        total += c
+        distinct += c > 0
+    return total, distinct
+
+
+def style_features(page: Page) -> dict[str, float]:
+    norm = page.norm
+    n = max(1, len(norm))
+    paragraphs = [b for b in page.blocks if b.kind == "paragraph" and len(b.text) >= 30]
+    zh_total, zh_distinct = _count_phrases(norm, ZH_STOCK)
+    en_total, en_distinct = _count_phrases(norm, EN_STOCK)
+    list_items = [i for b in page.blocks if b.kind == "list" for i in b.items]
+    numbered = [i for b in page.blocks for i in b.items if _NUMBERED.match(i)]
+    measure_items = [i for i in numbered if any(v in _NUMBERED.sub("", i)[:6] for v in MEASURE_VERBS)]
+    sentences = [s.strip() for s in _SENTENCE.findall(norm) if len(s.strip()) >= 8]
+    sent_lens = [len(s) for s in sentences]
+    dup_sentences = len(sentences) - len(set(sentences))
+    sample = norm[:6000].encode("utf-8")
+    feats = {
+        "style_zh_stock_per1k": _rate(zh_total, n),
+        "style_zh_stock_distinct": float(zh_distinct),
+        "style_en_stock_per1k": _rate(en_total, n),
+        "style_en_stock_distinct": float(en_distinct),
+        "style_docfarm_hits": float(len(DOCFARM.findall(norm))),
+        "style_numbered_items": float(len(numbered)),
+        "style_measure_items": float(len(measure_items)),
+        "style_list_items": float(len(list_items)),
+        "style_digits_per1k": _rate(len(_DIGIT_RUN.findall(norm)), n),
+        "style_dates_per1k": _rate(len(_DATE.findall(norm)), n),
+        "style_sources_per1k": _rate(len(_SOURCE.findall(norm)), n),
+        "style_quotes_per1k": _rate(len(_QUOTE.findall(page.text)), n),
+        "style_markdown_marks": float(len(_MARKDOWN.findall(page.text))),
+        "style_emoji_per1k": _rate(len(_EMOJI.findall(page.text)), n),
+        "style_dup_sentence_share": dup_sentences / len(sentences) if sentences else 0.0,
+        "style_mean_sentence_chars": statistics.fmean(sent_lens) if sent_lens else 0.0,
+        "style_sentence_cv": (statistics.pstdev(sent_lens) / statistics.fmean(sent_lens)) if len(sent_lens) > 1 else 0.0,
+        "style_compress_ratio": (len(zlib.compress(sample, 6)) / len(sample)) if len(sample) > 50 else 1.0,
+        "style_n_paragraphs": float(len(paragraphs)),
+    }
+    para_lens = [len(b.text) for b in paragraphs]
+    feats["style_paragraph_cv"] = (statistics.pstdev(para_lens) / statistics.fmean(para_lens)) if len(para_lens) > 1 else 0.0
+    title = units(page.title_norm)
+    if title and paragraphs:
+        feats["style_title_in_first"] = overlap(title, units(paragraphs[0].norm))
+        feats["style_title_in_last"] = overlap(title, units(paragraphs[-1].norm))
+    else:
+        feats["style_title_in_first"] = feats["style_title_in_last"] = 0.0
+    feats["style_title_repeats_per1k"] = _title_repeats(page.title_norm, norm)
+    words = _LATIN_WORD.findall(norm)
+    feats["style_en_type_token_ratio"] = (len(set(words)) / len(words)) if len(words) >= 20 else 0.0
+    return feats
+
+
+def _title_repeats(title: str, norm: str) -> float:
+    """How often the title's leading key phrase recurs in the body, per 1,000 characters."""
+    title = title.strip()
+    if len(title) < 4:
+        return 0.0
+    words = title.split()
+    if len(words) >= 3 and title.isascii():
+        key = " ".join(words[:3])
+    else:
+        key = re.split(r"[,，:：!！?？|_\-—\s“”\"]", title)[0][:8]
+    if len(key) < 3:
+        return 0.0
+    return _rate(max(0, norm.count(key) - 1), len(norm))

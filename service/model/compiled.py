@@ -1,0 +1,126 @@
+"""Fast, dependency-light predictors compiled from fitted scikit-learn models.
+
+scikit-learn's gradient boosting walks its trees one by one in Python for
+every call, which costs milliseconds per page; a page needs a handful of
+calls. :class:`CompiledForest` flattens all trees of a fitted
+``HistGradientBoostingClassifier`` into arrays and walks them together with
+NumPy, giving the same probabilities (the decision rule is the same:
+``x <= threshold`` goes left, NaN follows ``missing_go_to_left``).
+:class:`LinearScorer` does the same for a linear model's ``predict_proba``,
+and :class:`CalibratedHead` adds an isotonic calibration map.
+
+The compiled forms read private attributes of scikit-learn (``_predictors``,
+``_baseline_prediction``); the manifest pins the scikit-learn version and
+the registry refuses a mismatch. ``tests/test_compiled.py`` checks equality.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+class CompiledForest:
+    """All trees of a fitted HistGradientBoostingClassifier as flat arrays."""
+
+    def __init__(self, hgb):
+        predictors = hgb._predictors  # [iteration][tree per class]
+        self.n_classes = len(hgb.classes_)
+        self.classes_ = np.asarray(hgb.classes_)
+        per_iter = len(predictors[0])
+        feature, threshold, left, right, leaf, value, missing_left, roots, tree_class = ([] for _ in range(9))
+        offset = 0
+        depth = 0
+        for iteration in predictors:
+            for k, predictor in enumerate(iteration):
+                nodes = predictor.nodes
+                if np.any(nodes["is_categorical"]):
+                    raise ValueError("categorical splits are not supported")
+                n = len(nodes)
+                feature.append(nodes["feature_idx"].astype(np.int32))
+                threshold.append(nodes["num_threshold"].astype(np.float64))
+                left.append(nodes["left"].astype(np.int64) + offset)
+                right.append(nodes["right"].astype(np.int64) + offset)
+                leaf.append(nodes["is_leaf"].astype(bool))
+                value.append(nodes["value"].astype(np.float64))
+                missing_left.append(nodes["missing_go_to_left"].astype(bool))
+                roots.append(offset)
+                tree_class.append(k)
+                depth = max(depth, int(nodes["depth"].max()) + 1)
+                offset += n
+        self.feature = np.concatenate(feature)
+        self.threshold = np.concatenate(threshold)
+        self.left = np.concatenate(left)
+        self.right = np.concatenate(right)
+        self.leaf = np.concatenate(leaf)
+        self.value = np.concatenate(value)
+        self.missing_left = np.concatenate(missing_left)
+        self.roots = np.asarray(roots, dtype=np.int64)
+        self.tree_class = np.asarray(tree_class, dtype=np.int64)
+        self.per_iter = per_iter
+        self.max_depth = depth
+        self.baseline = np.asarray(hgb._baseline_prediction, dtype=np.float64).reshape(-1)
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """Raw scores, shape (n_rows, n_trees_per_iteration)."""
+        x = np.asarray(x, dtype=np.float64)
+        n = x.shape[0]
+        idx = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        rows = np.arange(n)[:, None]
+        for _ in range(self.max_depth):
+            at_leaf = self.leaf[idx]
+            if at_leaf.all():
+                break
+            values = x[rows, self.feature[idx]]
+            go_left = (values <= self.threshold[idx]) | (np.isnan(values) & self.missing_left[idx])
+            idx = np.where(at_leaf, idx, np.where(go_left, self.left[idx], self.right[idx]))
+        leaf_values = self.value[idx]
+        out = np.empty((n, self.per_iter))
+        for k in range(self.per_iter):
+            out[:, k] = leaf_values[:, self.tree_class == k].sum(axis=1) + self.baseline[k]
+        return out
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        raw = self.raw(x)
+        if self.per_iter == 1:
+            p = _sigmoid(raw[:, 0])
+            return np.column_stack([1.0 - p, p])
+        raw = raw - raw.max(axis=1, keepdims=True)
+        e = np.exp(raw)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+class LinearScorer:
+    """``predict_proba`` of a fitted linear classifier (logistic loss) from its coefficients."""
+
+    def __init__(self, model):
+        self.coef = np.asarray(model.coef_, dtype=np.float32)
+        self.intercept = np.asarray(model.intercept_, dtype=np.float64)
+        self.classes_ = np.asarray(model.classes_)
+
+    def predict_proba(self, x) -> np.ndarray:
+        scores = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
+        if self.coef.shape[0] == 1:
+            p = _sigmoid(scores[:, 0])
+            return np.column_stack([1.0 - p, p])
+        prob = _sigmoid(scores)  # one-vs-rest, normalised as scikit-learn does
+        total = prob.sum(axis=1, keepdims=True)
+        total[total == 0] = 1.0
+        return prob / total
+
+
+class CalibratedHead:
+    """A compiled binary forest and an isotonic map from its score to a calibrated probability."""
+
+    def __init__(self, forest: CompiledForest, x_thresholds: np.ndarray, y_thresholds: np.ndarray):
+        self.forest = forest
+        self.x_thresholds = np.asarray(x_thresholds, dtype=np.float64)
+        self.y_thresholds = np.asarray(y_thresholds, dtype=np.float64)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated probability of the positive class per row."""
+        score = self.forest.predict_proba(x)[:, 1]
+        return np.interp(score, self.x_thresholds, self.y_thresholds)

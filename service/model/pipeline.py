@@ -1,0 +1,137 @@
+"""The whole pipeline in one picklable object: featurizer, block and page models.
+
+Two levels (ARCHITECTURE.md, step 5):
+
+* block level: a linear model on hashed n-grams of the block text gives
+  four class scores; a gradient-boosted classifier sees them together with
+  the dense block features and predicts ``content / boilerplate /
+  injected_spam / link_farm``;
+* page level: per label, a linear model on hashed n-grams of the page text
+  and a calibrated gradient-boosted classifier on the dense page features,
+  the aggregates of the block predictions and the n-gram scores.
+
+The service calls :meth:`PageSieveModel.predict`; training builds the same
+object (``training/train.py``), so preprocessing cannot drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from service.analysis.page import Page
+from service.features.featurizer import Features, Featurizer, to_matrix
+from service.model import BLOCK_LABELS, LABELS
+from service.model.compiled import CalibratedHead, CompiledForest, LinearScorer
+from service.model.ngrams import block_terms, page_terms
+
+FORMAT_VERSION = 2  # 2: compiled forests and linear scorers instead of scikit-learn estimators
+BLOCK_HASH_FEATURES = 2**18
+PAGE_HASH_FEATURES = 2**19
+
+
+def make_block_hasher() -> HashingVectorizer:
+    return HashingVectorizer(analyzer=block_terms, n_features=BLOCK_HASH_FEATURES,
+                             alternate_sign=False, norm="l2")
+
+
+def make_page_hasher() -> HashingVectorizer:
+    return HashingVectorizer(analyzer=page_terms, n_features=PAGE_HASH_FEATURES,
+                             alternate_sign=False, norm="l2")
+
+
+def block_aggregates(block_proba: np.ndarray, block_lengths: list[int]) -> dict[str, float]:
+    """``agg_`` page features summarising the block predictions (weighted by block length)."""
+    feats: dict[str, float] = {}
+    lengths = np.asarray(block_lengths, dtype=np.float64)
+    total = max(1.0, float(lengths.sum()))
+    for j, label in enumerate(BLOCK_LABELS):
+        col = block_proba[:, j] if len(block_proba) else np.zeros(0)
+        feats[f"agg_{label}_max"] = float(col.max()) if col.size else 0.0
+        feats[f"agg_{label}_char_share"] = float((col * lengths).sum() / total) if col.size else 0.0
+        feats[f"agg_{label}_n_over_half"] = float((col > 0.5).sum()) if col.size else 0.0
+        feats[f"agg_{label}_first3_max"] = float(col[:3].max()) if col.size else 0.0
+        feats[f"agg_{label}_last3_max"] = float(col[-3:].max()) if col.size else 0.0
+    return feats
+
+
+@dataclass
+class PagePrediction:
+    """Model output for one page, before it becomes a verdict."""
+
+    features: Features
+    block_proba: np.ndarray  # (n_blocks, len(BLOCK_LABELS))
+    label_proba: dict[str, float]
+    clean_proba: float
+    page_text_scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def page(self) -> Page:
+        return self.features.context.page
+
+
+@dataclass
+class PageSieveModel:
+    featurizer: Featurizer
+    block_feature_names: list[str]
+    page_feature_names: list[str]
+    block_text_model: LinearScorer  # hashed block n-grams -> BLOCK_LABELS scores
+    block_model: CompiledForest  # gradient boosting: dense block row + text scores -> BLOCK_LABELS
+    page_text_models: dict[str, LinearScorer]  # label -> score from hashed page n-grams
+    page_models: dict[str, CalibratedHead]  # label -> calibrated probability from the page row
+    clean_model: CalibratedHead  # calibrated P(page carries no label)
+    version: str = "dev"
+    format_version: int = FORMAT_VERSION
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._block_hasher = make_block_hasher()
+        self._page_hasher = make_page_hasher()
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._block_hasher = make_block_hasher()
+        self._page_hasher = make_page_hasher()
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_block_hasher", None)
+        state.pop("_page_hasher", None)
+        return state
+
+    # -- the stages, exposed so training can fit them one by one ---------------
+    def block_text_scores(self, features: Features) -> np.ndarray:
+        if not features.block_texts:
+            return np.zeros((0, len(BLOCK_LABELS)))
+        return self.block_text_model.predict_proba(self._block_hasher.transform(features.block_texts))
+
+    def block_matrix(self, features: Features, text_scores: np.ndarray) -> np.ndarray:
+        dense = to_matrix(features.block_rows, self.block_feature_names)
+        return np.hstack([dense, text_scores.astype(np.float32)]) if len(dense) else dense
+
+    def page_text_scores(self, features: Features) -> dict[str, float]:
+        x = self._page_hasher.transform([features.page_text])
+        return {label: float(m.predict_proba(x)[0, 1]) for label, m in self.page_text_models.items()}
+
+    def page_row(self, features: Features, block_proba: np.ndarray, text_scores: dict[str, float]) -> dict:
+        row = dict(features.page_row)
+        row.update(block_aggregates(block_proba, [len(b.text) for b in features.context.page.blocks]))
+        row.update({f"ngram_{label}": score for label, score in text_scores.items()})
+        return row
+
+    # -- inference -----------------------------------------------------------
+    def predict(self, page: Page) -> PagePrediction:
+        features = self.featurizer.featurize(page)
+        if page.blocks:
+            block_proba = self.block_model.predict_proba(
+                self.block_matrix(features, self.block_text_scores(features)))
+        else:
+            block_proba = np.zeros((0, len(BLOCK_LABELS)))
+        text_scores = self.page_text_scores(features)
+        x = to_matrix([self.page_row(features, block_proba, text_scores)], self.page_feature_names)
+        label_proba = {label: float(self.page_models[label].predict(x)[0]) for label in LABELS}
+        clean = float(self.clean_model.predict(x)[0])
+        return PagePrediction(features=features, block_proba=block_proba, label_proba=label_proba,
+                              clean_proba=clean, page_text_scores=text_scores)

@@ -1,0 +1,136 @@
+"""Load the model named by ``models/manifest.json``, verifying it first.
+
+This module is the only place that unpickles a model (STYLE.md 8): the
+artifact's sha256 and format version, and the versions of the libraries
+that pickled it, are checked against the manifest before ``joblib.load``.
+A mismatch refuses to load, and :class:`ModelRegistry` reports why through
+``/readyz``. A running service swaps in a new model with :meth:`reload`
+without dropping requests: the old model serves until the new one is ready.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import sklearn
+
+from service.model.pipeline import FORMAT_VERSION, PageSieveModel
+from service.model.verdict import Policy
+
+log = logging.getLogger(__name__)
+MANIFEST = "manifest.json"
+
+
+class ModelLoadError(RuntimeError):
+    """The artifact is missing, altered, or was made by incompatible libraries."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(model_dir: Path) -> dict:
+    path = model_dir / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelLoadError(f"no {MANIFEST} in {model_dir}") from exc
+    except json.JSONDecodeError as exc:
+        raise ModelLoadError(f"{path} is not valid JSON: {exc}") from exc
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: PageSieveModel
+    manifest: dict  # the manifest entry of this artifact
+    policy: Policy
+
+    @property
+    def version(self) -> str:
+        return self.manifest["version"]
+
+
+def load_verified(model_dir: Path) -> LoadedModel:
+    """Verify the artifact named by the manifest, then load it."""
+    manifest = read_manifest(model_dir)
+    entry = manifest.get("current")
+    if not entry:
+        raise ModelLoadError(f"{MANIFEST} names no current model")
+    path = model_dir / entry["file"]
+    if not path.is_file():
+        raise ModelLoadError(f"model file {path.name} named by the manifest does not exist")
+    if entry.get("format_version") != FORMAT_VERSION:
+        raise ModelLoadError(f"artifact format {entry.get('format_version')} but this service reads {FORMAT_VERSION}")
+    trained_with = entry.get("libraries", {}).get("scikit-learn", "")
+    if _minor(trained_with) != _minor(sklearn.__version__):
+        raise ModelLoadError(f"artifact pickled with scikit-learn {trained_with}, "
+                             f"this service runs {sklearn.__version__}")
+    actual = sha256_file(path)
+    if actual != entry.get("sha256"):
+        raise ModelLoadError(f"sha256 of {path.name} is {actual[:12]}…, the manifest expects "
+                             f"{str(entry.get('sha256'))[:12]}…: refusing to load an altered artifact")
+    model = joblib.load(path)
+    if not isinstance(model, PageSieveModel):
+        raise ModelLoadError(f"{path.name} does not hold a PageSieveModel")
+    return LoadedModel(model=model, manifest=entry, policy=Policy.from_manifest(entry["thresholds"]))
+
+
+class ModelRegistry:
+    """The model a process serves, loaded lazily once and swappable at run time."""
+
+    def __init__(self, model_dir: Path):
+        self.model_dir = Path(model_dir)
+        self._current: LoadedModel | None = None
+        self._error: str | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> LoadedModel:
+        """The serving model; loads it on first use. Raises ModelLoadError if it cannot."""
+        current = self._current
+        if current is not None:
+            return current
+        with self._lock:
+            if self._current is None:
+                self._load_locked()
+            if self._current is None:
+                raise ModelLoadError(self._error or "model not loaded")
+            return self._current
+
+    def _load_locked(self) -> None:
+        try:
+            self._current = load_verified(self.model_dir)
+            self._error = None
+            log.info("model %s loaded from %s", self._current.version, self.model_dir)
+        except ModelLoadError as exc:
+            self._error = str(exc)
+            log.error("model not loaded: %s", exc)
+
+    def reload(self) -> LoadedModel:
+        """Load the manifest's current model again; keep serving the old one if that fails."""
+        candidate = load_verified(self.model_dir)
+        with self._lock:
+            self._current = candidate
+            self._error = None
+        log.info("model %s now serving", candidate.version)
+        return candidate
+
+    def status(self) -> tuple[bool, str]:
+        """``(ready, detail)`` for /readyz; tries to load when nothing is loaded yet."""
+        try:
+            return True, self.get().version
+        except ModelLoadError as exc:
+            return False, str(exc)

@@ -1,0 +1,203 @@
+"""From model probabilities to the verdict a client receives.
+
+Thresholds come from the model manifest (:class:`Policy`), never from route
+code. Actions:
+
+* ``drop``   fabricated main text; or spam/farm blocks dominate the content;
+  or a link-farm page with no separable farm block (a doorway page);
+* ``strip``  injected spam or a farm block that can be cut out; ``clean_text``
+  is the page without them (and without boilerplate);
+* ``review`` a label is between its review and flag thresholds, or a page is
+  flagged ``injected_spam`` but no spam could be located;
+* ``keep``   otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from service.model import BLOCK_LABELS, LABELS
+from service.model.pipeline import PagePrediction
+from service.model.reasons import block_reasons, excerpt, page_reasons
+
+BAD_BLOCK_LABELS = ("injected_spam", "link_farm")
+INLINE_CATEGORIES = ("gambling", "porn", "advert", "illicit")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Decision thresholds, read from ``manifest.json`` (``thresholds``)."""
+
+    flag: dict[str, float]  # page label probability at or above which the label is reported
+    review: dict[str, float]  # lower edge of the "a moderator should look" band
+    block: dict[str, float]  # block label probability at or above which a span is reported
+    drop_share: float  # strip becomes drop when bad blocks hold this share of the non-boilerplate text
+
+    @classmethod
+    def from_manifest(cls, thresholds: dict) -> Policy:
+        return cls(flag={k: float(v) for k, v in thresholds["flag"].items()},
+                   review={k: float(v) for k, v in thresholds["review"].items()},
+                   block={k: float(v) for k, v in thresholds["block"].items()},
+                   drop_share=float(thresholds["drop_share"]))
+
+    def to_json(self) -> dict:
+        return {"flag": self.flag, "review": self.review, "block": self.block, "drop_share": self.drop_share}
+
+
+DEFAULT_THRESHOLDS = {
+    "flag": {label: 0.5 for label in LABELS},
+    "review": {label: 0.3 for label in LABELS},
+    "block": {"injected_spam": 0.5, "link_farm": 0.5, "boilerplate": 0.5},
+    "drop_share": 0.6,
+}
+
+
+def _block_spans(pred: PagePrediction, policy: Policy, lexicons) -> list[dict]:
+    page = pred.page
+    spans = []
+    for block, proba, row in zip(page.blocks, pred.block_proba, pred.features.block_rows):
+        j = int(np.argmax(proba))
+        label = BLOCK_LABELS[j]
+        if label == "content" or proba[j] < policy.block.get(label, 0.5):
+            continue
+        span = {"start": block.start, "end": block.end, "label": label, "score": round(float(proba[j]), 4),
+                "reasons": block_reasons(block, row, lexicons, label, len(page.blocks)),
+                "excerpt": excerpt(block.text)}
+        if block.path:
+            span["path"] = block.path
+        spans.append(span)
+    return spans
+
+
+def _inline_spans(pred: PagePrediction, taken: list[dict], lexicons) -> list[dict]:
+    """Spam terms inside content blocks (a gambling brand substituted for a school's name)."""
+    from service.model.reasons import LEX_REASON
+
+    page = pred.page
+    covered = [(s["start"], s["end"]) for s in taken if s["label"] in BAD_BLOCK_LABELS]
+    out = []
+    for block, matches in zip(page.blocks, pred.features.context.block_matches):
+        if any(s <= block.start and block.end <= e for s, e in covered):
+            continue
+        for _, _, term, cats in matches:
+            category = next((c for c in INLINE_CATEGORIES if c in cats), None)
+            if not category:
+                continue
+            for start, end in _find_raw(block, term):
+                out.append({"start": start, "end": end, "label": "injected_spam", "score": round(
+                    pred.label_proba["injected_spam"], 4), "reasons": [LEX_REASON[category]],
+                    "excerpt": page.text[start:end], "inline": True})
+    return _dedupe(out)
+
+
+def _find_raw(block, term: str):
+    """Offsets in the page text of a normalised term found in ``block``.
+
+    Normalisation (NFKC, simplified script, lower case) keeps the length of
+    almost every text, giving a 1:1 offset map; otherwise a slower scan
+    normalises candidate windows one by one.
+    """
+    import unicodedata
+
+    from service.analysis.text import normalize, to_simplified
+
+    text = block.text
+    folded = to_simplified(unicodedata.normalize("NFKC", text)).lower()
+    hits = []
+    if len(folded) == len(text):
+        i = folded.find(term)
+        while i >= 0 and len(hits) < 10:
+            hits.append((block.start + i, block.start + i + len(term)))
+            i = folded.find(term, i + len(term))
+        return hits
+    width, i = len(term), 0
+    while i + width <= len(text) and len(hits) < 10:
+        if normalize(text[i:i + width]) == term:
+            hits.append((block.start + i, block.start + i + width))
+            i += width
+        else:
+            i += 1
+    return hits
+
+
+def _dedupe(spans: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for span in sorted(spans, key=lambda s: (s["start"], -s["end"])):
+        key = (span["start"], span["end"])
+        if key not in seen and not any(s["start"] <= span["start"] and span["end"] <= s["end"] for s in out):
+            seen.add(key)
+            out.append(span)
+    return out
+
+
+def decide(pred: PagePrediction, policy: Policy, lexicons) -> dict:
+    """The verdict body (without request id and model version)."""
+    page = pred.page
+    probs = pred.label_proba
+    flagged = {label for label in LABELS if probs[label] >= policy.flag[label]}
+    near = {label for label in LABELS if policy.review[label] <= probs[label] < policy.flag[label]}
+    spans = _block_spans(pred, policy, lexicons)
+    if "injected_spam" in flagged:
+        spans = sorted(spans + _inline_spans(pred, spans, lexicons), key=lambda s: (s["start"], s["end"]))
+    bad = [s for s in spans if s["label"] in BAD_BLOCK_LABELS]
+    boiler = [s for s in spans if s["label"] == "boilerplate"]
+    content_chars = max(1, sum(len(b.text) for b in page.blocks) - sum(s["end"] - s["start"] for s in boiler))
+    bad_share = sum(s["end"] - s["start"] for s in bad if not s.get("inline")) / content_chars
+
+    if "fabricated_listicle" in flagged:
+        action = "drop"
+    elif flagged & {"injected_spam", "link_farm"}:
+        farm_spans = [s for s in bad if s["label"] == "link_farm"]
+        spam_spans = [s for s in bad if s["label"] == "injected_spam"]
+        if bad_share >= policy.drop_share:
+            action = "drop"
+        elif "link_farm" in flagged and not farm_spans:
+            action = "drop"  # the page itself is the farm (doorway, stub, stitched mirror)
+        elif "injected_spam" in flagged and not spam_spans:
+            action = "review"  # spam is likely but could not be located
+        else:
+            action = "strip"
+    elif near:
+        action = "review"
+    else:
+        action = "keep"
+
+    removed = [(s["start"], s["end"]) for s in spans if s["label"] in BAD_BLOCK_LABELS or s["label"] == "boilerplate"]
+    clean_text = _without(page.text, page.blocks, removed)
+    content_share = min(1.0, content_chars / max(1, sum(len(b.text) for b in page.blocks)))
+    reasons = page_reasons(pred, flagged, near, spans, lexicons)
+    return {
+        "language": page.language,
+        "labels": {label: round(probs[label], 4) for label in LABELS},
+        "flags": sorted(flagged, key=LABELS.index),
+        # quality: the calibrated probability of a clean page, discounted when little of it is content
+        "quality": round(pred.clean_proba * (0.6 + 0.4 * content_share), 4),
+        "action": action,
+        "spans": spans,
+        "text": page.text,
+        "clean_text": clean_text,
+        "reasons": [r.to_json() for r in reasons],
+    }
+
+
+def _without(text: str, blocks, removed: list[tuple[int, int]]) -> str:
+    """The page's blocks with removed spans cut out, joined by blank lines."""
+    removed = sorted(removed)
+    parts = []
+    for block in blocks:
+        cuts = [(max(s, block.start), min(e, block.end)) for s, e in removed if s < block.end and e > block.start]
+        if not cuts:
+            parts.append(block.text)
+            continue
+        pieces, pos = [], block.start
+        for s, e in cuts:
+            if s > pos:
+                pieces.append(text[pos:s])
+            pos = max(pos, e)
+        pieces.append(text[pos:block.end])
+        kept = "".join(pieces).strip()
+        if kept and sum(e - s for s, e in cuts) < len(block.text):
+            parts.append(kept)
+    return "\n\n".join(parts)

@@ -1,0 +1,129 @@
+"""The OpenAPI 3.1 description of the whole HTTP API (served at ``/openapi.json``).
+
+Endpoint modules contribute their paths through :data:`PATHS`; keep this
+document in step with the routes (a test compares them).
+"""
+
+from __future__ import annotations
+
+from service.model import BLOCK_LABELS, LABELS
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _error_responses(*codes: int) -> dict:
+    text = {400: "Malformed request (the message says what to fix)", 401: "Missing or invalid API key",
+            403: "The key's role may not use this endpoint", 404: "Not found", 409: "Conflict",
+            413: "Page, body or batch too large", 415: "Unsupported content type",
+            422: "Page bytes could not be decoded", 503: "Model not loaded or dependency unavailable"}
+    return {str(c): {"description": text[c], "content": {"application/json": {"schema": ERROR}}} for c in codes}
+
+
+SCHEMAS = {
+    "Page": {
+        "type": "object", "additionalProperties": False,
+        "description": "One page. Send exactly one of html, html_base64 (raw bytes, any charset) or text. "
+                       "The service never fetches the url.",
+        "properties": {
+            "id": {"type": "string", "maxLength": 200, "description": "Client id; default: a hash of url and content"},
+            "url": {"type": "string", "maxLength": 4096},
+            "html": {"type": "string"}, "html_base64": {"type": "string", "contentEncoding": "base64"},
+            "text": {"type": "string"},
+            "charset": {"type": "string", "description": "Charset of html_base64 bytes (gbk, gb18030, big5, …)"},
+            "content_type": {"type": "string", "description": "e.g. 'text/html; charset=gbk'"},
+        },
+    },
+    "Span": {
+        "type": "object", "required": ["start", "end", "label", "score", "reasons"],
+        "properties": {
+            "start": {"type": "integer", "description": "Offset of the first character in `text`"},
+            "end": {"type": "integer", "description": "Offset one past the last character"},
+            "label": {"enum": [b for b in BLOCK_LABELS if b != "content"]},
+            "score": {"type": "number"}, "reasons": {"type": "array", "items": {"type": "string"}},
+            "path": {"type": "string", "description": "Element path (HTML input)"},
+            "excerpt": {"type": "string"}, "inline": {"type": "boolean", "description": "A term inside a content block"},
+        },
+    },
+    "Reason": {
+        "type": "object", "required": ["code", "label", "description", "evidence"],
+        "properties": {"code": {"type": "string"}, "label": {"type": "string"}, "description": {"type": "string"},
+                       "evidence": {"type": "array", "items": {"type": "string"}},
+                       "spans": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}},
+    },
+    "Verdict": {
+        "type": "object",
+        "required": ["id", "url", "model_version", "language", "labels", "flags", "quality", "action", "spans",
+                     "text", "clean_text", "reasons"],
+        "properties": {
+            "id": {"type": "string"}, "url": {"type": "string"}, "model_version": {"type": "string"},
+            "language": {"type": "string"},
+            "labels": {"type": "object", "properties": {label: {"type": "number"} for label in LABELS},
+                       "description": "Calibrated probability per page label"},
+            "flags": {"type": "array", "items": {"enum": list(LABELS)}},
+            "quality": {"type": "number", "minimum": 0, "maximum": 1},
+            "action": {"enum": ["keep", "strip", "review", "drop"]},
+            "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
+            "text": {"type": "string"}, "clean_text": {"type": "string"},
+            "reasons": {"type": "array", "items": {"$ref": "#/components/schemas/Reason"}},
+            "input": {"enum": ["html", "text"]}, "charset": {"type": "string"},
+        },
+    },
+    "BatchResult": {"oneOf": [{"$ref": "#/components/schemas/Verdict"}, {
+        "type": "object", "required": ["index", "status", "error"],
+        "properties": {"index": {"type": "integer"}, "status": {"type": "integer"}, "id": {"type": "string"},
+                       "error": {"$ref": "#/components/schemas/ErrorBody"}}}]},
+    "ErrorBody": {"type": "object", "required": ["code", "message"],
+                  "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                                 "field": {"type": "string"}}},
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {"$ref": "#/components/schemas/ErrorBody"}}},
+}
+
+PATHS: dict[str, dict] = {
+    "/v1/classify": {"post": {
+        "summary": "Classify one page",
+        "description": "JSON body (a Page), or the raw page bytes with Content-Type text/html or text/plain "
+                       "(charset parameter honoured; url and id as query parameters).",
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "url", "in": "query", "schema": {"type": "string"}},
+                       {"name": "id", "in": "query", "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Page"}},
+            "text/html": {"schema": {"type": "string", "format": "binary"}},
+            "text/plain": {"schema": {"type": "string", "format": "binary"}}}},
+        "responses": {"200": {"description": "The verdict", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Verdict"}}}},
+            **_error_responses(400, 401, 403, 413, 415, 422, 503)},
+    }},
+    "/v1/classify/batch": {"post": {
+        "summary": "Classify up to limits.max_batch pages (default 64), one result per page in order",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["pages"], "additionalProperties": False,
+            "properties": {"pages": {"type": "array", "items": {"$ref": "#/components/schemas/Page"}}}}}}},
+        "responses": {"200": {"description": "One result per page: a verdict or that page's own error",
+                              "content": {"application/json": {"schema": {"type": "object", "properties": {
+                                  "results": {"type": "array", "items": {"$ref": "#/components/schemas/BatchResult"}},
+                                  "model_version": {"type": "string"}}}}}},
+                      **_error_responses(400, 401, 403, 413, 415, 503)},
+    }},
+    "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "Process is up"}}}},
+    "/readyz": {"get": {"summary": "Readiness: model loaded and verified",
+                        "responses": {"200": {"description": "Ready"}, "503": {"description": "Not ready, with reason"}}}},
+    "/v1/model": {"get": {"summary": "Serving model: version, hashes, metrics, thresholds",
+                          "responses": {"200": {"description": "Model information"}, **_error_responses(503)}}},
+    "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+}
+
+
+def openapi_document() -> dict:
+    from service import __version__
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "pagesieve", "version": __version__,
+                 "description": "Content-quality and spam filter for scraped web pages: per-block verdicts with "
+                                "reason codes, evidence and character offsets."},
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

@@ -1,0 +1,66 @@
+"""Run the app under gunicorn (the production server; never ``app.run``)."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from service.config import Config
+
+log = logging.getLogger("pagesieve")
+
+
+def is_loopback(host: str) -> bool:
+    if host in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_anonymous(config: Config) -> Config:
+    """Anonymous classify only on a loopback bind, and only if the config allows it."""
+    host = str(config.get("service", "host"))
+    allowed = bool(config.get("service", "allow_anonymous_localhost")) and is_loopback(host)
+    return config.with_overrides({"service": {"anonymous_classify": allowed}})
+
+
+def run(config: Config) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from service.app import create_app
+
+    config = resolve_anonymous(config)
+    host, port = config.get("service", "host"), int(config.get("service", "port"))
+    workers = int(config.get("service", "workers"))
+    logging.basicConfig(level=str(config.get("service", "log_level")).upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if config.get("service", "anonymous_classify"):
+        log.warning("anonymous classify is ENABLED: bound to loopback %s; other clients need an API key", host)
+    else:
+        log.info("classify requires an API key (create one: python -m service create-key --role crawler)")
+
+    class App(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 30)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("post_worker_init", _warm_up)
+
+        def load(self):
+            return create_app(config)
+
+    App().run()
+    return 0
+
+
+def _warm_up(worker) -> None:
+    """Load and verify the model in each worker before it takes requests."""
+    app = worker.wsgi
+    state = getattr(app, "extensions", {}).get("pagesieve")
+    if state is not None:
+        ready, detail = state.registry.status()
+        worker.log.info("model %s", detail if ready else f"NOT loaded: {detail}")

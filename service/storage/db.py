@@ -1,0 +1,94 @@
+"""Engine, sessions and schema migration.
+
+One engine per database URL per process; a session per request (closed by
+the app's teardown hook). ``migrate()`` brings the schema to the latest
+Alembic revision; the app runs it once at start-up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def get_engine(url: str) -> Engine:
+    """The process-wide engine for ``url`` (SQLite files get WAL and a busy timeout)."""
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            if url.startswith("sqlite"):
+                path = url.split("///", 1)[-1]
+                if path and path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+                event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                if url.startswith("postgresql://"):
+                    url_driver = "postgresql+psycopg://" + url[len("postgresql://"):]
+                else:
+                    url_driver = url
+                engine = create_engine(url_driver, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            _engines[url] = engine
+        return engine
+
+
+def dispose_engine(url: str) -> None:
+    with _lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def session_factory(url: str) -> sessionmaker:
+    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: str) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    session = session_factory(url)()
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["database_url"] = url
+    return cfg
+
+
+def migrate(url: str) -> None:
+    """Upgrade the database at ``url`` to the latest schema revision."""
+    from alembic import command
+
+    cfg = alembic_config(url)
+    with get_engine(url).begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")

@@ -1,0 +1,160 @@
+"""The HTTP API: verdict shape, batch, bad input (a 4xx naming the problem), auth."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+ARTICLE = ("湖南省基础教育优质均衡发展研讨会召开\n\n11月28日,湖南省基础教育优质均衡发展研讨会在双峰县召开,"
+           "全省各地教育部门负责人、中小学校长共计260余人齐聚一堂,围绕提高教育质量展开深入探讨交流。")
+VERDICT_KEYS = {"id", "url", "model_version", "language", "labels", "flags", "quality", "action", "spans", "text",
+                "clean_text", "reasons"}
+
+
+def test_classify_text_returns_full_verdict(client, auth):
+    resp = client.post("/v1/classify", json={"url": "http://edu.example.cn/a.html", "text": ARTICLE, "id": "a1"},
+                       headers=auth)
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert VERDICT_KEYS <= set(body)
+    assert body["id"] == "a1" and body["language"] == "zh"
+    assert set(body["labels"]) == {"injected_spam", "link_farm", "fabricated_listicle"}
+    assert all(0.0 <= p <= 1.0 for p in body["labels"].values()) and 0.0 <= body["quality"] <= 1.0
+    assert body["action"] in {"keep", "strip", "review", "drop"}
+    for span in body["spans"]:
+        assert body["text"][span["start"]:span["end"]]
+        assert span["label"] in {"injected_spam", "link_farm", "boilerplate"} and span["reasons"]
+
+
+def test_classify_html_reports_element_paths(client, auth):
+    html = f"<html><head><title>研讨会</title></head><body><nav><a href='/'>首页</a><a href='/n'>新闻</a></nav>" \
+           f"<p>{ARTICLE}</p><footer>版权所有 湘ICP备05009375号</footer></body></html>"
+    body = client.post("/v1/classify", json={"url": "http://edu.example.cn/a.html", "html": html},
+                       headers=auth).get_json()
+    assert body["input"] == "html"
+    assert all("path" in s for s in body["spans"])
+    assert "研讨会在双峰县召开" in body["clean_text"]
+
+
+def test_raw_gbk_bytes_with_charset_header(client, auth):
+    html = f"<html><body><p>{ARTICLE}</p></body></html>".encode("gbk")
+    resp = client.post("/v1/classify?url=http://a.cn/x.html&id=gbk1", data=html,
+                       headers={**auth, "Content-Type": "text/html; charset=gbk"})
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["id"] == "gbk1" and "双峰县" in body["text"] and body["charset"] == "gb18030"
+
+
+def test_html_base64_big5(client, auth):
+    raw = "<html><body><p>全市教育大會召開,錨定建設教育強市目標,齊心協力推動全市教育事業高質量發展。</p></body></html>"
+    resp = client.post("/v1/classify", json={"html_base64": base64.b64encode(raw.encode("big5")).decode(),
+                                             "charset": "big5"}, headers=auth)
+    assert resp.status_code == 200 and "錨定建設" in resp.get_json()["text"]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n  "])
+def test_empty_text_gets_a_valid_verdict(client, auth, text):
+    resp = client.post("/v1/classify", json={"text": text}, headers=auth)
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["action"] in {"keep", "review"} and body["spans"] == [] and body["flags"] == []
+
+
+def test_default_id_is_stable(client, auth):
+    a = client.post("/v1/classify", json={"text": ARTICLE, "url": "u"}, headers=auth).get_json()["id"]
+    b = client.post("/v1/classify", json={"text": ARTICLE, "url": "u"}, headers=auth).get_json()["id"]
+    assert a == b and a.startswith("p_")
+
+
+@pytest.mark.parametrize("kwargs,status,code", [
+    ({"data": "text=hi", "content_type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"),
+    ({"data": '{"text": "x"', "content_type": "application/json"}, 400, "invalid_json"),
+    ({"data": "", "content_type": "application/json"}, 400, "empty_body"),
+    ({"data": b'{"text": "\xff\xfe"}', "content_type": "application/json"}, 400, "invalid_json"),
+    ({"json": {"text": "x", "colour": "red"}}, 400, "unknown_field"),
+    ({"json": {"url": "http://a.cn"}}, 400, "missing_content"),
+    ({"json": {"text": "x", "html": "<p>x</p>"}}, 400, "ambiguous_content"),
+    ({"json": {"text": 42}}, 400, "invalid_field"),
+    ({"json": ["not", "an", "object"]}, 400, "invalid_page"),
+    ({"json": {"html_base64": "%%%"}}, 400, "invalid_base64"),
+    ({"json": {"html_base64": base64.b64encode(bytes(range(256)) * 40).decode()}}, 422, "undecodable"),
+    ({"json": {"text": "x", "content_type": "image/png"}}, 415, "unsupported_page_type"),
+    ({"json": {"text": "x" * 2_000_001}}, 413, "page_too_large"),
+])
+def test_bad_input_gets_a_4xx_naming_the_problem(client, auth, kwargs, status, code):
+    resp = client.post("/v1/classify", headers=auth, **kwargs)
+    assert resp.status_code == status
+    error = resp.get_json()["error"]
+    assert error["code"] == code and error["message"]
+
+
+def test_body_over_the_limit(client, auth, app):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    resp = client.post("/v1/classify", json={"text": "x" * 5000}, headers=auth)
+    assert resp.status_code == 413 and resp.get_json()["error"]["code"] == "body_too_large"
+
+
+def test_batch_answers_in_order_with_per_page_errors(client, auth):
+    pages = [{"id": "ok1", "text": ARTICLE}, {"id": "bad", "colour": "red"}, {"id": "ok2", "text": "短文本"}]
+    resp = client.post("/v1/classify/batch", json={"pages": pages}, headers=auth)
+    assert resp.status_code == 200
+    results = resp.get_json()["results"]
+    assert [r.get("id") for r in results] == ["ok1", "bad", "ok2"]
+    assert results[1]["error"]["code"] == "unknown_field" and results[1]["index"] == 1
+    assert "action" in results[0] and "action" in results[2]
+
+
+@pytest.mark.parametrize("body,status,code", [
+    ({"pages": [{"text": "x"}] * 65}, 413, "batch_too_long"),
+    ({"pages": []}, 400, "empty_batch"),
+    ({"pages": "x"}, 400, "invalid_batch"),
+    ({"pages": [], "extra": 1}, 400, "unknown_field"),
+])
+def test_batch_limits(client, auth, body, status, code):
+    resp = client.post("/v1/classify/batch", json=body, headers=auth)
+    assert resp.status_code == status and resp.get_json()["error"]["code"] == code
+
+
+def test_classify_needs_a_key_unless_anonymous(client, anon_client):
+    resp = client.post("/v1/classify", json={"text": ARTICLE})
+    assert resp.status_code == 401 and "create-key" in resp.get_json()["error"]["message"]
+    assert anon_client.post("/v1/classify", json={"text": ARTICLE}).status_code == 200
+
+
+def test_invalid_and_wrong_role_keys(client, app):
+    from service.storage.db import session_scope
+    from service.storage.keys import create_key
+
+    assert client.post("/v1/classify", json={"text": "x"},
+                       headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.post("/v1/classify", json={"text": "x"},
+                       headers={"Authorization": "Basic abc"}).status_code == 401
+    with session_scope(app.extensions["pagesieve"].database_url) as session:
+        moderator = create_key(session, "moderator")
+    resp = client.post("/v1/classify", json={"text": "x"}, headers={"Authorization": f"Bearer {moderator}"})
+    assert resp.status_code == 403
+
+
+def test_health_ready_model_and_openapi(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["ready"] is True
+    info = client.get("/v1/model").get_json()
+    assert {"version", "sha256", "training_data_sha256", "metrics", "thresholds"} <= set(info)
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.") and "/v1/classify" in spec["paths"]
+
+
+def test_openapi_lists_every_route(app):
+    from service.openapi import openapi_document
+
+    documented = set(openapi_document()["paths"])
+    routes = {r.rule.replace("<", "{").replace(">", "}").replace("int:", "") for r in app.url_map.iter_rules()
+              if r.endpoint != "static" and not r.rule.startswith(("/review", "/static"))}
+    assert routes <= documented, routes - documented
+
+
+def test_unknown_endpoint_and_method_are_json(client):
+    assert client.get("/nope").get_json()["error"]["code"] == "not_found"
+    assert client.get("/v1/classify").get_json()["error"]["code"] == "method_not_allowed"

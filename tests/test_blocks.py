@@ -1,0 +1,67 @@
+"""Block segmentation of text and HTML: offsets, grouping, hidden elements."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.analysis import build_page
+from service.analysis.htmlblocks import hidden_reason
+from service.analysis.textblocks import split_blocks
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab 中文,。\n\r-•1.")), max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_text_block_offsets_always_locate_the_block(text):
+    page = build_page(text=text)
+    for block in page.blocks:
+        assert page.text[block.start:block.end] == block.text
+        assert block.text.strip() == block.text and block.text
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=100, deadline=None)
+def test_html_parser_never_crashes_and_offsets_hold(fragment):
+    page = build_page(html=f"<html><body><p>{fragment}</p><div><a href='/x'>{fragment[:20]}</a></div></body></html>")
+    for block in page.blocks:
+        assert page.text[block.start:block.end] == block.text
+
+
+def test_bullet_run_is_one_list_block():
+    text = "标题\n\n" + "\n".join(f"- • 第{i}条新闻标题在这里" for i in range(30))
+    blocks = split_blocks(text)
+    assert blocks[-1].kind == "list" and blocks[-1].n_items == 30
+
+
+def test_long_bullet_after_short_bullets_starts_a_new_block():
+    text = "  • 三湘e监督\n  • 监督一点通\n  • 亚洲综合性色一区二区三区,婷婷五月综合国产激情,人妻系列精品无码视频在线,天天都在看高清无码"
+    blocks = split_blocks(text)
+    assert [b.n_items for b in blocks] == [2, 1]
+
+
+def test_html_blocks_record_links_paths_and_hidden():
+    html = """<html><head><title>标题</title><style>.k9{display:none}</style></head><body>
+    <p>正文第一段,包含<a href="http://other.example/x">外部链接</a>。</p>
+    <div class="k9"><a href="http://spam.example/1">澳门赌场</a><a href="http://spam.example/2">六合彩</a>
+    <a href="http://spam.example/3">百家乐</a></div>
+    <div style="position:absolute;left:-9999px">隐藏文字</div></body></html>"""
+    page = build_page(html=html, url="http://www.site.cn/a.html")
+    by_text = {b.text.split("\n")[0]: b for b in page.blocks}
+    assert page.blocks[0].kind == "title"
+    assert by_text["澳门赌场"].hidden == "display:none" and by_text["澳门赌场"].n_offsite_links == 3
+    assert by_text["隐藏文字"].hidden == "off-screen"
+    assert by_text["正文第一段,包含 外部链接。"].hidden is None
+    assert by_text["澳门赌场"].path.startswith("html/body")
+
+
+def test_hidden_reason_cases():
+    assert hidden_reason("display: none") == "display:none"
+    assert hidden_reason("font-size:1px") == "font-size:0-1px"
+    assert hidden_reason("color:#fff;background-color:#fff") == "same colour as background"
+    assert hidden_reason("font-size:14px;color:#333") is None
+
+
+def test_empty_inputs():
+    assert build_page(text="").blocks == []
+    assert build_page(text="   \n\n  ").blocks == []
+    assert build_page(html="").blocks == []

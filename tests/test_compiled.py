@@ -1,0 +1,33 @@
+"""Compiled predictors give scikit-learn's probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import SGDClassifier
+
+from service.model.compiled import CompiledForest, LinearScorer
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_compiled_forest_matches_sklearn(n_classes):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 12))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    y = (np.nan_to_num(x[:, 0]) + np.nan_to_num(x[:, 1]) * 2 > 0).astype(int)
+    if n_classes == 4:
+        y = y + 2 * (np.nan_to_num(x[:, 2]) > 0.5)
+    model = HistGradientBoostingClassifier(max_iter=40, random_state=0).fit(x, y)
+    test = rng.normal(size=(200, 12))
+    test[rng.random(test.shape) < 0.05] = np.nan
+    np.testing.assert_allclose(CompiledForest(model).predict_proba(test), model.predict_proba(test), atol=1e-9)
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_linear_scorer_matches_sklearn(n_classes):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, 20))
+    y = rng.integers(0, n_classes, size=400)
+    model = SGDClassifier(loss="log_loss", random_state=0, max_iter=20, tol=None).fit(x, y)
+    np.testing.assert_allclose(LinearScorer(model).predict_proba(x), model.predict_proba(x), atol=1e-5)

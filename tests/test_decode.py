@@ -1,0 +1,50 @@
+"""Charset handling with real encoded bytes: GBK, GB18030, Big5, declared and detected."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.analysis.decode import UndecodableError, decode_bytes
+
+ZH = "湖南省基础教育优质均衡发展研讨会在双峰县召开,全省各地教育部门负责人、中小学校长共计260余人齐聚一堂。"
+ZH_TRAD = "全市教育大會召開,錨定建設教育強市目標,齊心協力推動全市教育事業高質量發展。"
+
+
+def _html(body: str, charset: str | None) -> str:
+    meta = f'<meta charset="{charset}">' if charset else ""
+    return f"<html><head>{meta}<title>會議</title></head><body><p>{body}</p></body></html>"
+
+
+@pytest.mark.parametrize("encoding,text", [("gbk", ZH), ("gb18030", ZH + "㐀"), ("big5", ZH_TRAD)])
+def test_meta_declared_charset(encoding, text):
+    raw = _html(text, encoding).encode(encoding)
+    decoded, used = decode_bytes(raw)
+    assert text in decoded
+
+
+def test_gb2312_label_decodes_gbk_only_characters():
+    text = "镕基和喆" + ZH  # characters outside GB2312
+    raw = _html(text, "gb2312").encode("gbk")
+    decoded, used = decode_bytes(raw)
+    assert text in decoded and used == "gb18030"
+
+
+@pytest.mark.parametrize("encoding,text", [("gbk", ZH * 3), ("big5", ZH_TRAD * 3)])
+def test_undeclared_charset_is_detected(encoding, text):
+    decoded, _ = decode_bytes(_html(text, None).encode(encoding))
+    assert text in decoded
+
+
+def test_caller_charset_wins():
+    raw = _html(ZH, None).encode("gbk")
+    decoded, used = decode_bytes(raw, "GBK")
+    assert ZH in decoded and used == "gb18030"
+
+
+def test_binary_is_undecodable():
+    with pytest.raises(UndecodableError):
+        decode_bytes(bytes(range(256)) * 40)
+
+
+def test_empty_bytes():
+    assert decode_bytes(b"") == ("", "utf-8")

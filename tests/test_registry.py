@@ -1,0 +1,64 @@
+"""Model files are verified before unpickling; a tampered artifact is refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from service.app import create_app
+from service.config import REPO_ROOT
+from service.model.registry import ModelLoadError, ModelRegistry, load_verified
+
+
+@pytest.fixture()
+def model_copy(tmp_path):
+    src = REPO_ROOT / "models"
+    manifest = json.loads((src / "manifest.json").read_text())
+    shutil.copy(src / "manifest.json", tmp_path / "manifest.json")
+    shutil.copy(src / manifest["current"]["file"], tmp_path / manifest["current"]["file"])
+    return tmp_path, manifest["current"]["file"]
+
+
+def test_tampered_artifact_is_refused(model_copy):
+    directory, name = model_copy
+    with (directory / name).open("r+b") as fh:
+        fh.seek(100)
+        byte = fh.read(1)
+        fh.seek(100)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(ModelLoadError, match="sha256"):
+        load_verified(directory)
+
+
+def test_readyz_reports_why_the_model_is_not_ready(model_copy, config):
+    directory, name = model_copy
+    (directory / name).write_bytes(b"not a model")
+    app = create_app(config.with_overrides({"model": {"dir": str(directory)}}))
+    resp = app.test_client().get("/readyz")
+    assert resp.status_code == 503 and "sha256" in resp.get_json()["error"]
+    classify = app.test_client().post("/v1/classify", json={"text": "x"})
+    assert classify.status_code in {401, 503}
+
+
+def test_missing_manifest(tmp_path):
+    ready, detail = ModelRegistry(tmp_path).status()
+    assert not ready and "manifest" in detail
+
+
+def test_library_version_mismatch_is_refused(model_copy):
+    directory, _ = model_copy
+    manifest = json.loads((directory / "manifest.json").read_text())
+    manifest["current"]["libraries"]["scikit-learn"] = "0.1.0"
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelLoadError, match="scikit-learn"):
+        load_verified(directory)
+
+
+def test_committed_artifact_is_compact_and_described():
+    manifest = json.loads((REPO_ROOT / "models" / "manifest.json").read_text())["current"]
+    assert (REPO_ROOT / "models" / manifest["file"]).stat().st_size < 50_000_000
+    for key in ("sha256", "format_version", "libraries", "jieba_dict_sha256", "training_data_sha256", "metrics",
+                "thresholds"):
+        assert manifest.get(key), key

@@ -1,0 +1,1 @@
+"""Training: corpora -> composed labelled pages -> models -> evaluation -> artifact."""

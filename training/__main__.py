@@ -1,0 +1,69 @@
+"""``python -m training {build,train,evaluate}``.
+
+* ``build``     rebuild lexicons and the composed, site-split page set from the corpora;
+* ``train``     fit the model on the training split, tune thresholds on the dev split and the
+                real dev pages, evaluate on the test split, write ``models/`` and ``reports/``;
+* ``evaluate``  evaluate the committed model and its baselines; write ``reports/``.
+
+The corpora path defaults to ``../shared/data`` (config ``training.data_dir`` or
+``PAGESIEVE_TRAINING_DATA_DIR``; ``--data`` overrides).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from service.config import REPO_ROOT, load_config
+
+WORK_DIR = REPO_ROOT / "var" / "training"
+REPORTS_DIR = REPO_ROOT / "reports"
+
+
+def _data_dir(arg: str | None) -> Path:
+    return Path(arg) if arg else load_config().path("training", "data_dir")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="verb", required=True)
+    for verb in ("build", "train", "evaluate"):
+        p = sub.add_parser(verb)
+        p.add_argument("--data", help="corpora directory (default ../shared/data)")
+        p.add_argument("--work", type=Path, default=WORK_DIR, help="where composed pages are kept")
+    sub.choices["build"].add_argument("--scale", type=float, default=1.0, help="share of the default page counts")
+    sub.choices["build"].add_argument("--seed", type=int, default=13)
+    sub.choices["train"].add_argument("--model-dir", type=Path, default=REPO_ROOT / "models")
+    sub.choices["train"].add_argument("--version", help="model version (default: date + data hash)")
+    sub.choices["train"].add_argument("--scale", type=float, default=1.0, help="build scale when a build is needed")
+    sub.choices["train"].add_argument("--out", type=Path, default=REPORTS_DIR, help="where reports are written")
+    sub.choices["evaluate"].add_argument("--model-dir", type=Path, default=REPO_ROOT / "models")
+    sub.choices["evaluate"].add_argument("--out", type=Path, default=REPORTS_DIR)
+    args = parser.parse_args(argv)
+    data = _data_dir(args.data)
+    if not data.is_dir():
+        print(f"error: corpora directory {data} not found (set --data or PAGESIEVE_TRAINING_DATA_DIR)",
+              file=sys.stderr)
+        return 2
+    if args.verb == "build":
+        from training.build import build
+
+        summary = build(data, args.work, seed=args.seed, scale=args.scale)
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return 0
+    if args.verb == "train":
+        from training.pipeline import train_and_publish
+
+        train_and_publish(data, args.work, args.model_dir, args.out, version=args.version, scale=args.scale)
+        return 0
+    from training.pipeline import evaluate_published
+
+    evaluate_published(data, args.work, args.model_dir, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""``python -m training train``: fit the two-level model on the composed training split.
+
+Stacking without leakage: the page models are trained on block predictions
+and page n-gram scores that were produced out of fold (GroupKFold by site),
+exactly as the service will see them on unseen pages. The final block and
+n-gram models are then refit on all training pages.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import GroupKFold
+
+from service.features.featurizer import Featurizer, to_matrix
+from service.model import BLOCK_LABELS, LABELS
+from service.model.compiled import CalibratedHead, CompiledForest, LinearScorer
+from service.model.pipeline import (
+    PageSieveModel,
+    block_aggregates,
+    make_block_hasher,
+    make_page_hasher,
+)
+from training.featurize import Row
+
+N_FOLDS = 3
+SEED = 7
+
+
+class _Blocks:
+    """Block-level arrays of a set of rows."""
+
+    def __init__(self, rows: list[Row], names: list[str]):
+        self.page_index = np.array([i for i, r in enumerate(rows) for _ in r.block_rows], dtype=np.int64)
+        self.dense = to_matrix([b for r in rows for b in r.block_rows], names)
+        self.texts = [t for r in rows for t in r.block_texts]
+        self.y = np.array([lab for r in rows for lab in r.block_labels], dtype=np.int64)
+        self.groups = np.array([r.site for r in rows for _ in r.block_rows])
+
+
+def _text_model() -> SGDClassifier:
+    return SGDClassifier(loss="log_loss", alpha=2e-6, max_iter=15, tol=None, class_weight="balanced",
+                         random_state=SEED)
+
+
+def _block_model() -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(max_iter=250, learning_rate=0.08, max_leaf_nodes=48,
+                                          l2_regularization=1.0, class_weight="balanced", random_state=SEED)
+
+
+def _page_model() -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=24,
+                                          min_samples_leaf=30, l2_regularization=2.0, random_state=SEED)
+
+
+def _sample_weight(y: np.ndarray) -> np.ndarray:
+    """Inverse square-root class frequency: rare block labels count more, without swamping content."""
+    counts = np.bincount(y, minlength=len(BLOCK_LABELS)).astype(float)
+    w = 1.0 / np.sqrt(np.maximum(counts, 1))
+    return (w / w[y].mean())[y]
+
+
+def _full_proba(model, x, n_classes: int) -> np.ndarray:
+    """predict_proba with a column for every class, even ones missing from a fold."""
+    proba = model.predict_proba(x)
+    out = np.zeros((proba.shape[0], n_classes))
+    out[:, model.classes_] = proba
+    return out
+
+
+def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print) -> PageSieveModel:
+    block_names = sorted({k for r in rows for b in r.block_rows for k in b})
+    blocks = _Blocks(rows, block_names)
+    block_hasher, page_hasher = make_block_hasher(), make_page_hasher()
+    log(f"blocks: {len(blocks.y)} ({np.bincount(blocks.y, minlength=4).tolist()}), pages: {len(rows)}")
+    xb_text = block_hasher.transform(blocks.texts)
+    xp_text = page_hasher.transform([r.page_text for r in rows])
+    page_groups = np.array([r.site for r in rows])
+    page_y = {label: np.array([label in r.labels for r in rows], dtype=np.int64) for label in LABELS}
+    folds = list(GroupKFold(n_splits=N_FOLDS).split(np.zeros(len(rows)), groups=page_groups))
+
+    # Out-of-fold block text scores, block probabilities and page n-gram scores.
+    oof_text = np.zeros((len(blocks.y), len(BLOCK_LABELS)))
+    oof_block = np.zeros((len(blocks.y), len(BLOCK_LABELS)))
+    oof_page_text = {label: np.zeros(len(rows)) for label in LABELS}
+    for k, (train_pages, held_pages) in enumerate(folds):
+        tr = np.isin(blocks.page_index, train_pages)
+        ho = ~tr
+        text_model = _text_model().fit(xb_text[tr], blocks.y[tr])
+        oof_text[ho] = _full_proba(text_model, xb_text[ho], len(BLOCK_LABELS))
+        for label in LABELS:
+            m = _text_model().fit(xp_text[train_pages], page_y[label][train_pages])
+            oof_page_text[label][held_pages] = m.predict_proba(xp_text[held_pages])[:, 1]
+        log(f"fold {k + 1}/{N_FOLDS}: n-gram models done")
+    # block model: trained on out-of-fold text scores, predicting the held-out fold
+    for k, (train_pages, _held_pages) in enumerate(folds):
+        tr = np.isin(blocks.page_index, train_pages)
+        ho = ~tr
+        xb = np.hstack([blocks.dense, oof_text.astype(np.float32)])
+        model = _block_model().fit(xb[tr], blocks.y[tr], sample_weight=_sample_weight(blocks.y[tr]))
+        oof_block[ho] = _full_proba(model, xb[ho], len(BLOCK_LABELS))
+        log(f"fold {k + 1}/{N_FOLDS}: block model done")
+
+    # Page rows from out-of-fold predictions.
+    page_rows = []
+    for i, r in enumerate(rows):
+        sel = blocks.page_index == i
+        row = dict(r.page_row)
+        row.update(block_aggregates(oof_block[sel], r.block_lengths))
+        row.update({f"ngram_{label}": float(oof_page_text[label][i]) for label in LABELS})
+        page_rows.append(row)
+    page_names = sorted({k for row in page_rows for k in row})
+    xp = to_matrix(page_rows, page_names)
+    page_models = {label: _calibrated_head(xp, page_y[label], folds) for label in LABELS}
+    log("page models done")
+    clean_model = _calibrated_head(xp, np.array([not r.labels for r in rows], dtype=np.int64), folds)
+
+    # Final block and n-gram models on all training pages.
+    block_text_model = _text_model().fit(xb_text, blocks.y)
+    block_model = _block_model().fit(np.hstack([blocks.dense, oof_text.astype(np.float32)]), blocks.y,
+                                     sample_weight=_sample_weight(blocks.y))
+    page_text_models = {label: _text_model().fit(xp_text, page_y[label]) for label in LABELS}
+    log("final models done")
+    return PageSieveModel(featurizer=featurizer, block_feature_names=block_names, page_feature_names=page_names,
+                          block_text_model=LinearScorer(block_text_model), block_model=CompiledForest(block_model),
+                          page_text_models={k: LinearScorer(m) for k, m in page_text_models.items()},
+                          page_models=page_models, clean_model=clean_model, version=version)
+
+
+def _calibrated_head(x: np.ndarray, y: np.ndarray, folds) -> CalibratedHead:
+    """Gradient boosting on all rows, calibrated by isotonic regression on its out-of-fold scores."""
+    oof = np.zeros(len(y))
+    for train_idx, held_idx in folds:
+        oof[held_idx] = _page_model().fit(x[train_idx], y[train_idx]).predict_proba(x[held_idx])[:, 1]
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(oof, y)
+    return CalibratedHead(CompiledForest(_page_model().fit(x, y)), iso.X_thresholds_, iso.y_thresholds_)
