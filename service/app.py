@@ -79,6 +79,9 @@ def create_app(config: Config | Mapping | None = None) -> Flask:
 
     app.register_blueprint(meta_bp)
     app.register_blueprint(classify_bp)
+    from service.review import init_review
+
+    init_review(app, state)
     _register_error_handlers(app)
     return app
 

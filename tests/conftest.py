@@ -27,6 +27,7 @@ def loaded_model():
 def config(tmp_path):
     return load_config({"storage": {"database_url": f"sqlite:///{tmp_path / 'test.db'}",
                                     "spool_dir": str(tmp_path / "spool")},
+                        "review": {"sample_rate": 0.0, "secret_key_file": str(tmp_path / "secret_key")},
                         "service": {"anonymous_classify": False}}, environ={})
 
 

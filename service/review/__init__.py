@@ -1,0 +1,66 @@
+"""The moderators' review queue: enqueue hook, campaigns, decisions, /review UI and /v1/review API.
+
+``init_review(app, state)`` wires it into the app factory: the classify hook
+(non-blocking, spooled when the database is down), the session secret and
+cookie policy for the moderators' pages, and the blueprints.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+EXTENSION = "pagesieve_review"
+
+
+def load_secret_key(config) -> str:
+    """``review.secret_key``, else one generated once and kept (mode 0600) in ``review.secret_key_file``."""
+    configured = str(config.get("review", "secret_key", "") or "")
+    if configured:
+        return configured
+    path = Path(config.path("review", "secret_key_file"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker (or an earlier run) made it: use that one
+        for _ in range(50):
+            key = path.read_text(encoding="ascii").strip()
+            if key:
+                return key
+            import time
+
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty; delete it or set review.secret_key") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def init_review(app: Flask, state) -> None:
+    """Register the enqueue hook, the session settings and the review blueprints."""
+    from service.review.enqueue import ReviewEnqueuer
+
+    config = state.config
+    review = config.section("review")
+
+    def thresholds():
+        loaded = state.registry.get()
+        return loaded.policy.to_json()
+
+    enqueuer = ReviewEnqueuer(
+        state.database_url, config.path("storage", "spool_dir"), float(review.get("sample_rate", 0.01)),
+        int(config.get("limits", "max_raw_html_bytes", 200_000)), thresholds=thresholds,
+        retry_seconds=float(review.get("spool_retry_seconds", 5)), queue_max=int(review.get("queue_max", 10_000)))
+    state.classify_hooks.append(enqueuer.hook)
+    app.extensions[EXTENSION] = enqueuer
+    if state.database_ready and enqueuer.spool.pending_files():
+        enqueuer.start()  # replay what an earlier run could not write
+
+    app.secret_key = load_secret_key(config)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=bool(review.get("cookie_secure", False)),
+                      SESSION_COOKIE_NAME="pagesieve_session")

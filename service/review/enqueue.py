@@ -1,0 +1,288 @@
+"""The classify hook that feeds the review queue without ever slowing or failing classify.
+
+``ReviewEnqueuer.hook`` runs on the request thread: it decides in
+microseconds whether a verdict goes to the queue (every ``review`` action,
+plus a random ``review.sample_rate`` share of ``keep``/``strip``/``drop``),
+builds the record and puts it on an in-process queue. A background thread
+writes records to the database. When a write fails because the database is
+unreachable, the records are appended as JSON lines to this process's spool
+file (``<spool_dir>/spool-<pid>.jsonl``); the spool is replayed after the
+next successful write, every ``review.spool_retry_seconds`` while it is
+not empty, and at start-up. Several gunicorn workers may share one spool
+directory: each appends to its own file, and a replayer claims a file by an
+atomic rename before reading it (``flock`` makes a writer that still holds
+the old name finish first). Writes are idempotent per page id, so a record
+replayed twice is stored once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import json
+import logging
+import os
+import queue
+import random
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from service.review.store import item_record, write_record
+from service.storage.db import migrate, session_scope
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when the database could not be reached or written (retry later), not a bad record."""
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+class Spool:
+    """Append-only JSONL files, one per process, claimed by rename for replay."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+
+    def _own(self) -> Path:
+        return self.directory / f"spool-{os.getpid()}.jsonl"
+
+    def append(self, records: list[dict]) -> None:
+        """Append records durably; safe against a concurrent claim of the same file."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+        while True:
+            path = self._own()
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                try:
+                    same = os.fstat(fd).st_ino == os.stat(path).st_ino
+                except FileNotFoundError:
+                    same = False
+                if not same:  # claimed (renamed) while we waited: write to a fresh file instead
+                    continue
+                os.write(fd, data)
+                os.fsync(fd)
+                return
+            finally:
+                os.close(fd)
+
+    def pending_files(self) -> list[Path]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(p for p in self.directory.iterdir()
+                      if p.suffix == ".jsonl" and p.name.startswith(("spool-", "replay-")))
+
+    def claim(self, path: Path) -> Path | None:
+        """Take a spool file for replay (atomic rename); None if another process took it first."""
+        claimed = path.with_name(f"replay-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl")
+        try:
+            os.rename(path, claimed)
+        except FileNotFoundError:
+            return None
+        fd = os.open(claimed, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # wait for an append that had opened the old name
+        finally:
+            os.close(fd)
+        return claimed
+
+    @staticmethod
+    def read(path: Path) -> list[dict]:
+        records = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except ValueError:  # a line torn by a crash mid-write: keep it for a human, skip it here
+                log.error("unreadable spool line in %s kept in rejected file", path)
+                with (path.parent / "rejected.jsonl").open("a", encoding="utf-8") as fh:
+                    fh.write(line + "\n")
+        return records
+
+    def reject(self, record: dict, reason: str) -> None:
+        """A record the database refuses for good (not an outage): kept aside, never dropped silently."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with (self.directory / "rejected.jsonl").open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"reason": reason, "record": record}, ensure_ascii=False) + "\n")
+
+
+class ReviewEnqueuer:
+    """Owns the in-process queue, the writer thread and the spool of one process."""
+
+    def __init__(self, database_url: str, spool_dir: Path, sample_rate: float, max_html_bytes: int,
+                 thresholds=None, retry_seconds: float = 5.0, queue_max: int = 10_000, seed: int | None = None):
+        self.database_url = database_url
+        self.spool = Spool(spool_dir)
+        self.sample_rate = float(sample_rate)
+        self.max_html_bytes = int(max_html_bytes)
+        self.thresholds = thresholds or (lambda: None)  # callable -> the serving model's thresholds
+        self.retry_seconds = float(retry_seconds)
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_max)
+        self._random = random.Random(seed if seed is not None else os.getpid() ^ time.time_ns())
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = None
+        self._migrated = False
+        self._stop = threading.Event()
+        self.stats = {"enqueued": 0, "written": 0, "spooled": 0, "replayed": 0, "rejected": 0}
+        atexit.register(self.close)
+
+    # -- request thread ---------------------------------------------------------------------------
+    def wants(self, verdict: dict) -> str | None:
+        """The source under which a verdict is queued (``review``/``sample``), or None."""
+        if verdict.get("action") == "review":
+            return "review"
+        if self.sample_rate > 0 and self._random.random() < self.sample_rate:
+            return "sample"
+        return None
+
+    def hook(self, verdict: dict, page_request) -> None:
+        """The classify hook: cheap, never blocks, never raises into classify."""
+        source = self.wants(verdict)
+        if source is None:
+            return
+        try:
+            thresholds = self.thresholds()
+        except Exception:
+            thresholds = None
+        self.put(item_record(verdict, page_request, thresholds, source, self.max_html_bytes))
+
+    def put(self, record: dict) -> None:
+        self._ensure_thread()
+        self.stats["enqueued"] += 1
+        try:
+            self._queue.put_nowait(record)
+        except queue.Full:  # the database is far behind: go straight to the spool
+            self._spool([record])
+
+    # -- writer thread ----------------------------------------------------------------------------
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._run, name="review-enqueue", daemon=True)
+                self._thread.start()
+
+    def start(self) -> None:
+        """Start the writer (it replays any spool left by earlier processes)."""
+        self._ensure_thread()
+
+    def _run(self) -> None:
+        replay_due: float | None = time.monotonic()  # replay what earlier processes left, at start-up
+        while not self._stop.is_set():
+            timeout = 1.0 if replay_due is None else min(1.0, max(0.01, replay_due - time.monotonic()))
+            batch = self._take(timeout)
+            if batch and batch[-1] is None:  # close() wakes us up
+                batch.pop()
+                self._queue.task_done()
+            if batch:
+                ok = self._write(batch)
+                for _ in batch:
+                    self._queue.task_done()
+                if replay_due is None and (not ok or self.spool.pending_files()):
+                    replay_due = time.monotonic() + (0 if ok else self.retry_seconds)
+            if replay_due is not None and time.monotonic() >= replay_due:
+                replay_due = None if self.replay() else time.monotonic() + self.retry_seconds
+
+    def _take(self, timeout: float) -> list[dict]:
+        try:
+            first = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return []
+        batch = [first]
+        while len(batch) < BATCH and batch[-1] is not None:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch  # a None (wake-up marker) can only be last
+
+    def _write(self, records: list[dict]) -> bool:
+        """Write records (one transaction each); spool them all at the first sign of an outage."""
+        for i, record in enumerate(records):
+            try:
+                if not self._migrated:
+                    migrate(self.database_url)
+                    self._migrated = True
+                with session_scope(self.database_url) as session:
+                    write_record(session, record)
+                self.stats["written"] += 1
+            except Exception as exc:
+                if is_transient(exc) or not self._migrated:
+                    log.warning("review queue: database unavailable (%s); %d item(s) spooled",
+                                type(exc).__name__, len(records) - i)
+                    self._spool(records[i:])
+                    return False
+                log.exception("review queue: record for %s refused", record.get("page_id"))
+                self.spool.reject(record, f"{type(exc).__name__}: {exc}")
+                self.stats["rejected"] += 1
+        return True
+
+    def _spool(self, records: list[dict]) -> None:
+        try:
+            self.spool.append(records)
+            self.stats["spooled"] += len(records)
+        except OSError:
+            log.exception("review queue: could not spool %d record(s)", len(records))
+
+    def replay(self) -> bool:
+        """Write every spooled record to the database; True when the spool is empty afterwards."""
+        for path in self.spool.pending_files():
+            claimed = self.spool.claim(path)
+            if claimed is None:
+                continue
+            records = Spool.read(claimed)
+            if not records:
+                claimed.unlink(missing_ok=True)
+                continue
+            # Written records are deleted with the file only once all are in; a partial replay leaves
+            # the rest in this process's spool (idempotent writes make any overlap harmless).
+            before = self.stats["spooled"]
+            ok = self._write(records)
+            claimed.unlink(missing_ok=True)
+            self.stats["replayed"] += len(records) - (self.stats["spooled"] - before)
+            if not ok:
+                return False
+        return not self.spool.pending_files()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything queued so far was written or spooled (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self._queue.unfinished_tasks
+
+    def close(self) -> None:
+        """At exit: whatever is still in memory goes to the spool, so nothing is lost."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            try:
+                self._queue.put_nowait(None)
+            except queue.Full:
+                pass
+            thread.join(timeout=5)  # let the batch in flight finish
+        left = []
+        while True:
+            try:
+                record = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            self._queue.task_done()
+            if record is not None:
+                left.append(record)
+        if left:
+            self._spool(left)

@@ -1,0 +1,102 @@
+"""Review-queue fixtures: a database on SQLite *and* PostgreSQL, verdicts, moderators, tokens."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from service.storage.db import dispose_engine, migrate, session_scope
+from tests.conftest import PG_URL
+
+INJECTED = "亚洲综合性色AⅤ一区二区三区,婷婷五月综合国产激情,人妻系列精品无码视频在线,日韩欧美高清无码中文字幕"
+ARTICLE = ("全市教育大会召开\n\n4月25日上午,全市教育大会召开。市委书记出席并讲话,强调要锚定建设教育强市目标,"
+           "推动全市教育事业高质量发展。会议总结了过去一年的工作,部署了下一阶段的重点任务。")
+
+
+def _pg_available() -> str | None:
+    """None when the local PostgreSQL answers (creating the test database if needed), else why not."""
+    try:
+        import psycopg
+
+        try:
+            psycopg.connect(PG_URL.replace("postgresql://", "postgresql://", 1), connect_timeout=3).close()
+        except psycopg.OperationalError as exc:
+            if "does not exist" not in str(exc):
+                raise
+            with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=3) as c:
+                c.execute("CREATE DATABASE pagesieve_test")
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means: skip, saying why
+        return f"PostgreSQL at {PG_URL} is not reachable ({type(exc).__name__}: {exc}); run tests/prepare.py"
+
+
+@pytest.fixture(scope="session")
+def pg_reason():
+    return _pg_available()
+
+
+def make_db_url(kind: str, tmp_path, pg_reason) -> tuple[str, callable]:
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / f'review-{uuid.uuid4().hex[:6]}.db'}"
+        return url, lambda: dispose_engine(url)
+    if pg_reason:
+        pytest.skip(pg_reason)
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+
+    def drop():
+        dispose_engine(url)
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+    return url, drop
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, pg_reason):
+    """A migrated, empty database: an SQLite file, then a fresh schema on the local PostgreSQL."""
+    url, drop = make_db_url(request.param, tmp_path, pg_reason)
+    migrate(url)
+    yield url
+    drop()
+
+
+def verdict(page_id: str, *, url: str = "http://edu.example.cn/a.html", text: str = ARTICLE,
+            spans: list[tuple[str, str]] = (), action: str = "review", labels: dict | None = None,
+            flags: list[str] | None = None, model_version: str = "m1", language: str = "zh") -> dict:
+    """A verdict as classify returns it; ``spans`` are (label, text) pieces appended to the text."""
+    body, out = text, []
+    for label, piece in spans:
+        body += "\n\n"
+        out.append({"start": len(body), "end": len(body) + len(piece), "label": label, "score": 0.9,
+                    "reasons": ["PORN_KEYWORD_CHAIN" if label == "injected_spam" else "OFFTOPIC_HEADLINE_LIST"],
+                    "excerpt": piece[:40]})
+        body += piece
+    labels = labels or {"injected_spam": 0.6 if spans else 0.1, "link_farm": 0.05, "fabricated_listicle": 0.05}
+    return {"id": page_id, "url": url, "model_version": model_version, "language": language, "labels": labels,
+            "flags": flags if flags is not None else [], "quality": 0.4, "action": action, "spans": out,
+            "text": body, "clean_text": text,
+            "reasons": [{"code": s["reasons"][0], "label": s["label"], "description": "d",
+                         "evidence": [s["excerpt"]], "spans": [[s["start"], s["end"]]]} for s in out]}
+
+
+THRESHOLDS = {"flag": {"injected_spam": 0.84, "link_farm": 0.1, "fabricated_listicle": 0.16},
+              "review": {"injected_spam": 0.5, "link_farm": 0.06, "fabricated_listicle": 0.1}}
+
+
+def add_items(url: str, verdicts: list[dict], source: str = "review") -> list[int]:
+    """Write verdicts to the queue synchronously; returns the item ids."""
+    from service.requests import PageRequest
+    from service.review.store import item_record, upsert_item
+
+    ids = []
+    for v in verdicts:
+        rec = item_record(v, PageRequest(id=v["id"], url=v["url"], text=v["text"]), THRESHOLDS, source, 200_000)
+        with session_scope(url) as session:
+            ids.append(upsert_item(session, rec).id)
+    return ids

@@ -1,0 +1,248 @@
+"""The classify hook: what is queued, and that a database outage slows nothing and loses nothing."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from service.review.enqueue import ReviewEnqueuer, Spool
+from service.storage.db import dispose_engine, migrate, session_scope
+from service.storage.models import ReviewItem
+from tests.conftest import PG_URL
+from tests.review.conftest import INJECTED, THRESHOLDS, verdict
+from tests.review.netproxy import Proxy
+
+
+class Req:
+    def __init__(self, v, html=None):
+        self.id, self.url, self.text, self.html = v["id"], v["url"], v["text"], html
+
+
+def count(url: str) -> int:
+    with session_scope(url) as s:
+        return s.scalar(select(func.count()).select_from(ReviewItem))
+
+
+def count_spooled(enq) -> int:
+    """Distinct pages in the spool files (a replay in progress may briefly hold a record twice)."""
+    seen = set()
+    for path in enq.spool.directory.glob("*.jsonl"):
+        if path.name != "rejected.jsonl":
+            try:
+                seen |= {r["page_id"] for r in Spool.read(path)}
+            except FileNotFoundError:  # replayed while we looked: its records are in the database
+                pass
+    return len(seen)
+
+
+def make(url, tmp_path, rate=0.0, **kw) -> ReviewEnqueuer:
+    enq = ReviewEnqueuer(url, tmp_path / "spool", rate, 200_000, thresholds=lambda: THRESHOLDS,
+                         retry_seconds=0.2, seed=1, **kw)
+    return enq
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.mark.parametrize("action,rate,queued", [
+    ("review", 0.0, "review"), ("keep", 0.0, None), ("drop", 0.0, None), ("strip", 1.0, "sample"),
+    ("keep", 1.0, "sample"), ("review", 1.0, "review"),
+])
+def test_what_goes_into_the_queue(tmp_path, action, rate, queued):
+    assert make("sqlite://", tmp_path, rate).wants({"action": action}) == queued
+
+
+def test_sample_rate_is_roughly_honoured(tmp_path):
+    enq = make("sqlite://", tmp_path, 0.01)
+    hits = sum(enq.wants({"action": "keep"}) == "sample" for _ in range(20_000))
+    assert 100 < hits < 320
+
+
+def test_hook_writes_in_the_background(db_url, tmp_path):
+    enq = make(db_url, tmp_path)
+    v = verdict("bg", spans=[("injected_spam", INJECTED)])
+    enq.hook(v, Req(v, html="<p>x</p>"))
+    assert enq.flush() and count(db_url) == 1
+    with session_scope(db_url) as s:
+        item = s.scalar(select(ReviewItem))
+        assert item.html == "<p>x</p>" and item.source == "review"
+    enq.close()
+
+
+def test_classify_through_the_app_enqueues(config, loaded_model, tmp_path):
+    from service.app import create_app
+    from service.storage.keys import create_key
+
+    app = create_app(config.with_overrides({"review": {"sample_rate": 1.0}}))
+    app.extensions["pagesieve"].registry._current = loaded_model
+    url = app.extensions["pagesieve"].database_url
+    with session_scope(url) as s:
+        key = create_key(s, "crawler")
+    resp = app.test_client().post("/v1/classify", json={"id": "via-app", "url": "http://x.cn/1", "html":
+                                                        "<p>全市教育大会召开,市委书记出席并讲话。</p>"},
+                                  headers={"Authorization": f"Bearer {key}"})
+    assert resp.status_code == 200
+    assert app.extensions["pagesieve_review"].flush()
+    with session_scope(url) as s:
+        item = s.scalar(select(ReviewItem).where(ReviewItem.page_id == "via-app"))
+        assert item.source in {"sample", "review"} and "市委书记" in item.html
+        assert item.model_version == loaded_model.version
+
+
+def _outage_then_recovery(url, tmp_path, go_down, come_back):
+    go_down()
+    enq = make(url, tmp_path)
+    vs = [verdict(f"o{i}", spans=[("injected_spam", INJECTED)]) for i in range(30)]
+    started = time.perf_counter()
+    for v in vs:
+        enq.hook(v, Req(v))
+    hook_seconds = time.perf_counter() - started
+    assert enq.flush(timeout=30)
+    assert enq.stats["spooled"] >= 30 and count_spooled(enq) == 30
+    come_back()
+    assert wait_for(lambda: not enq.spool.pending_files() and count(url) == 30), enq.stats
+    enq.close()
+    return hook_seconds
+
+
+def test_postgres_outage_loses_nothing(tmp_path, pg_reason):
+    if pg_reason:
+        pytest.skip(pg_reason)
+    import psycopg
+
+    proxy = Proxy(5432)
+    schema = "t_outage"
+    with psycopg.connect(PG_URL, autocommit=True) as c:
+        c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        c.execute(f"CREATE SCHEMA {schema}")
+    url = f"postgresql://postgres@127.0.0.1:{proxy.port}/pagesieve_test?options=-csearch_path%3D{schema}"
+    try:
+        seconds = _outage_then_recovery(url, tmp_path, lambda: None, proxy.start)
+        assert seconds < 1.0  # 30 hooks with the database down: no connection attempt on the request path
+    finally:
+        proxy.stop()
+        dispose_engine(url)
+        with psycopg.connect(PG_URL, autocommit=True) as c:
+            c.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_postgres_going_down_mid_run(tmp_path, pg_reason):
+    """Up, then cut (open connections dropped), then back: the items written before stay, the rest follow."""
+    if pg_reason:
+        pytest.skip(pg_reason)
+    import psycopg
+
+    proxy = Proxy(5432)
+    schema = "t_outage2"
+    with psycopg.connect(PG_URL, autocommit=True) as c:
+        c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        c.execute(f"CREATE SCHEMA {schema}")
+    url = f"postgresql://postgres@127.0.0.1:{proxy.port}/pagesieve_test?options=-csearch_path%3D{schema}"
+    proxy.start()
+    try:
+        enq = make(url, tmp_path)
+        first = verdict("before")
+        enq.hook(first, Req(first))
+        assert enq.flush() and count(url) == 1
+        proxy.stop()
+        for i in range(5):
+            v = verdict(f"during{i}")
+            enq.hook(v, Req(v))
+        assert enq.flush(timeout=30) and enq.stats["spooled"] >= 5, enq.stats
+        proxy.start()
+        assert wait_for(lambda: count(url) == 6 and not enq.spool.pending_files()), enq.stats
+        enq.close()
+    finally:
+        proxy.stop()
+        dispose_engine(url)
+        with psycopg.connect(PG_URL, autocommit=True) as c:
+            c.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_sqlite_unwritable_then_writable_loses_nothing(tmp_path):
+    blocker = tmp_path / "blocked"
+    blocker.write_text("a file where the database directory should be")
+    url = f"sqlite:///{blocker / 'queue.db'}"
+
+    def come_back():
+        blocker.unlink()
+
+    try:
+        _outage_then_recovery(url, tmp_path, lambda: None, come_back)
+    finally:
+        dispose_engine(url)
+
+
+def test_spool_is_replayed_at_start_up(config, loaded_model, tmp_path):
+    from service.app import create_app
+
+    spool = Spool(config.path("storage", "spool_dir"))
+    from service.requests import PageRequest
+    from service.review.store import item_record
+
+    v = verdict("left-behind")
+    spool.append([item_record(v, PageRequest(id=v["id"], url=v["url"], text=v["text"]), THRESHOLDS, "review",
+                              1000)])
+    spool._own().rename(spool.directory / "spool-1.jsonl")  # as a dead worker left it
+    app = create_app(config)
+    app.extensions["pagesieve"].registry._current = loaded_model
+    url = app.extensions["pagesieve"].database_url
+    assert wait_for(lambda: count(url) == 1 and not spool.pending_files())
+
+
+def test_close_spools_what_is_still_in_memory(tmp_path):
+    enq = make("sqlite://", tmp_path)
+    enq._queue.put_nowait({"kind": "item", "page_id": "mem"})
+    enq.close()
+    (path,) = enq.spool.pending_files()
+    assert json.loads(path.read_text())["page_id"] == "mem"
+
+
+def test_a_record_the_database_refuses_is_kept_aside(db_url, tmp_path):
+    enq = make(db_url, tmp_path)
+    enq.put({"kind": "item", "page_id": "x" * 500, "verdict": {}})  # longer than the column on PostgreSQL
+    enq.put({"kind": "item", "page_id": None})  # NOT NULL everywhere
+    assert enq.flush()
+    assert enq.stats["rejected"] >= 1 and (tmp_path / "spool" / "rejected.jsonl").exists()
+    enq.close()
+
+
+def _append_many(directory: str, tag: str, n: int) -> None:
+    spool = Spool(directory)
+    for i in range(n):
+        spool.append([{"kind": "item", "page_id": f"{tag}-{i}"}])
+
+
+def test_workers_sharing_a_spool_dir_lose_nothing(tmp_path):
+    """Two processes append while a third claims and reads: every record is read exactly once."""
+    directory = tmp_path / "spool"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_append_many, args=(str(directory), tag, 400)) for tag in "ab"]
+    for p in procs:
+        p.start()
+    spool, seen = Spool(directory), []
+    while any(p.is_alive() for p in procs) or spool.pending_files():
+        for path in spool.pending_files():
+            claimed = spool.claim(path)
+            if claimed:
+                seen += [r["page_id"] for r in Spool.read(claimed)]
+                claimed.unlink()
+        time.sleep(0.001)
+    for p in procs:
+        p.join()
+    assert len(seen) == 800 and len(set(seen)) == 800
+
+
+def test_migrate_is_idempotent(db_url):
+    migrate(db_url)
+    migrate(db_url)
