@@ -1,4 +1,4 @@
-"""``python -m service <verb>``: classify, serve, create-key (see each verb's --help)."""
+"""``python -m service <verb>``: classify, serve, create-key, bench (see each verb's --help)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ VERBS = {
     "classify": "service.cli:classify_main",
     "serve": "service.cli:serve_main",
     "create-key": "service.cli:create_key_main",
+    "bench": "service.bench:main",
 }
 
 
