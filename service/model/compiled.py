@@ -19,6 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 
+STEPS_BETWEEN_CHECKS = 6  # tree levels walked between two checks for finished paths (measured best)
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -64,20 +67,62 @@ class CompiledForest:
         self.max_depth = depth
         self.baseline = np.asarray(hgb._baseline_prediction, dtype=np.float64).reshape(-1)
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_walk", None)  # derived arrays, rebuilt on first use
+        return state
+
+    def _walk_arrays(self) -> tuple[np.ndarray, ...]:
+        """Node arrays in which every leaf points to itself and is never left by a step.
+
+        A leaf gets threshold +inf (every value goes "left"), left = right =
+        itself and missing-goes-left, so a walk can take several steps
+        without checking which paths have already ended.
+        """
+        walk = self.__dict__.get("_walk")
+        if walk is None:
+            leaves = np.flatnonzero(self.leaf)
+            feature = self.feature.astype(np.intp)
+            threshold, left, right = self.threshold.copy(), self.left.copy(), self.right.copy()
+            missing_left = self.missing_left.copy()
+            feature[leaves], threshold[leaves], missing_left[leaves] = 0, np.inf, True
+            left[leaves] = right[leaves] = leaves
+            walk = self.__dict__["_walk"] = (feature, threshold, left, right, missing_left)
+        return walk
+
+    def leaves(self, x: np.ndarray) -> np.ndarray:
+        """The leaf every row reaches in every tree, shape (n_rows, n_trees).
+
+        All (row, tree) paths advance together, ``STEPS_BETWEEN_CHECKS``
+        levels at a time; paths that reached a leaf are then set aside, so
+        shallow trees stop costing anything while the deep ones finish.
+        """
+        feature, threshold, left, right, missing_left = self._walk_arrays()
+        n, n_trees = x.shape[0], len(self.roots)
+        flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
+        has_nan = bool(np.isnan(flat).any())
+        result = np.tile(self.roots, n)
+        active = np.arange(n * n_trees)
+        node = result.copy()
+        row_start = (active // n_trees) * x.shape[1]
+        while active.size:
+            for _ in range(STEPS_BETWEEN_CHECKS):
+                values = flat[row_start + feature[node]]
+                go_left = values <= threshold[node]
+                if has_nan:
+                    go_left |= np.isnan(values) & missing_left[node]
+                node = np.where(go_left, left[node], right[node])
+            done = self.leaf[node]
+            result[active[done]] = node[done]
+            keep = ~done
+            active, node, row_start = active[keep], node[keep], row_start[keep]
+        return result.reshape(n, n_trees)
+
     def raw(self, x: np.ndarray) -> np.ndarray:
         """Raw scores, shape (n_rows, n_trees_per_iteration)."""
         x = np.asarray(x, dtype=np.float64)
         n = x.shape[0]
-        idx = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
-        rows = np.arange(n)[:, None]
-        for _ in range(self.max_depth):
-            at_leaf = self.leaf[idx]
-            if at_leaf.all():
-                break
-            values = x[rows, self.feature[idx]]
-            go_left = (values <= self.threshold[idx]) | (np.isnan(values) & self.missing_left[idx])
-            idx = np.where(at_leaf, idx, np.where(go_left, self.left[idx], self.right[idx]))
-        leaf_values = self.value[idx]
+        leaf_values = self.value[self.leaves(x)]
         out = np.empty((n, self.per_iter))
         for k in range(self.per_iter):
             out[:, k] = leaf_values[:, self.tree_class == k].sum(axis=1) + self.baseline[k]

@@ -1,0 +1,37 @@
+"""The per-page code as it was before the speed-ups, kept to prove they change no output.
+
+Each function here is the original implementation of something that was
+made faster. ``tests/test_identical.py`` compares the fast code with these,
+function by function and as whole verdicts (with every reference swapped in
+at once), on pages of every kind. When a feature's *definition* changes on
+purpose, change the reference here in the same commit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def forest_leaves(forest, x: np.ndarray) -> np.ndarray:
+    """CompiledForest: all trees walked level by level, every path every level."""
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[0]
+    idx = np.broadcast_to(forest.roots, (n, len(forest.roots))).copy()
+    rows = np.arange(n)[:, None]
+    for _ in range(forest.max_depth):
+        at_leaf = forest.leaf[idx]
+        if at_leaf.all():
+            break
+        values = x[rows, forest.feature[idx]]
+        go_left = (values <= forest.threshold[idx]) | (np.isnan(values) & forest.missing_left[idx])
+        idx = np.where(at_leaf, idx, np.where(go_left, forest.left[idx], forest.right[idx]))
+    return idx
+
+
+# (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
+def swaps() -> list[tuple[object, str, object]]:
+    from service.model import compiled
+
+    return [
+        (compiled.CompiledForest, "leaves", forest_leaves),
+    ]

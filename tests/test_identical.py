@@ -1,0 +1,121 @@
+"""Speed-ups change no output: fast code == the reference (pre-speed-up) code, down to whole verdicts.
+
+Both sides are computed here from the same inputs with the committed model,
+so the test holds across retrains. Pages: hand-written ones of every kind
+(HTML and text, Chinese and English, GBK bytes, hidden spam, link walls,
+empty), the seeds and a sample of real corpus pages when ``../shared`` is
+there.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import reference_impl
+from conftest import DATA_DIR, SEEDS_DIR
+
+from service.classify import classify_page
+from service.requests import page_from_bytes, parse_page
+
+ZH_ARTICLE = ("全市教育大会召开\n\n4月25日上午,全市教育大会召开。市委书记出席并讲话,强调要推动全市教育事业高质量发展。"
+              "会议指出,要坚持立德树人,深化教育改革,加快建设教育强市。\n\n责任编辑:张三 | 分享到 | 打印")
+EN_ARTICLE = ("City approves library budget\n\nThe city council approved the new library budget on Tuesday after a "
+              "long debate, officials said. Residents told reporters the opening hours matter more than the size "
+              "of the building.\n\nHome | About | Contact | Privacy policy")
+SPAM = "亚洲综合性色AⅤ一区二区三区,婷婷五月综合国产激情,人妻系列精品无码视频在线,澳门新葡京娱乐场,彩票平台注册送彩金"
+HEADLINES = "\n".join(f"- • 某县{n}号文件公布,{word}工作取得新进展" for n, word in
+                      enumerate(["教育", "医疗", "交通", "农业", "旅游", "环保", "养老", "就业"] * 4))
+HTML = ("<html><head><title>研讨会召开</title><style>.hide{display:none}</style></head><body>"
+        "<nav><a href='/'>首页</a> <a href='/news'>新闻</a> <a href='http://other.example/'>外站</a></nav>"
+        "<div class='content'><h1>湖南省基础教育研讨会召开</h1><p>11月28日,湖南省基础教育优质均衡发展研讨会在双峰县召开,"
+        "全省各地教育部门负责人、中小学校长共计260余人齐聚一堂。</p><p>会议围绕提高教育质量展开深入探讨交流。<br>"
+        "与会代表表示收获很大。</p><ul>" + "".join(f"<li><a href='/n/{i}'>相关阅读第{i}篇 教育动态</a></li>"
+                                                 for i in range(14)) +
+        "</ul></div><div class='hide'><a href='http://spam.example/'>" + SPAM + "</a></div>"
+        "<footer>版权所有 湘ICP备05009375号 <span style='font-size:0px'>博彩 娱乐城</span></footer></body></html>")
+EN_HTML = ("<html><head><title>Library budget</title></head><body><header><a href='/'>Home</a><a href='/a'>About</a>"
+           "</header><article><p>" + EN_ARTICLE.replace("\n\n", "</p><p>") + "</p></article>"
+           "<p style='color:#fff;background:#fff'>cheap viagra casino bonus slots</p></body></html>")
+
+
+def _handwritten() -> list:
+    return [
+        parse_page({"id": "zh", "url": "http://edu.example.cn/news/1.html", "text": ZH_ARTICLE}, 10**7),
+        parse_page({"id": "zh-spam", "text": ZH_ARTICLE + "\n\n• " + SPAM}, 10**7),
+        parse_page({"id": "zh-farm", "url": "http://x.example.top/tags/abc.html", "text": ZH_ARTICLE + "\n\n" + HEADLINES},
+                   10**7),
+        parse_page({"id": "en", "url": "https://news.example.com/2024/05/01/library.html", "text": EN_ARTICLE}, 10**7),
+        parse_page({"id": "trad", "text": "全市教育大會召開,錨定建設教育強市目標,齊心協力推動全市教育事業高質量發展。建設(shè)教育(yù)"}, 10**7),
+        parse_page({"id": "html", "url": "http://edu.example.cn/a.html", "html": HTML}, 10**7),
+        parse_page({"id": "en-html", "url": "http://news.example.com/a", "html": EN_HTML}, 10**7),
+        page_from_bytes(HTML.encode("gbk"), url="http://gbk.example.cn/", req_id="gbk", charset="gbk"),
+        parse_page({"id": "empty", "text": ""}, 10**7),
+        parse_page({"id": "blank-html", "html": "<html><body>   </body></html>"}, 10**7),
+        parse_page({"id": "chain", "text": "_".join(["澳门赌场", "网上娱乐", "百家乐", "真人视讯"] * 6)}, 10**7),
+    ]
+
+
+def _corpus_sample() -> list:
+    pages = []
+    for path in sorted(SEEDS_DIR.glob("*.txt")) if SEEDS_DIR.is_dir() else []:
+        pages.append(parse_page({"id": path.stem, "text": path.read_text(encoding="utf-8")}, 10**7))
+    html_files = sorted((DATA_DIR / "gne-test-pages").rglob("*.html"))[::6] + \
+        sorted((DATA_DIR / "article-extraction-benchmark" / "html").glob("*.html"))[::30]
+    for path in html_files:
+        pages.append(page_from_bytes(path.read_bytes(), url=f"http://example.com/{path.name}", req_id=path.name))
+    real = DATA_DIR / "realpages-dev" / "pages.jsonl"
+    if real.is_file():
+        for line in real.read_text(encoding="utf-8").splitlines()[::8]:
+            obj = json.loads(line)
+            pages.append(parse_page({"id": obj["id"], "url": obj["url"], "text": obj["text"]}, 10**7))
+    return pages
+
+
+PAGES = _handwritten() + _corpus_sample()
+
+
+def _verdicts(loaded) -> list[str]:
+    return [json.dumps(classify_page(req, loaded), ensure_ascii=False, sort_keys=True) for req in PAGES]
+
+
+def test_whole_verdicts_are_identical_to_the_reference_code(loaded_model, monkeypatch):
+    fast = _verdicts(loaded_model)
+    for owner, name, reference in reference_impl.swaps():
+        monkeypatch.setattr(owner, name, reference)
+    before = _verdicts(loaded_model)
+    assert len(PAGES) >= 11
+    for page, a, b in zip(PAGES, fast, before):
+        assert a == b, f"verdict of {page.id} changed"
+
+
+def _forests(model):
+    yield model.block_model
+    yield from (head.forest for head in model.page_models.values())
+    yield model.clean_model.forest
+
+
+@pytest.mark.parametrize("rows", [1, 7, 300])
+def test_forest_walk_reaches_the_same_leaves(loaded_model, rows):
+    rng = np.random.default_rng(rows)
+    for forest in _forests(loaded_model.model):
+        width = int(forest.feature.max()) + 1
+        x = rng.normal(size=(rows, width)) * rng.choice([0.01, 1.0, 100.0], size=(rows, width))
+        x[rng.random(x.shape) < 0.1] = 0.0
+        np.testing.assert_array_equal(forest.leaves(x), reference_impl.forest_leaves(forest, x))
+        x[rng.random(x.shape) < 0.05] = np.nan  # missing values follow missing_go_to_left
+        np.testing.assert_array_equal(forest.leaves(x), reference_impl.forest_leaves(forest, x))
+
+
+def test_forest_walk_on_no_rows(loaded_model):
+    forest = loaded_model.model.block_model
+    assert forest.leaves(np.zeros((0, int(forest.feature.max()) + 1))).shape == (0, len(forest.roots))
+
+
+def test_forest_cache_is_not_pickled(loaded_model):
+    import pickle
+
+    forest = loaded_model.model.block_model
+    forest.leaves(np.zeros((1, int(forest.feature.max()) + 1)))
+    assert "_walk" in forest.__dict__ and "_walk" not in pickle.loads(pickle.dumps(forest)).__dict__
