@@ -72,7 +72,7 @@ def tune_thresholds(dev_scored, real_scored) -> dict:
 
 def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
     """Model and baselines on the composed test split and the real dev pages."""
-    from training.baselines import BASELINES
+    from training.baselines import make_baselines
 
     test = load_examples(work / "examples.jsonl", "test")
     real = load_realpages(data)
@@ -90,11 +90,12 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
                       "sites": len({rp.url.split('/')[2] if '//' in rp.url else rp.url for rp in real})},
         "baselines": {},
     }
-    for name, baseline in BASELINES.items():
+    for name, baseline in make_baselines(model.featurizer.lexicons).items():
+        real_base = baseline_scored(baseline, real, "real")
         report["baselines"][name] = {
             "test": page_metrics(baseline_scored(baseline, test, "examples")),
-            "realpages_all": page_metrics(baseline_scored(baseline, real, "real")),
-            "realpages_high": page_metrics([s for s in baseline_scored(baseline, real, "real") if s.high]),
+            "realpages_all": page_metrics(real_base),
+            "realpages_high": page_metrics([s for s in real_base if s.high]),
         }
     return report
 

@@ -1,42 +1,25 @@
-"""Baselines run on the same pages as the model.
+"""Baselines run on the same pages as the model, so its figures have something to beat.
 
-* ``lexicon``: the keyword-lexicon rule of corpus filters — a page is
-  spam when it contains enough terms from the spam lexicons.
+* ``lexicon`` (:mod:`.lexicon`): ChineseWebText's sensitive-word rule with the model's
+  spam lexicons; it can only say ``injected_spam``.
+* ``fineweb_gopher`` (:mod:`.fineweb`): the document-level heuristic chain of FineWeb /
+  FineWeb-2 (Gopher repetition and quality, C4 lines, FineWeb's custom filters) with
+  FineWeb-2's Chinese adaptations (:mod:`.language`); a dropped page counts as
+  ``fabricated_listicle`` and ``link_farm``.
 
-Every baseline is ``predict(text, url) -> {label: score in [0, 1]}``; a
-label counts as flagged at 0.5.
+Every baseline is ``predict(text, url) -> {label: score in [0, 1]}``; a label counts as
+flagged at 0.5, and a flagged page as dropped.
 """
 
 from __future__ import annotations
 
-import functools
-
-from service.analysis.text import normalize
 from service.features.lexicon import Lexicons
+from training.baselines.fineweb import FineWebGopherBaseline
+from training.baselines.lexicon import LexiconBaseline
 
-LEXICON_MIN_HITS = 2  # ChineseWebText-style rule: a page with this many spam terms is dropped
-
-
-class LexiconBaseline:
-    name = "lexicon"
-
-    def __init__(self, lexicons: Lexicons | None = None):
-        self._lexicons = lexicons
-
-    @functools.cached_property
-    def lexicons(self) -> Lexicons:
-        if self._lexicons is not None:
-            return self._lexicons
-        import joblib
-
-        from training.__main__ import WORK_DIR
-
-        return joblib.load(WORK_DIR / "lexicons.joblib")
-
-    def predict(self, text: str, url: str = "") -> dict[str, float]:
-        hits = self.lexicons.matches(normalize(text))
-        spam = 1.0 if len(hits) >= LEXICON_MIN_HITS else 0.0
-        return {"injected_spam": spam, "link_farm": 0.0, "fabricated_listicle": 0.0}
+__all__ = ["FineWebGopherBaseline", "LexiconBaseline", "make_baselines"]
 
 
-BASELINES = {"lexicon": LexiconBaseline()}
+def make_baselines(lexicons: Lexicons) -> dict:
+    """The baselines by name; ``lexicons`` are the evaluated model's (``model.featurizer.lexicons``)."""
+    return {"lexicon": LexiconBaseline(lexicons), "fineweb_gopher": FineWebGopherBaseline()}
