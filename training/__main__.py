@@ -1,9 +1,11 @@
-"""``python -m training {build,train,evaluate}``.
+"""``python -m training {build,train,evaluate,gate}``.
 
 * ``build``     rebuild lexicons and the composed, site-split page set from the corpora;
 * ``train``     fit the model on the training split, tune thresholds on the dev split and the
                 real dev pages, evaluate on the test split, write ``models/`` and ``reports/``;
-* ``evaluate``  evaluate the committed model and its baselines; write ``reports/``.
+* ``evaluate``  evaluate the committed model and its baselines; write ``reports/``;
+* ``gate``      check the committed model against the floors pinned in
+                ``training/eval_baseline.json`` and the baselines (``--update-floors`` re-pins).
 
 The corpora path defaults to ``../shared/data`` (config ``training.data_dir`` or
 ``PAGESIEVE_TRAINING_DATA_DIR``; ``--data`` overrides).
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="verb", required=True)
-    for verb in ("build", "train", "evaluate"):
+    for verb in ("build", "train", "evaluate", "gate"):
         p = sub.add_parser(verb)
         p.add_argument("--data", help="corpora directory (default ../shared/data)")
         p.add_argument("--work", type=Path, default=WORK_DIR, help="where composed pages are kept")
@@ -42,7 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.choices["train"].add_argument("--out", type=Path, default=REPORTS_DIR, help="where reports are written")
     sub.choices["evaluate"].add_argument("--model-dir", type=Path, default=REPO_ROOT / "models")
     sub.choices["evaluate"].add_argument("--out", type=Path, default=REPORTS_DIR)
+    sub.choices["gate"].add_argument("--model-dir", type=Path, default=REPO_ROOT / "models")
+    sub.choices["gate"].add_argument("--update-floors", action="store_true",
+                                     help="re-pin floors at the measured values minus the margin (raise only)")
+    sub.choices["gate"].add_argument("--reason", help="why floors may go down; recorded in the baseline file")
     args = parser.parse_args(argv)
+    if getattr(args, "reason", None) and not args.update_floors:
+        parser.error("--reason goes with --update-floors")
     data = _data_dir(args.data)
     if not data.is_dir():
         print(f"error: corpora directory {data} not found (set --data or PAGESIEVE_TRAINING_DATA_DIR)",
@@ -59,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
 
         train_and_publish(data, args.work, args.model_dir, args.out, version=args.version, scale=args.scale)
         return 0
+    if args.verb == "gate":
+        from training.gate import gate_main
+
+        return gate_main(data, args.model_dir, update=args.update_floors, reason=args.reason)
     from training.pipeline import evaluate_published
 
     evaluate_published(data, args.work, args.model_dir, args.out)

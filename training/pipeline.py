@@ -126,7 +126,19 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
     prune_old_artifacts(model_dir, entry["file"])
     write_reports(report, entry, reports_dir)
     log(f"wrote {entry['file']} ({entry['size_bytes'] / 1e6:.1f} MB) and {reports_dir}")
+    print_gate(data, model_dir)
     return entry
+
+
+def print_gate(data: Path, model_dir: Path) -> None:
+    """After training: the new model against the pinned floors and the baselines (informational)."""
+    from training.gate import read_pinned, render, run_gate
+
+    result = run_gate(data, model_dir, log=log)
+    print(render(result, read_pinned()))
+    if not result.passed:
+        log("the gate fails for this model: if it is the one to ship, re-pin the floors with "
+            "`python -m training gate --update-floors` (lowering one takes --reason \"why\")")
 
 
 def evaluate_published(data: Path, work: Path, model_dir: Path, out: Path) -> dict:
