@@ -51,7 +51,7 @@ def write_examples(examples: list[Example], path: Path) -> str:
     """Write examples as JSONL; return the sha256 of the lines (as ``build`` hashes its set)."""
     digest = hashlib.sha256()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # concurrent test runs share var/gate/
     with tmp.open("w", encoding="utf-8") as fh:
         for ex in examples:
             line = json.dumps(asdict(ex), ensure_ascii=False)
