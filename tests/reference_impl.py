@@ -28,10 +28,23 @@ def forest_leaves(forest, x: np.ndarray) -> np.ndarray:
     return idx
 
 
+def linear_predict_proba(scorer, x) -> np.ndarray:
+    """LinearScorer: ``x @ coef.T`` on the float32 coefficients, up-cast by scipy on every call."""
+    scores = np.asarray(x @ scorer.coef.T, dtype=np.float64) + scorer.intercept
+    if scorer.coef.shape[0] == 1:
+        p = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+        return np.column_stack([1.0 - p, p])
+    prob = 1.0 / (1.0 + np.exp(-scores))
+    total = prob.sum(axis=1, keepdims=True)
+    total[total == 0] = 1.0
+    return prob / total
+
+
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
     from service.model import compiled
 
     return [
         (compiled.CompiledForest, "leaves", forest_leaves),
+        (compiled.LinearScorer, "predict_proba", linear_predict_proba),
     ]

@@ -119,3 +119,15 @@ def test_forest_cache_is_not_pickled(loaded_model):
     forest = loaded_model.model.block_model
     forest.leaves(np.zeros((1, int(forest.feature.max()) + 1)))
     assert "_walk" in forest.__dict__ and "_walk" not in pickle.loads(pickle.dumps(forest)).__dict__
+
+
+def test_linear_scorers_give_the_same_scores(loaded_model):
+    import pickle
+
+    model = loaded_model.model
+    texts = [req.text or req.html or "" for req in PAGES]
+    block_x = model._block_hasher.transform(texts)
+    page_x = model._page_hasher.transform(texts)
+    for scorer, x in [(model.block_text_model, block_x)] + [(m, page_x) for m in model.page_text_models.values()]:
+        np.testing.assert_array_equal(scorer.predict_proba(x), reference_impl.linear_predict_proba(scorer, x))
+        assert "_coef_t" not in pickle.loads(pickle.dumps(scorer)).__dict__

@@ -146,8 +146,24 @@ class LinearScorer:
         self.intercept = np.asarray(model.intercept_, dtype=np.float64)
         self.classes_ = np.asarray(model.classes_)
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_coef_t", None)  # derived, rebuilt on first use
+        return state
+
+    def _coef_t64(self) -> np.ndarray:
+        """``coef.T`` as contiguous float64, made once: ``x @ coef.T`` on a float64 sparse ``x``
+        would otherwise copy and up-cast the whole (n_features, n_classes) matrix on every call
+        (megabytes per page). The product is the same: float32 -> float64 is exact and scipy
+        sums in the same order."""
+        coef_t = self.__dict__.get("_coef_t")
+        if coef_t is None:
+            coef_t = self.__dict__["_coef_t"] = np.ascontiguousarray(self.coef.T, dtype=np.float64)
+        return coef_t
+
     def predict_proba(self, x) -> np.ndarray:
-        scores = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
+        coef_t = self._coef_t64() if getattr(x, "dtype", None) == np.float64 else self.coef.T
+        scores = np.asarray(x @ coef_t, dtype=np.float64) + self.intercept
         if self.coef.shape[0] == 1:
             p = _sigmoid(scores[:, 0])
             return np.column_stack([1.0 - p, p])
