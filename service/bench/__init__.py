@@ -98,7 +98,7 @@ def in_process(args) -> dict:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return {
         "note": note, "pages": len(latencies), "seconds": wall, "cpu_seconds": cpu,
-        "pages_per_s": len(latencies) / wall, "p50_ms": 1000 * percentile(latencies, 50),
+        "pages_per_s": len(latencies) / wall, "pages_per_cpu_s": len(latencies) / max(cpu, 1e-9), "p50_ms": 1000 * percentile(latencies, 50),
         "p99_ms": 1000 * percentile(latencies, 99), "max_ms": 1000 * max(latencies),
         "model_load_s": load_seconds, "peak_rss_mib": rss / 1024, "stages": sampler.shares(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
@@ -139,6 +139,10 @@ def over_http(args, pages) -> dict:
     }
 
 
+def _load(result: dict) -> str:
+    return "/".join(f"{v:.1f}" for v in result.get("load_average_before", ())) or "unknown"
+
+
 def render(result: dict) -> str:
     """The Markdown report: the table, the mix and where the time goes."""
     ip, web, mix = result["in_process"], result.get("http"), result["mix"]
@@ -161,7 +165,8 @@ def render(result: dict) -> str:
              f"Mix ({ip['note']}): {mix['pages']} pages, {kinds}; {langs}; {mix['gbk_raw_bytes']} sent as raw GBK "
              f"bytes; page size {size.get('min', 0) / 1024:.1f}-{size.get('max', 0) / 1024:.1f} KiB "
              f"(median {size.get('p50', 0) / 1024:.1f}). In-process: {ip['pages']} pages timed after a warm-up, "
-             f"request validation and JSON encoding included. Machine: {result['machine']}.", "",
+             f"request validation and JSON encoding included ({ip.get('pages_per_cpu_s', 0):.1f} pages per CPU "
+             f"second). Machine: {result['machine']}, load average {_load(result)} when the run started.", "",
              "| stage (sampled, in-process) | share of time |", "|---|---:|"]
     lines += [f"| {stage} | {share:.0%} |" for stage, share in ip["stages"].items()]
     return "\n".join(lines) + "\n"
@@ -202,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
               "machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
                          f"Python {platform.python_version()}",
               "created": time.strftime("%Y-%m-%d %H:%M:%S"), "mix": describe(pages),
+              "load_average_before": os.getloadavg(),
               "in_process": json.loads(done.stdout.strip().splitlines()[-1])}
     if not args.no_http:
         print("HTTP run (gunicorn) ...", file=sys.stderr, flush=True)
