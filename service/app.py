@@ -73,6 +73,9 @@ def create_app(config: Config | Mapping | None = None) -> Flask:
     )
     app.extensions["pagesieve"] = state
     _prepare_database(state)
+    from service.metrics import init_metrics
+
+    init_metrics(app, state)
 
     from service.api.classify import bp as classify_bp
     from service.api.meta import bp as meta_bp

@@ -112,6 +112,14 @@ PATHS: dict[str, dict] = {
     "/v1/model": {"get": {"summary": "Serving model: version, hashes, metrics, thresholds",
                           "responses": {"200": {"description": "Model information"}, **_error_responses(503)}}},
     "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+    "/metrics": {"get": {
+        "summary": "Prometheus metrics, summed over all gunicorn workers",
+        "description": "pagesieve_http_requests_total{endpoint,method,status}, "
+                       "pagesieve_http_request_duration_seconds{endpoint}, pagesieve_classify_duration_seconds, "
+                       "pagesieve_verdicts_total{action}, pagesieve_verdict_flags_total{flag}, "
+                       "pagesieve_model_info{version}.",
+        "responses": {"200": {"description": "Prometheus text exposition format",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
 }
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import logging
+import os
+import shutil
+import tempfile
 
 from service.config import Config
 
@@ -26,12 +30,32 @@ def resolve_anonymous(config: Config) -> Config:
     return config.with_overrides({"service": {"anonymous_classify": allowed}})
 
 
+def prepare_metrics_dir(config: Config) -> Config:
+    """Put prometheus_client in multiprocess mode on a fresh directory shared by all workers.
+
+    Must run before anything imports prometheus_client (it reads the variable
+    at import); the workers, forked from this process, inherit it. The
+    directory goes to the app through the config (``metrics.multiprocess_dir``)
+    and is removed when the master exits.
+    """
+    directory = tempfile.mkdtemp(prefix="pagesieve-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    atexit.register(_remove_in, os.getpid(), directory)
+    return config.with_overrides({"metrics": {"multiprocess_dir": directory}})
+
+
+def _remove_in(pid: int, directory: str) -> None:
+    """Remove the metrics directory at exit, in the master only (workers inherit atexit handlers)."""
+    if os.getpid() == pid:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def run(config: Config) -> int:
     from gunicorn.app.base import BaseApplication
 
     from service.app import create_app
 
-    config = resolve_anonymous(config)
+    config = prepare_metrics_dir(resolve_anonymous(config))
     host, port = config.get("service", "host"), int(config.get("service", "port"))
     workers = int(config.get("service", "workers"))
     logging.basicConfig(level=str(config.get("service", "log_level")).upper(),
@@ -49,6 +73,7 @@ def run(config: Config) -> int:
             self.cfg.set("graceful_timeout", 30)
             self.cfg.set("accesslog", "-")
             self.cfg.set("post_worker_init", _warm_up)
+            self.cfg.set("child_exit", _child_exit)
 
         def load(self):
             return create_app(config)
@@ -64,3 +89,10 @@ def _warm_up(worker) -> None:
     if state is not None:
         ready, detail = state.registry.status()
         worker.log.info("model %s", detail if ready else f"NOT loaded: {detail}")
+
+
+def _child_exit(server, worker) -> None:
+    """A worker died or was replaced (reload): stop counting its live gauges."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
