@@ -82,8 +82,10 @@ def create_app(config: Config | Mapping | None = None) -> Flask:
 
     app.register_blueprint(meta_bp)
     app.register_blueprint(classify_bp)
+    from service.api.admin import bp as admin_bp
     from service.review import init_review
 
+    app.register_blueprint(admin_bp)
     init_review(app, state)
     _register_error_handlers(app)
     return app

@@ -125,13 +125,14 @@ PATHS: dict[str, dict] = {
 
 def openapi_document() -> dict:
     from service import __version__
+    from service.review.openapi_paths import REVIEW_PATHS
 
     return {
         "openapi": "3.1.0",
         "info": {"title": "pagesieve", "version": __version__,
                  "description": "Content-quality and spam filter for scraped web pages: per-block verdicts with "
                                 "reason codes, evidence and character offsets."},
-        "paths": PATHS,
+        "paths": {**PATHS, **REVIEW_PATHS},
         "components": {"schemas": SCHEMAS,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

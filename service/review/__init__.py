@@ -54,11 +54,18 @@ def init_review(app: Flask, state) -> None:
     enqueuer = ReviewEnqueuer(
         state.database_url, config.path("storage", "spool_dir"), float(review.get("sample_rate", 0.01)),
         int(config.get("limits", "max_raw_html_bytes", 200_000)), thresholds=thresholds,
-        retry_seconds=float(review.get("spool_retry_seconds", 5)), queue_max=int(review.get("queue_max", 10_000)))
+        retry_seconds=float(review.get("spool_retry_seconds", 5)), queue_max=int(review.get("queue_max", 10_000)),
+        migrated=state.database_ready)
     state.classify_hooks.append(enqueuer.hook)
     app.extensions[EXTENSION] = enqueuer
     if state.database_ready and enqueuer.spool.pending_files():
         enqueuer.start()  # replay what an earlier run could not write
+
+    from service.review.api import bp as api_bp
+    from service.review.feedback import bp as feedback_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(feedback_bp)
 
     app.secret_key = load_secret_key(config)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",

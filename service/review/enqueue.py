@@ -27,15 +27,18 @@ import random
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from service.review.store import item_record, write_record
-from service.storage.db import migrate, session_scope
+from service.review.store import in_transaction, item_record, write_record
+from service.storage.db import migrate
 
 log = logging.getLogger(__name__)
 BATCH = 200
+RECENT_PAGES = 256  # pages remembered per process for feedback by id
+RECENT_MAX_CHARS = 200_000
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -120,7 +123,8 @@ class ReviewEnqueuer:
     """Owns the in-process queue, the writer thread and the spool of one process."""
 
     def __init__(self, database_url: str, spool_dir: Path, sample_rate: float, max_html_bytes: int,
-                 thresholds=None, retry_seconds: float = 5.0, queue_max: int = 10_000, seed: int | None = None):
+                 thresholds=None, retry_seconds: float = 5.0, queue_max: int = 10_000, seed: int | None = None,
+                 migrated: bool = False):
         self.database_url = database_url
         self.spool = Spool(spool_dir)
         self.sample_rate = float(sample_rate)
@@ -130,9 +134,10 @@ class ReviewEnqueuer:
         self._queue: queue.Queue = queue.Queue(maxsize=queue_max)
         self._random = random.Random(seed if seed is not None else os.getpid() ^ time.time_ns())
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, tuple] = OrderedDict()
         self._thread: threading.Thread | None = None
         self._pid = None
-        self._migrated = False
+        self._migrated = migrated  # the app migrated at start-up; otherwise the first write does
         self._stop = threading.Event()
         self.stats = {"enqueued": 0, "written": 0, "spooled": 0, "replayed": 0, "rejected": 0}
         atexit.register(self.close)
@@ -148,6 +153,7 @@ class ReviewEnqueuer:
 
     def hook(self, verdict: dict, page_request) -> None:
         """The classify hook: cheap, never blocks, never raises into classify."""
+        self._remember(verdict, page_request)
         source = self.wants(verdict)
         if source is None:
             return
@@ -156,6 +162,28 @@ class ReviewEnqueuer:
         except Exception:
             thresholds = None
         self.put(item_record(verdict, page_request, thresholds, source, self.max_html_bytes))
+
+    def _remember(self, verdict: dict, page_request) -> None:
+        """Keep the last pages this process classified, so feedback by id alone finds an unqueued page."""
+        if len(verdict.get("text") or "") > RECENT_MAX_CHARS or not verdict.get("id"):
+            return
+        with self._lock:
+            self._recent[verdict["id"]] = (verdict, page_request)
+            self._recent.move_to_end(verdict["id"])
+            while len(self._recent) > RECENT_PAGES:
+                self._recent.popitem(last=False)
+
+    def recent_record(self, page_id: str, source: str = "feedback") -> dict | None:
+        """An item record for a page this process classified recently, or None."""
+        with self._lock:
+            hit = self._recent.get(page_id)
+        if hit is None:
+            return None
+        try:
+            thresholds = self.thresholds()
+        except Exception:
+            thresholds = None
+        return item_record(hit[0], hit[1], thresholds, source, self.max_html_bytes)
 
     def put(self, record: dict) -> None:
         self._ensure_thread()
@@ -217,8 +245,7 @@ class ReviewEnqueuer:
                 if not self._migrated:
                     migrate(self.database_url)
                     self._migrated = True
-                with session_scope(self.database_url) as session:
-                    write_record(session, record)
+                in_transaction(self.database_url, lambda session, r=record: write_record(session, r))
                 self.stats["written"] += 1
             except Exception as exc:
                 if is_transient(exc) or not self._migrated:

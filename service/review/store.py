@@ -96,6 +96,23 @@ def _columns(rec: dict) -> dict:
     }
 
 
+def in_transaction(database_url: str, work):
+    """Run ``work(session)`` in a transaction; retried once when a concurrent writer inserted the same page
+    first (the unique page id makes the second attempt take the update path)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from service.storage.db import session_scope
+
+    for attempt in (1, 2):
+        try:
+            with session_scope(database_url) as session:
+                return work(session)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return None  # unreachable
+
+
 def write_record(session: Session, rec: dict) -> ReviewItem | None:
     """Apply one record (item or feedback) inside the caller's transaction."""
     if rec.get("kind") == "feedback":

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+_migrate_lock = threading.Lock()  # Alembic's command context is process-global: one migration at a time
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -89,6 +90,6 @@ def migrate(url: str) -> None:
     from alembic import command
 
     cfg = alembic_config(url)
-    with get_engine(url).begin() as connection:
+    with _migrate_lock, get_engine(url).begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")

@@ -100,3 +100,62 @@ def add_items(url: str, verdicts: list[dict], source: str = "review") -> list[in
         with session_scope(url) as session:
             ids.append(upsert_item(session, rec).id)
     return ids
+
+
+def make_app(db_url: str, tmp_dir, loaded_model, **overrides):
+    """The service on ``db_url`` with test settings (no sampling, spool and secret under ``tmp_dir``)."""
+    from service.app import create_app
+    from service.config import load_config
+
+    config = load_config({"storage": {"database_url": db_url, "spool_dir": str(tmp_dir / "spool")},
+                          "review": {"sample_rate": 0.0, "secret_key_file": str(tmp_dir / "secret_key")},
+                          "service": {"anonymous_classify": False}}, environ={})
+    app = create_app(config.with_overrides(overrides))
+    app.extensions["pagesieve"].registry._current = loaded_model
+    return app
+
+
+@pytest.fixture()
+def review_app(db_url, tmp_path, loaded_model):
+    """The service on the parametrised database (SQLite, then PostgreSQL)."""
+    app = make_app(db_url, tmp_path, loaded_model)
+    yield app
+    app.extensions["pagesieve_review"].close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db(request, tmp_path_factory, pg_reason):
+    """Like ``db_url`` but shared by a module's read-only tests."""
+    tmp = tmp_path_factory.mktemp("db")
+    url, drop = make_db_url(request.param, tmp, pg_reason)
+    migrate(url)
+    yield url, tmp
+    drop()
+
+
+def key_headers(url: str, role: str, name: str) -> dict:
+    from service.storage.keys import create_key
+
+    with session_scope(url) as session:
+        return {"Authorization": f"Bearer {create_key(session, role, name)}"}
+
+
+@pytest.fixture()
+def mod(review_app):
+    """Headers of a moderator token named 'alice-tool'."""
+    return key_headers(review_app.extensions["pagesieve"].database_url, "moderator", "alice-tool")
+
+
+@pytest.fixture()
+def mod2(review_app):
+    return key_headers(review_app.extensions["pagesieve"].database_url, "moderator", "bob-tool")
+
+
+@pytest.fixture()
+def crawler(review_app):
+    return key_headers(review_app.extensions["pagesieve"].database_url, "crawler", "crawler-1")
+
+
+@pytest.fixture()
+def rclient(review_app):
+    return review_app.test_client()

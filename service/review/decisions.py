@@ -1,0 +1,273 @@
+"""Moderator decisions: optimistic locking, bulk and campaign decisions, undo and revert, all audited.
+
+A decision names the item ``version`` the moderator loaded. The update is
+``UPDATE review_items ... WHERE id = :id AND version = :loaded``: when it
+touches no row, someone decided (or the page changed) since, and the
+attempt is stored in the audit table as ``rejected`` and reported as a
+:class:`Conflict` naming who decided it. Nothing is overwritten silently.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from service.errors import ApiError
+from service.model import BLOCK_LABELS, LABELS
+from service.storage.models import Decision, ReviewItem
+
+DECISIONS = ("confirm", "not_spam", "relabel", "skip")
+STATE_CHANGING = ("confirm", "not_spam", "relabel")
+BAD_SPAN_LABELS = ("injected_spam", "link_farm")
+
+
+class Conflict(ApiError):
+    """The item changed since the moderator loaded it (HTTP 409)."""
+
+    def __init__(self, item: ReviewItem, loaded: int):
+        who = f"by {item.decided_by} at {_iso(item.decided_at)}" if item.status == "decided" else "(re-opened)"
+        super().__init__(409, "conflict", f"item {item.id} was decided {who} since you loaded it (version "
+                         f"{loaded}, now {item.version}); your decision was recorded as rejected")
+        self.current = {"id": item.id, "version": item.version, "status": item.status, "decision": item.decision,
+                        "decided_by": item.decided_by, "decided_at": _iso(item.decided_at),
+                        "labels": item.final_labels}
+
+    def to_json(self) -> dict:
+        body = super().to_json()
+        body["error"]["current"] = self.current
+        return body
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def _bad(message: str, field_name: str) -> ApiError:
+    return ApiError(400, "invalid_decision", message, field_name)
+
+
+def validate_labels(labels) -> list[str]:
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise _bad("'labels' must be a list of page labels", "labels")
+    unknown = sorted(set(labels) - set(LABELS))
+    if unknown:
+        raise _bad(f"unknown page label(s) {unknown}; use {list(LABELS)} (an empty list means clean)", "labels")
+    return [label for label in LABELS if label in labels]
+
+
+def validate_spans(spans, text_length: int) -> list[dict]:
+    """Span corrections: ``[{"start", "end", "label"}]`` inside the page text, not overlapping."""
+    if not isinstance(spans, list):
+        raise _bad("'spans' must be a list of {start, end, label}", "spans")
+    out = []
+    for i, span in enumerate(spans):
+        if not isinstance(span, dict) or set(span) - {"start", "end", "label"} or not {"start", "end", "label"} <= \
+                set(span):
+            raise _bad(f"spans[{i}] must be an object with exactly start, end and label", "spans")
+        start, end, label = span["start"], span["end"], span["label"]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+            raise _bad(f"spans[{i}]: start and end must be integers", "spans")
+        if not 0 <= start < end <= text_length:
+            raise _bad(f"spans[{i}]: need 0 <= start < end <= {text_length} (the page text length)", "spans")
+        if label not in BLOCK_LABELS:
+            raise _bad(f"spans[{i}]: label must be one of {list(BLOCK_LABELS)}", "spans")
+        out.append({"start": start, "end": end, "label": label})
+    out.sort(key=lambda s: (s["start"], s["end"]))
+    for a, b in zip(out, out[1:]):
+        if b["start"] < a["end"]:
+            raise _bad(f"spans overlap: {a['start']}-{a['end']} and {b['start']}-{b['end']}", "spans")
+    return out
+
+
+def model_spans(item: ReviewItem, labels: list[str] | None = None) -> list[dict]:
+    """The model's bad spans, as labels-only corrections (optionally only those of ``labels``)."""
+    keep = set(labels) if labels is not None else set(BAD_SPAN_LABELS)
+    return [{"start": s["start"], "end": s["end"], "label": s["label"]} for s in item.verdict.get("spans", [])
+            if s.get("label") in BAD_SPAN_LABELS and s["label"] in keep and not s.get("inline")]
+
+
+def current_labels(item: ReviewItem) -> tuple[list, list]:
+    """What the item says now: the last decision's labels and spans, else the model's proposal."""
+    if item.status == "decided" and item.final_labels is not None:
+        return list(item.final_labels), list(item.final_spans or [])
+    return list(item.proposed_labels or []), model_spans(item)
+
+
+def outcome(item: ReviewItem, decision: str, labels=None, spans=None) -> tuple[list, list]:
+    """The labels and spans a decision gives the item."""
+    if decision == "confirm":
+        return list(item.proposed_labels or []), model_spans(item)
+    if decision == "not_spam":
+        return [], []
+    if labels is None and spans is None:
+        raise _bad("relabel needs 'labels' (page labels) and/or 'spans' (block corrections)", "labels")
+    new_labels = validate_labels(labels) if labels is not None else list(item.proposed_labels or [])
+    if spans is None:
+        new_spans = model_spans(item, [x for x in new_labels if x in BAD_SPAN_LABELS])
+    else:
+        new_spans = validate_spans(spans, len(item.text))
+        if labels is None:  # a block correction implies the page labels it carries
+            carried = {s["label"] for s in new_spans if s["label"] in BAD_SPAN_LABELS}
+            new_labels = [x for x in LABELS if x in carried or (x == "fabricated_listicle" and x in new_labels)]
+    return new_labels, new_spans
+
+
+def decide(session: Session, item_id: int, loaded_version: int, decision: str, moderator: str, *,
+           labels=None, spans=None, via: str = "ui", bulk_id: str | None = None, note: str = "") -> Decision:
+    """Apply one decision with optimistic locking; commits, and raises :class:`Conflict` on a lost race."""
+    if decision not in DECISIONS:
+        raise _bad(f"'decision' must be one of {list(DECISIONS)} (got {decision!r})", "decision")
+    if not isinstance(loaded_version, int) or isinstance(loaded_version, bool):
+        raise _bad("'version' (the item version you loaded) must be an integer", "version")
+    item = session.get(ReviewItem, item_id)
+    if item is None:
+        raise ApiError(404, "not_found", f"no review item {item_id}")
+    old_labels, old_spans = current_labels(item)
+    now = datetime.now(UTC)
+    record = Decision(item_id=item.id, moderator=moderator, via=via, decision=decision, old_labels=old_labels,
+                      old_spans=old_spans, model_version=item.model_version, item_version=loaded_version,
+                      bulk_id=bulk_id, note=note[:2000], created_at=now)
+    if decision == "skip":
+        record.status, record.new_labels, record.new_spans = "applied", old_labels, old_spans
+        if item.version != loaded_version:
+            record.status = "rejected"
+        session.add(record)
+        session.commit()
+        if record.status == "rejected":
+            raise Conflict(item, loaded_version)
+        return record
+    new_labels, new_spans = outcome(item, decision, labels, spans)
+    record.new_labels, record.new_spans = new_labels, new_spans
+    result = session.execute(
+        update(ReviewItem).where(ReviewItem.id == item_id, ReviewItem.version == loaded_version)
+        .values(status="decided", decision=decision, final_labels=new_labels, final_spans=new_spans,
+                decided_by=moderator, decided_at=now, version=ReviewItem.version + 1)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.rollback()
+        item = session.get(ReviewItem, item_id, populate_existing=True)
+        record.status, record.note = "rejected", (f"lost to version {item.version} ({item.decided_by}); " + note)[:2000]
+        session.add(record)
+        session.commit()
+        raise Conflict(item, loaded_version)
+    record.status = "applied"
+    session.add(record)
+    session.commit()
+    return record
+
+
+@dataclass
+class BulkResult:
+    bulk_id: str
+    applied: list[int] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"bulk_id": self.bulk_id, "applied": self.applied, "conflicts": self.conflicts}
+
+
+def decide_many(session: Session, targets: list[tuple[int, int]], decision: str, moderator: str, *,
+                labels=None, via: str = "ui") -> BulkResult:
+    """The same decision for several ``(item id, loaded version)`` pairs; each item is locked on its own."""
+    if decision == "relabel" and labels is None:
+        raise _bad("a bulk relabel needs 'labels'", "labels")
+    result = BulkResult(bulk_id=uuid.uuid4().hex)
+    for item_id, version in targets:
+        try:
+            decide(session, item_id, version, decision, moderator, labels=labels, via=via, bulk_id=result.bulk_id)
+            result.applied.append(item_id)
+        except Conflict as exc:
+            result.conflicts.append(exc.current)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            result.conflicts.append({"id": item_id, "error": exc.message})
+    return result
+
+
+def decide_campaign(session: Session, campaign_id: int, decision: str, moderator: str, *, labels=None,
+                    via: str = "ui") -> BulkResult:
+    """Settle every pending item of a campaign (items decided meanwhile are reported as conflicts)."""
+    if decision == "skip":
+        raise _bad("skipping a whole campaign records nothing; skip items one by one", "decision")
+    targets = session.execute(select(ReviewItem.id, ReviewItem.version).where(
+        ReviewItem.campaign_id == campaign_id, ReviewItem.status == "pending").order_by(ReviewItem.id)).all()
+    if not targets and not session.scalar(select(ReviewItem.id).where(ReviewItem.campaign_id == campaign_id)):
+        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
+    return decide_many(session, [(i, v) for i, v in targets], decision, moderator, labels=labels, via=via)
+
+
+def _latest_applied(session: Session, item_id: int) -> Decision | None:
+    return session.scalar(select(Decision).where(
+        Decision.item_id == item_id, Decision.status == "applied",
+        Decision.decision.in_(STATE_CHANGING)).order_by(Decision.id.desc()).limit(1))
+
+
+def revert(session: Session, decision_id: int, moderator: str, via: str = "ui") -> Decision:
+    """Undo one applied decision: the item goes back to what it was before (an earlier decision, or pending)."""
+    target = session.get(Decision, decision_id)
+    if target is None:
+        raise ApiError(404, "not_found", f"no decision {decision_id}")
+    if target.status != "applied" or target.decision not in (*STATE_CHANGING, "skip"):
+        raise ApiError(409, "not_revertible", f"decision {decision_id} is {target.status} ({target.decision}); "
+                       "only an applied confirm/not_spam/relabel/skip can be reverted")
+    item = session.get(ReviewItem, target.item_id)
+    now = datetime.now(UTC)
+    if target.decision == "skip":
+        target.status, target.reverted_by, target.reverted_at = "reverted", moderator, now
+        session.commit()
+        return target
+    latest = _latest_applied(session, item.id)
+    if latest is None or latest.id != target.id:
+        raise ApiError(409, "not_latest", f"item {item.id} has a later decision (#{latest.id if latest else '?'}) "
+                       "by " + (latest.moderator if latest else "?") + "; revert that one first")
+    previous = session.scalar(select(Decision).where(
+        Decision.item_id == item.id, Decision.status == "applied", Decision.decision.in_(STATE_CHANGING),
+        Decision.id < target.id).order_by(Decision.id.desc()).limit(1))
+    if previous is not None:
+        values = {"status": "decided", "decision": previous.decision, "final_labels": previous.new_labels,
+                  "final_spans": previous.new_spans, "decided_by": previous.moderator,
+                  "decided_at": previous.created_at}
+    else:
+        values = {"status": "pending", "decision": None, "final_labels": None, "final_spans": None,
+                  "decided_by": None, "decided_at": None}
+    version = item.version
+    changed = session.execute(update(ReviewItem).where(ReviewItem.id == item.id, ReviewItem.version == version)
+                              .values(**values, version=version + 1).execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        session.rollback()
+        raise ApiError(409, "conflict", f"item {item.id} changed while reverting; reload and try again")
+    target.status, target.reverted_by, target.reverted_at = "reverted", moderator, now
+    session.add(Decision(item_id=item.id, moderator=moderator, via=via, decision="revert", status="applied",
+                         old_labels=target.new_labels, new_labels=values["final_labels"],
+                         old_spans=target.new_spans, new_spans=values["final_spans"],
+                         model_version=item.model_version, item_version=version, reverts_id=target.id,
+                         created_at=now))
+    session.commit()
+    return target
+
+
+def undo_last(session: Session, moderator: str, via: str = "ui") -> list[int]:
+    """Revert the moderator's most recent applied decision (the whole group, for a bulk one).
+
+    Returns the ids of the items it touched (the UI goes back to the first)."""
+    last = session.scalar(select(Decision).where(
+        Decision.moderator == moderator, Decision.status == "applied",
+        Decision.decision.in_((*STATE_CHANGING, "skip"))).order_by(Decision.id.desc()).limit(1))
+    if last is None:
+        raise ApiError(409, "nothing_to_undo", "you have no decision left to undo")
+    group = [last]
+    if last.bulk_id:
+        group = list(session.scalars(select(Decision).where(
+            Decision.bulk_id == last.bulk_id, Decision.status == "applied").order_by(Decision.id.desc())))
+    touched = []
+    for decision in group:
+        revert(session, decision.id, moderator, via)
+        touched.append(decision.item_id)
+    return list(reversed(touched))

@@ -1,0 +1,104 @@
+"""OpenAPI entries for the review API, feedback and model reload (merged into ``service.openapi``)."""
+
+from __future__ import annotations
+
+from service.model import BLOCK_LABELS, LABELS
+
+
+def _errors(*codes: int) -> dict:
+    from service.openapi import _error_responses
+
+    return _error_responses(*codes)
+
+
+def _ok(description: str, schema: dict | None = None) -> dict:
+    body = {"description": description}
+    if schema:
+        body["content"] = {"application/json": {"schema": schema}}
+    return body
+
+
+SPAN_FIX = {"type": "object", "required": ["start", "end", "label"], "additionalProperties": False,
+            "properties": {"start": {"type": "integer", "minimum": 0}, "end": {"type": "integer"},
+                           "label": {"enum": list(BLOCK_LABELS)}}}
+FILTERS = [
+    ("status", {"enum": ["pending", "decided", "all"], "default": "pending"}),
+    ("label", {"enum": [*LABELS, "none"]}), ("action", {"enum": ["keep", "strip", "review", "drop"]}),
+    ("score_min", {"type": "number"}), ("score_max", {"type": "number"}), ("site", {"type": "string"}),
+    ("language", {"type": "string"}), ("model_version", {"type": "string"}),
+    ("date_from", {"type": "string", "format": "date"}), ("date_to", {"type": "string", "format": "date"}),
+    ("campaign", {"type": "integer"}), ("source", {"enum": ["review", "sample", "feedback"]}),
+    ("q", {"type": "string", "description": "Substring of the normalised url and text"}),
+    ("sort", {"enum": ["uncertainty", "newest", "campaign"], "default": "uncertainty"}),
+    ("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+    ("cursor", {"type": "string", "description": "next_cursor or prev_cursor of the previous answer"}),
+    ("counts", {"type": "boolean", "description": "Add counts per filter value"}),
+]
+SECURITY = [{"bearer": []}]
+
+
+def _id_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+REVIEW_PATHS: dict[str, dict] = {
+    "/v1/review/items": {"get": {
+        "summary": "The review queue, filtered, sorted and keyset-paged (moderator token)",
+        "security": SECURITY,
+        "parameters": [{"name": n, "in": "query", "schema": s} for n, s in FILTERS],
+        "responses": {"200": _ok("items, total, next_cursor, prev_cursor, counts?"), **_errors(400, 401, 403)}}},
+    "/v1/review/items/{item_id}": {"get": {
+        "summary": "One item: text, verdict, spans, reasons, version, campaign, decisions, feedback",
+        "security": SECURITY, "parameters": [_id_param("item_id")],
+        "responses": {"200": _ok("The item"), **_errors(401, 403, 404)}}},
+    "/v1/review/items/{item_id}/decision": {"post": {
+        "summary": "Decide an item; 409 when it was decided since the version you loaded",
+        "security": SECURITY, "parameters": [_id_param("item_id")],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["decision", "version"], "additionalProperties": False,
+            "properties": {"decision": {"enum": ["confirm", "not_spam", "relabel", "skip"]},
+                           "version": {"type": "integer", "description": "The item version you loaded"},
+                           "labels": {"type": "array", "items": {"enum": list(LABELS)}},
+                           "spans": {"type": "array", "items": SPAN_FIX}, "note": {"type": "string"}}}}}},
+        "responses": {"200": _ok("The recorded decision and the item's new version"),
+                      **_errors(400, 401, 403, 404, 409)}}},
+    "/v1/review/campaigns/{campaign_id}/decision": {"post": {
+        "summary": "The same decision for every pending item of a campaign",
+        "security": SECURITY, "parameters": [_id_param("campaign_id")],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["decision"], "additionalProperties": False,
+            "properties": {"decision": {"enum": ["confirm", "not_spam", "relabel"]},
+                           "labels": {"type": "array", "items": {"enum": list(LABELS)}}}}}}},
+        "responses": {"200": _ok("applied item ids and conflicts"), **_errors(400, 401, 403, 404)}}},
+    "/v1/review/decisions": {"get": {
+        "summary": "The audit trail, newest first", "security": SECURITY,
+        "parameters": [{"name": n, "in": "query", "schema": s} for n, s in (
+            ("moderator", {"type": "string"}), ("item", {"type": "integer"}),
+            ("status", {"enum": ["applied", "rejected", "reverted"]}), ("before", {"type": "integer"}),
+            ("limit", {"type": "integer"}))],
+        "responses": {"200": _ok("decisions, before"), **_errors(400, 401, 403)}}},
+    "/v1/review/decisions/{decision_id}/revert": {"post": {
+        "summary": "Revert an applied decision", "security": SECURITY, "parameters": [_id_param("decision_id")],
+        "responses": {"200": _ok("The reverted decision"), **_errors(401, 403, 404, 409)}}},
+    "/v1/review/stats": {"get": {
+        "summary": "Decisions per day, moderator agreement with the model per label, backlog",
+        "security": SECURITY, "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer"}}],
+        "responses": {"200": _ok("Statistics"), **_errors(400, 401, 403)}}},
+    "/v1/feedback": {"post": {
+        "summary": "Report a page (by the id it was classified with, or the page itself); it goes to review",
+        "description": "Idempotent per (id, key): sending again corrects the report. Never refused because the "
+                       "page was decided already. 202 when the database is down (the report is spooled).",
+        "security": SECURITY,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["label"], "additionalProperties": False,
+            "properties": {"id": {"type": "string"}, "label": {"enum": [*LABELS, "not_spam"]},
+                           "spans": {"type": "array", "items": SPAN_FIX}, "note": {"type": "string"},
+                           "page": {"$ref": "#/components/schemas/Page"}}}}}},
+        "responses": {"201": _ok("Recorded"), "200": _ok("Corrected (same id and key as before)"),
+                      "202": _ok("Spooled while the database is down"),
+                      **_errors(400, 401, 403, 404, 413, 415, 422, 503)}}},
+    "/v1/admin/reload": {"post": {
+        "summary": "Load the model the manifest names now (admin key); under gunicorn every worker is replaced",
+        "security": SECURITY,
+        "responses": {"200": _ok("model_version, previous_version"), **_errors(401, 403, 409)}}},
+}

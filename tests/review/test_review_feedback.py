@@ -1,0 +1,103 @@
+"""``POST /v1/feedback``: by id or with the page; idempotent per id; re-opens; spooled when the database is down."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.review.conftest import INJECTED, add_items, verdict
+
+PAGE = {"url": "http://edu.example.cn/news/9.html",
+        "text": "全市教育大会召开\n\n4月25日上午,全市教育大会召开,市委书记出席并讲话。\n\n" + INJECTED}
+
+
+def _item(client, mod, item_id):
+    return client.get(f"/v1/review/items/{item_id}", headers=mod).get_json()
+
+
+def test_feedback_by_id_then_corrected(rclient, crawler, mod, review_app):
+    (item_id,) = add_items(review_app.extensions["pagesieve"].database_url, [verdict("known")])
+    first = rclient.post("/v1/feedback", json={"id": "known", "label": "injected_spam", "note": "spam at the end"},
+                         headers=crawler)
+    assert first.status_code == 201 and first.get_json()["item_id"] == item_id
+    again = rclient.post("/v1/feedback", json={"id": "known", "label": "link_farm"}, headers=crawler)
+    assert again.status_code == 200 and again.get_json()["created"] is False
+    detail = _item(rclient, mod, item_id)
+    assert detail["source"] == "feedback"
+    assert [(f["label"], f["note"]) for f in detail["feedback"]] == [("link_farm", "")]
+
+
+def test_feedback_with_the_page_classifies_and_queues_it(rclient, crawler, mod):
+    resp = rclient.post("/v1/feedback", json={"label": "injected_spam", "page": {**PAGE, "id": "sent-1"},
+                                              "spans": [{"start": 0, "end": 8, "label": "boilerplate"}]},
+                        headers=crawler)
+    assert resp.status_code == 201, resp.get_json()
+    detail = _item(rclient, mod, resp.get_json()["item_id"])
+    assert detail["page_id"] == "sent-1" and INJECTED in detail["text"] and detail["status"] == "pending"
+    assert detail["feedback"][0]["spans"] == [{"start": 0, "end": 8, "label": "boilerplate"}]
+    listed = rclient.get("/v1/review/items?source=feedback", headers=mod).get_json()["items"]
+    assert [i["page_id"] for i in listed] == ["sent-1"]
+
+
+def test_feedback_by_id_of_a_page_classified_but_not_queued(rclient, crawler, mod):
+    classified = rclient.post("/v1/classify", json={**PAGE, "id": "recent"}, headers=crawler).get_json()
+    resp = rclient.post("/v1/feedback", json={"id": classified["id"], "label": "not_spam"}, headers=crawler)
+    assert resp.status_code == 201 and _item(rclient, mod, resp.get_json()["item_id"])["text"] == classified["text"]
+
+
+def test_feedback_on_a_decided_page_reopens_it(rclient, crawler, mod, review_app):
+    (item_id,) = add_items(review_app.extensions["pagesieve"].database_url,
+                           [verdict("done", spans=[("injected_spam", INJECTED)])])
+    rclient.post(f"/v1/review/items/{item_id}/decision", json={"decision": "not_spam", "version": 1}, headers=mod)
+    resp = rclient.post("/v1/feedback", json={"id": "done", "label": "injected_spam"}, headers=crawler)
+    assert resp.status_code == 201 and resp.get_json()["status"] == "pending"
+    detail = _item(rclient, mod, item_id)
+    assert detail["version"] == 3 and detail["decisions"][-1]["decision"] == "reopen"
+    agreeing = rclient.post("/v1/feedback", json={"id": "done", "label": "injected_spam"}, headers=crawler)
+    assert agreeing.status_code == 200
+
+
+@pytest.mark.parametrize("body,status,code", [
+    ({"id": "x"}, 400, "invalid_label"),
+    ({"id": "x", "label": "porn"}, 400, "invalid_label"),
+    ({"label": "not_spam"}, 400, "missing_page"),
+    ({"id": 5, "label": "not_spam"}, 400, "invalid_field"),
+    ({"id": "", "label": "not_spam"}, 400, "invalid_field"),
+    ({"id": "x", "label": "not_spam", "note": ["n"]}, 400, "invalid_field"),
+    ({"id": "x", "label": "not_spam", "colour": 1}, 400, "unknown_field"),
+    ({"id": "x", "label": "not_spam", "spans": "0-5"}, 400, "invalid_spans"),
+    ({"id": "never-seen", "label": "not_spam"}, 404, "unknown_id"),
+    ({"label": "not_spam", "page": {"url": "u"}}, 400, "missing_content"),
+    ({"label": "not_spam", "page": "text"}, 400, "invalid_page"),
+    ({"id": "a", "label": "not_spam", "page": {**PAGE, "id": "b"}}, 400, "id_mismatch"),
+    ({"label": "not_spam", "page": PAGE, "spans": [{"start": 0, "end": 10**6, "label": "link_farm"}]}, 400,
+     "invalid_spans"),
+    (["not", "an", "object"], 400, "invalid_body"),
+])
+def test_bad_feedback_gets_a_4xx(rclient, crawler, body, status, code):
+    resp = rclient.post("/v1/feedback", json=body, headers=crawler)
+    assert resp.status_code == status, resp.get_json()
+    assert resp.get_json()["error"]["code"] == code
+
+
+def test_feedback_roles(rclient, mod):
+    assert rclient.post("/v1/feedback", json={"id": "x", "label": "not_spam"}).status_code == 401
+    assert rclient.post("/v1/feedback", json={"id": "x", "label": "not_spam"}, headers=mod).status_code == 403
+
+
+def test_feedback_is_spooled_while_the_database_is_down(rclient, crawler, review_app, mod):
+    state = review_app.extensions["pagesieve"]
+    enqueuer = review_app.extensions["pagesieve_review"]
+    real_url = state.database_url
+    rclient.post("/v1/classify", json={**PAGE, "id": "down"}, headers=crawler)  # key now cached
+    state.database_url = "postgresql://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
+    resp = rclient.post("/v1/feedback", json={"id": "down", "label": "injected_spam"}, headers=crawler)
+    assert resp.status_code == 202 and resp.get_json()["status"] == "spooled"
+    state.database_url = real_url
+    enqueuer.replay()  # (the writer thread may be replaying the same spool at this moment: either is fine)
+    deadline = time.monotonic() + 10
+    while enqueuer.spool.pending_files() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    listed = rclient.get("/v1/review/items?source=feedback", headers=mod).get_json()["items"]
+    assert [i["page_id"] for i in listed] == ["down"]
