@@ -8,10 +8,16 @@ class ApiError(Exception):
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None):
         super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
+        self.status, self.code = status, code
+        self.message, self.field = printable(message), (printable(field) if field is not None else None)
 
     def to_json(self) -> dict:
         body = {"code": self.code, "message": self.message}
         if self.field:
             body["field"] = self.field
         return {"error": body}
+
+
+def printable(text: str) -> str:
+    """``text`` as valid UTF-8: client input echoed in an error may hold lone surrogates (``\\ud800``)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from service.analysis.decode import UndecodableError, decode_bytes
 from service.errors import ApiError
@@ -47,6 +48,7 @@ def _string(obj: dict, name: str, limit: int | None = None) -> str | None:
         raise ApiError(400, "invalid_field", f"'{name}' must be a string, got {type(value).__name__}", name)
     if limit is not None and len(value) > limit:
         raise ApiError(400, "invalid_field", f"'{name}' is longer than {limit} characters", name)
+    _reject_surrogates(value, name)
     return value
 
 
@@ -68,7 +70,7 @@ def parse_page(obj, max_page_bytes: int) -> PageRequest:
         raise ApiError(400, "missing_content", "send the page as 'html', 'html_base64' or 'text'")
     if len(present) > 1:
         raise ApiError(400, "ambiguous_content", f"send only one of 'html', 'html_base64', 'text' (got {present})")
-    url = _string(obj, "url", MAX_URL_CHARS) or ""
+    url = check_url(_string(obj, "url", MAX_URL_CHARS) or "")
     req_id = _string(obj, "id", MAX_ID_CHARS)
     charset = _string(obj, "charset", 40)
     content_type = _string(obj, "content_type", 200)
@@ -79,7 +81,7 @@ def parse_page(obj, max_page_bytes: int) -> PageRequest:
                            f"use one of {', '.join(sorted(PAGE_TYPES))}", "content_type")
         charset = charset or charset_from_content_type(content_type)
     field = present[0]
-    value = _string(obj, field)
+    value = _string(obj, field)  # unpaired surrogates are rejected here, before the size is computed
     if field == "html_base64":
         try:
             raw = base64.b64decode(value, validate=True)
@@ -91,7 +93,6 @@ def parse_page(obj, max_page_bytes: int) -> PageRequest:
     size = len(value.encode("utf-8", "surrogatepass"))
     if size > max_page_bytes:
         raise _too_large(field, size, max_page_bytes)
-    _reject_surrogates(value, field)
     req = PageRequest(id=req_id or page_id(url, value), url=url)
     if field == "html":
         req.html = value
@@ -103,6 +104,7 @@ def parse_page(obj, max_page_bytes: int) -> PageRequest:
 def page_from_bytes(raw: bytes, *, url: str = "", req_id: str | None = None, charset: str | None = None,
                     as_html: bool = True) -> PageRequest:
     """A page given as raw bytes: decode with the declared or detected charset."""
+    url = check_url(url)
     try:
         text, used = decode_bytes(raw, charset)
     except UndecodableError as exc:
@@ -115,6 +117,15 @@ def page_from_bytes(raw: bytes, *, url: str = "", req_id: str | None = None, cha
     else:
         req.text = text
     return req
+
+
+def check_url(url: str) -> str:
+    """The page's URL, if it parses: the service never fetches it, but reads its host and path."""
+    try:
+        urlsplit(url)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_url", f"'url' is not a valid URL ({exc})", "url") from None
+    return url
 
 
 def _reject_surrogates(value: str, field: str) -> None:

@@ -37,10 +37,15 @@ def _canonical(label: str | None) -> str | None:
 
 
 def _try(raw: bytes, charset: str) -> str | None:
+    # UnicodeError, not only UnicodeDecodeError: some codecs (punycode, idna) fail without a
+    # position, and then fail with errors="replace" too.
     try:
         return raw.decode(charset)
-    except (UnicodeDecodeError, LookupError):
-        text = raw.decode(charset, errors="replace")
+    except (UnicodeError, LookupError):
+        try:
+            text = raw.decode(charset, errors="replace")
+        except (UnicodeError, LookupError):
+            return None
         if text.count("\ufffd") <= max(1, len(text) * _MAX_BAD_SHARE):
             return text
         return None

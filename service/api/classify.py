@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from service.auth import require
 from service.classify import classify_page
-from service.errors import ApiError
+from service.errors import ApiError, printable
 from service.metrics import observe_classify
 from service.requests import PAGE_TYPES, charset_from_content_type, page_from_bytes, parse_page
 
@@ -35,6 +35,8 @@ def json_body():
         raise ApiError(400, "invalid_json", "the JSON body is not UTF-8") from None
     except ValueError as exc:
         raise ApiError(400, "invalid_json", f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "the JSON body is nested too deeply") from None
 
 
 def _serve(page_request) -> dict:
@@ -105,7 +107,7 @@ def classify_batch():
         except ApiError as exc:
             entry = {"index": index, "status": exc.status, **exc.to_json()}
             if isinstance(obj, dict) and isinstance(obj.get("id"), str):
-                entry["id"] = obj["id"]
+                entry["id"] = printable(obj["id"])
             results.append(entry)
     g.batch_size = len(pages)
     return jsonify({"results": results, "model_version": loaded.version})
