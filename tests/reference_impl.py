@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from service.analysis import htmlblocks
+
 
 def forest_leaves(forest, x: np.ndarray) -> np.ndarray:
     """CompiledForest: all trees walked level by level, every path every level."""
@@ -40,6 +42,16 @@ def linear_predict_proba(scorer, x) -> np.ndarray:
     return prob / total
 
 
+def run_text(run) -> str:
+    """htmlblocks._Run.text, recomputed on every access (it was a plain property)."""
+    raw = "".join(run.parts)
+    visible = sum(1 for ch in raw if not ch.isspace() and ch != htmlblocks._LINK_MARK)
+    link_wall = run.n_links >= 3 and run.link_chars >= 0.7 * max(1, visible)
+    raw = raw.replace(htmlblocks._LINK_MARK, "\n" if link_wall else " ")
+    lines = [htmlblocks._WS.sub(" ", line).strip() for line in raw.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
     from service.model import compiled
@@ -47,4 +59,5 @@ def swaps() -> list[tuple[object, str, object]]:
     return [
         (compiled.CompiledForest, "leaves", forest_leaves),
         (compiled.LinearScorer, "predict_proba", linear_predict_proba),
+        (htmlblocks._Run, "text", property(run_text)),
     ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -87,8 +88,10 @@ class _Run:
     n_offsite: int = 0
     hidden: str | None = None
 
-    @property
+    @cached_property
     def text(self) -> str:
+        """The run's text with whitespace folded. Computed once: nothing reads it before the walk
+        is over, and grouping reads it several times per run."""
         raw = "".join(self.parts)
         visible = sum(1 for ch in raw if not ch.isspace() and ch != _LINK_MARK)
         link_wall = self.n_links >= 3 and self.link_chars >= 0.7 * max(1, visible)
