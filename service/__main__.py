@@ -1,4 +1,4 @@
-"""``python -m service <verb>``: classify, serve, create-key, bench (see each verb's --help)."""
+"""``python -m service <verb>``: classify, serve, create-key, create-moderator, bench (see each verb's --help)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ VERBS = {
     "serve": "service.cli:serve_main",
     "create-key": "service.cli:create_key_main",
     "bench": "service.bench:main",
+    "create-moderator": "service.review.cli:create_moderator_main",
 }
 
 

@@ -63,9 +63,11 @@ def init_review(app: Flask, state) -> None:
 
     from service.review.api import bp as api_bp
     from service.review.feedback import bp as feedback_bp
+    from service.review.ui import bp as ui_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(ui_bp)
 
     app.secret_key = load_secret_key(config)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",

@@ -1,0 +1,122 @@
+"""Moderator accounts for /review: hashed passwords, session login, CSRF tokens.
+
+Accounts are people (``python -m service create-moderator NAME``); API tokens
+(``create-key --role moderator``) are programs, and never log in here.
+Passwords are hashed with werkzeug's scrypt. Every state-changing request
+of the review pages must carry the session's CSRF token (a hidden form
+field or the ``X-CSRF-Token`` header); the session cookie is HttpOnly and
+SameSite=Lax.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import re
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+
+from flask import current_app, g, redirect, request, session, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from service.errors import ApiError
+from service.storage.db import session_scope
+from service.storage.models import Moderator
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+MAX_FAILURES, FAILURE_WINDOW = 5, 300.0  # per username and process
+_DUMMY_HASH = generate_password_hash("not a password")  # same work for unknown names
+_failures: dict[str, deque] = defaultdict(deque)
+_failures_lock = threading.Lock()
+
+
+def validate_username(name: str) -> str:
+    if not USERNAME_RE.match(name or ""):
+        raise ValueError("a username is 1-64 letters, digits, '.', '_' or '-'")
+    return name
+
+
+def set_password(session_: Session, username: str, password: str, *, create: bool) -> Moderator:
+    """Create an account (``create``) or change its password; refuses empty passwords."""
+    validate_username(username)
+    if not password:
+        raise ValueError("the password is empty")
+    row = session_.scalar(select(Moderator).where(Moderator.username == username))
+    if create and row is not None:
+        raise ValueError(f"moderator {username!r} exists; use --reset to change the password")
+    if not create and row is None:
+        raise ValueError(f"no moderator {username!r}")
+    if row is None:
+        row = Moderator(username=username, password_hash="", active=True)
+        session_.add(row)
+    row.password_hash = generate_password_hash(password)
+    return row
+
+
+def _throttled(username: str) -> bool:
+    now = time.monotonic()
+    with _failures_lock:
+        q = _failures[username]
+        while q and now - q[0] > FAILURE_WINDOW:
+            q.popleft()
+        return len(q) >= MAX_FAILURES
+
+
+def check_login(database_url: str, username: str, password: str) -> bool:
+    """True for an active account with this password; failed attempts are throttled per username."""
+    if _throttled(username):
+        raise ApiError(429, "too_many_attempts", f"too many failed logins for {username!r}; wait a few minutes")
+    with session_scope(database_url) as s:
+        row = s.scalar(select(Moderator).where(Moderator.username == username, Moderator.active.is_(True)))
+        ok = check_password_hash(row.password_hash if row else _DUMMY_HASH, password) and row is not None
+    if not ok:
+        with _failures_lock:
+            _failures[username].append(time.monotonic())
+    return ok
+
+
+def csrf_token() -> str:
+    """The session's CSRF token (made on first use)."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf() -> None:
+    """Refuse a state-changing request whose token is missing or is not this session's."""
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise ApiError(400, "csrf_failed", "the form's security token is missing or out of date; reload the page "
+                       "and try again")
+
+
+def login_required(view):
+    """Redirect to the login page unless a moderator (still active) is logged in."""
+
+    @functools.wraps(view)
+    def inner(*args, **kwargs):
+        name = session.get("moderator")
+        if name:
+            url = current_app.extensions["pagesieve"].database_url
+            with session_scope(url) as s:
+                active = s.scalar(select(Moderator.active).where(Moderator.username == name))
+            if active:
+                g.moderator = name
+                return view(*args, **kwargs)
+            session.clear()
+        return redirect(url_for("review_ui.login", next=request.full_path.rstrip("?")))
+
+    return inner
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site /review paths are followed after login (no open redirect)."""
+    if target and target.startswith("/review") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("review_ui.queue")

@@ -1,0 +1,304 @@
+"""``/review``: the moderators' pages (login, list, item, audit, stats), HTML with keyboard shortcuts.
+
+Pages are server-rendered Jinja with autoescape; the only script is the
+static ``review.js`` (a strict Content-Security-Policy forbids inline script
+and styles), so scraped page text and raw HTML can never run in the
+moderator's browser. Every POST checks the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from service.errors import ApiError
+from service.model import BLOCK_LABELS, LABELS
+from service.review import decisions as dec
+from service.review.accounts import check_csrf, check_login, csrf_token, login_required, safe_next
+from service.review.highlight import segments
+from service.review.queries import (
+    ACTIONS,
+    ITEM_LABELS,
+    SORTS,
+    SOURCES,
+    STATUSES,
+    facet_counts,
+    list_items,
+    neighbours,
+    parse_filters,
+)
+from service.review.reports import audit, item_detail, stats
+from service.storage.db import session_scope
+from service.storage.models import ReviewItem
+
+bp = Blueprint("review_ui", __name__, url_prefix="/review", template_folder="templates", static_folder="static",
+               static_url_path="/static")
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+KEYS = {"confirm": "c", "not_spam": "n", "relabel": "r", "skip": "s"}
+
+
+def _url() -> str:
+    return current_app.extensions["pagesieve"].database_url
+
+
+@bp.before_request
+def _csrf():
+    if request.method == "POST":
+        check_csrf()
+
+
+@bp.after_request
+def _headers(response):
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _error(exc: ApiError):
+    return render_template("review/error.html", error=exc), exc.status
+
+
+@bp.app_context_processor
+def _globals():
+    return {"csrf_token": csrf_token, "KEYS": KEYS, "PAGE_LABELS": LABELS, "BLOCK_LABELS": BLOCK_LABELS}
+
+
+# -- login -----------------------------------------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login form; a successful login rotates the session (and its CSRF token)."""
+    error = None
+    if request.method == "POST":
+        name, password = request.form.get("username", "").strip(), request.form.get("password", "")
+        if name and password and check_login(_url(), name, password):
+            session.clear()
+            session["moderator"] = name
+            csrf_token()
+            return redirect(safe_next(request.args.get("next")))
+        error = "Unknown user or wrong password."
+    return render_template("review/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("review_ui.login"))
+
+
+# -- list ------------------------------------------------------------------------------------------
+
+def _context_args() -> dict:
+    """The list's filters and sort, carried from page to page (item view, decisions, back to the list)."""
+    source = request.form if request.method == "POST" else request.args
+    args = parse_filters(source).to_args()
+    sort = source.get("sort") or "uncertainty"
+    if sort not in SORTS:
+        raise ApiError(400, "invalid_parameter", f"'sort' must be one of {', '.join(SORTS)}", "sort")
+    args["sort"] = sort
+    return args
+
+
+@bp.get("")
+@bp.get("/")
+@login_required
+def queue():
+    """The list view: filters with counts, sorts, keyset paging, selection for bulk decisions."""
+    ctx = _context_args()
+    filters = parse_filters(ctx)
+    size = int(current_app.extensions["pagesieve"].config.get("review", "page_size", 50))
+    with session_scope(_url()) as s:
+        page = list_items(s, filters, ctx["sort"], size, request.args.get("cursor") or None)
+        counts = facet_counts(s, filters)
+    return render_template("review/list.html", page=page, counts=counts, ctx=ctx, query=urlencode(ctx),
+                           statuses=STATUSES, labels=ITEM_LABELS, actions=ACTIONS, sources=SOURCES, sorts=SORTS)
+
+
+# -- item ------------------------------------------------------------------------------------------
+
+@bp.get("/items/<int:item_id>")
+@login_required
+def item(item_id: int):
+    """The item view: highlighted text, reasons, scores, campaign, escaped raw HTML, decision keys."""
+    ctx = _context_args()
+    with session_scope(_url()) as s:
+        row = s.get(ReviewItem, item_id)
+        if row is None:
+            raise ApiError(404, "not_found", f"no review item {item_id}")
+        detail = item_detail(s, row)
+        prev_id, next_id = neighbours(s, parse_filters(ctx), ctx["sort"], row)
+    segs = segments(detail["text"], detail["spans"])
+    return render_template("review/item.html", item=detail, segs=segs, ctx=ctx, query=urlencode(ctx),
+                           prev_id=prev_id, next_id=next_id, keys=KEYS)
+
+
+def _form_spans(detail_spans: list[dict]) -> list[dict] | None:
+    """Span corrections from the relabel form: a label per model span plus spans marked on the text."""
+    if not any(k.startswith(("span_", "add_span")) for k in request.form):
+        return None
+    out = []
+    for i, span in enumerate(detail_spans):
+        label = request.form.get(f"span_{i}", span.get("label"))
+        if label not in BLOCK_LABELS:
+            raise ApiError(400, "invalid_decision", f"span {i}: unknown label {label!r}", "spans")
+        if label != "content":
+            out.append({"start": int(span["start"]), "end": int(span["end"]), "label": label})
+    for raw in request.form.getlist("add_span"):
+        try:
+            start, end, label = raw.split(":", 2)
+            out.append({"start": int(start), "end": int(end), "label": label})
+        except ValueError:
+            raise ApiError(400, "invalid_decision", f"marked span {raw!r} is not start:end:label", "spans") from None
+    # a term the model found inside a block that is itself a span: the block's label wins
+    out.sort(key=lambda x: (x["start"], -x["end"]))
+    kept: list[dict] = []
+    for span in out:
+        if kept and span["start"] < kept[-1]["end"] and span["end"] <= kept[-1]["end"]:
+            continue
+        kept.append(span)
+    return kept
+
+
+def _back_to_list(ctx: dict):
+    return redirect(url_for("review_ui.queue") + "?" + urlencode(ctx))
+
+
+@bp.post("/items/<int:item_id>/decision")
+@login_required
+def decide(item_id: int):
+    """One decision from the item view; then the next item of the list (or the list)."""
+    ctx = _context_args()
+    decision = request.form.get("decision", "")
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        raise ApiError(400, "invalid_decision", "the form lost the item version; reload the page", "version") \
+            from None
+    with session_scope(_url()) as s:
+        row = s.get(ReviewItem, item_id)
+        if row is None:
+            raise ApiError(404, "not_found", f"no review item {item_id}")
+        spans = _form_spans(row.verdict.get("spans", [])) if decision == "relabel" else None
+        labels = request.form.getlist("labels") if decision == "relabel" and "labels_sent" in request.form else None
+        try:
+            dec.decide(s, item_id, version, decision, g.moderator, labels=labels, spans=spans,
+                       note=request.form.get("note", ""))
+        except dec.Conflict as exc:
+            flash(exc.message, "conflict")
+            return redirect(url_for("review_ui.item", item_id=item_id) + "?" + urlencode(ctx))
+        row = s.get(ReviewItem, item_id, populate_existing=True)
+        _, next_id = neighbours(s, parse_filters(ctx), ctx["sort"], row)
+    flash(f"#{item_id}: {decision.replace('_', ' ')} recorded (u to undo)", "ok")
+    if next_id is None:
+        return _back_to_list(ctx)
+    return redirect(url_for("review_ui.item", item_id=next_id) + "?" + urlencode(ctx))
+
+
+@bp.post("/undo")
+@login_required
+def undo():
+    """Revert my last decision (a whole bulk or campaign decision at once) and go back to its item."""
+    ctx = _context_args()
+    with session_scope(_url()) as s:
+        touched = dec.undo_last(s, g.moderator)
+    flash(f"undone: {len(touched)} item(s) back to their previous state", "ok")
+    if len(touched) == 1:
+        return redirect(url_for("review_ui.item", item_id=touched[0]) + "?" + urlencode(ctx))
+    return _back_to_list(ctx)
+
+
+def _bulk_report(result: dec.BulkResult) -> None:
+    flash(f"applied to {len(result.applied)} item(s)", "ok")
+    if result.conflicts:
+        who = ", ".join(sorted({str(c.get("decided_by") or c.get("error")) for c in result.conflicts}))
+        flash(f"{len(result.conflicts)} item(s) changed meanwhile and were left as they are (by {who})", "conflict")
+
+
+@bp.post("/bulk")
+@login_required
+def bulk():
+    """The same decision for the selected items (``item id:version`` pairs)."""
+    ctx = _context_args()
+    decision = request.form.get("decision", "")
+    if decision not in dec.STATE_CHANGING:
+        raise ApiError(400, "invalid_decision", f"bulk decision must be one of {list(dec.STATE_CHANGING)}",
+                       "decision")
+    targets = []
+    for raw in request.form.getlist("selected"):
+        try:
+            item_id, version = (int(x) for x in raw.split(":"))
+        except ValueError:
+            raise ApiError(400, "invalid_selection", f"bad selection entry {raw!r}", "selected") from None
+        targets.append((item_id, version))
+    if not targets:
+        raise ApiError(400, "empty_selection", "select at least one item (x or the checkboxes)", "selected")
+    labels = request.form.getlist("labels") if decision == "relabel" else None
+    with session_scope(_url()) as s:
+        _bulk_report(dec.decide_many(s, targets, decision, g.moderator, labels=labels))
+    return _back_to_list(ctx)
+
+
+@bp.post("/campaigns/<int:campaign_id>/decision")
+@login_required
+def campaign_decision(campaign_id: int):
+    """Settle a whole campaign at once."""
+    ctx = _context_args()
+    decision = request.form.get("decision", "")
+    if decision not in dec.STATE_CHANGING:
+        raise ApiError(400, "invalid_decision", f"campaign decision must be one of {list(dec.STATE_CHANGING)}",
+                       "decision")
+    labels = request.form.getlist("labels") if decision == "relabel" else None
+    with session_scope(_url()) as s:
+        _bulk_report(dec.decide_campaign(s, campaign_id, decision, g.moderator, labels=labels))
+    return _back_to_list(ctx)
+
+
+# -- audit and stats -------------------------------------------------------------------------------
+
+@bp.get("/audit")
+@login_required
+def audit_page():
+    """Every decision (applied, rejected, reverted), newest first, with revert buttons."""
+    def number(name):
+        raw = request.args.get(name, "")
+        if raw and not raw.isdigit():
+            raise ApiError(400, "invalid_parameter", f"'{name}' must be a whole number", name)
+        return int(raw) if raw else None
+
+    status = request.args.get("status") or None
+    if status not in (None, "applied", "rejected", "reverted"):
+        raise ApiError(400, "invalid_parameter", "'status' must be applied, rejected or reverted", "status")
+    args = {"moderator": request.args.get("moderator") or None, "item_id": number("item"), "status": status}
+    with session_scope(_url()) as s:
+        rows, before = audit(s, **args, before=number("before"))
+        sites = dict(s.execute(select(ReviewItem.id, ReviewItem.site).where(
+            ReviewItem.id.in_({r.item_id for r in rows}))).all())
+    more = urlencode({k: v for k, v in {**request.args, "before": before}.items() if v}) if before else None
+    return render_template("review/audit.html", rows=rows, sites=sites, args=request.args, more=more)
+
+
+@bp.post("/decisions/<int:decision_id>/revert")
+@login_required
+def revert(decision_id: int):
+    with session_scope(_url()) as s:
+        reverted = dec.revert(s, decision_id, g.moderator)
+    flash(f"decision #{decision_id} on item #{reverted.item_id} reverted", "ok")
+    return redirect(url_for("review_ui.audit_page"))
+
+
+@bp.get("/stats")
+@login_required
+def stats_page():
+    """Decisions per day, the model's precision as moderators see it, the backlog."""
+    with session_scope(_url()) as s:
+        body = stats(s, 30)
+    peak = max([sum(c.values()) for c in body["per_day"].values()] or [1])
+    return render_template("review/stats.html", stats=body, peak=peak)

@@ -1,0 +1,190 @@
+"""The /review pages without a browser: login, CSRF, security headers, escaping, CLI accounts."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from service.review.accounts import set_password
+from service.storage.db import session_scope
+from tests.review.conftest import INJECTED, add_items, verdict
+
+XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
+
+
+@pytest.fixture()
+def ui(tmp_path, loaded_model):
+    from tests.review.conftest import make_app
+
+    url = f"sqlite:///{tmp_path / 'ui.db'}"
+    app = make_app(url, tmp_path, loaded_model)
+    with session_scope(url) as s:
+        set_password(s, "alice", "correct horse", create=True)
+    ids = add_items(url, [verdict("x1", spans=[("injected_spam", INJECTED + XSS)], url="http://a.cn/<b>"),
+                          verdict("x2", spans=[("injected_spam", INJECTED)], url="http://b.cn/2")])
+    yield app, ids
+    app.extensions["pagesieve_review"].close()
+
+
+def csrf(client) -> str:
+    client.get("/review/login")
+    with client.session_transaction() as sess:
+        return sess["csrf"]
+
+
+def login(client, user="alice", password="correct horse"):
+    return client.post("/review/login", data={"username": user, "password": password, "csrf_token": csrf(client)})
+
+
+def test_pages_need_a_login(ui):
+    app, ids = ui
+    client = app.test_client()
+    for path in ("/review", f"/review/items/{ids[0]}", "/review/audit", "/review/stats"):
+        resp = client.get(path)
+        assert resp.status_code == 302 and "/review/login" in resp.headers["Location"]
+
+
+def test_login_logout_and_cookie_flags(ui):
+    app, _ = ui
+    client = app.test_client()
+    resp = login(client)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/review/")
+    cookie = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/review").status_code == 200
+    client.post("/review/logout", data={"csrf_token": csrf(client)})
+    assert client.get("/review").status_code == 302
+
+
+def test_wrong_password_then_throttled(ui):
+    app, _ = ui
+    client = app.test_client()
+    assert login(client, "alice", "nope").status_code == 401
+    assert login(client, "nobody", "nope").status_code == 401
+    for _ in range(5):
+        login(client, "mallory", "guess")
+    assert login(client, "mallory", "guess").status_code == 429
+
+
+def test_post_without_or_with_a_wrong_csrf_token_is_refused(ui):
+    app, ids = ui
+    client = app.test_client()
+    login(client)
+    for data in ({"decision": "confirm", "version": "1"}, {"decision": "confirm", "version": "1", "csrf_token": "x"}):
+        resp = client.post(f"/review/items/{ids[0]}/decision", data=data)
+        assert resp.status_code == 400 and b"security token" in resp.data
+    assert client.post("/review/login", data={"username": "alice", "password": "correct horse"}).status_code == 400
+    detail = client.get(f"/review/items/{ids[0]}")
+    assert b'data-status="pending"' in detail.data
+
+
+def test_no_open_redirect_after_login(ui):
+    app, _ = ui
+    client = app.test_client()
+    token = csrf(client)
+    resp = client.post("/review/login?next=//evil.example/x", data={"username": "alice", "password": "correct horse",
+                                                                     "csrf_token": token})
+    assert resp.headers["Location"].endswith("/review/")
+
+
+def test_item_page_escapes_page_text_and_html_and_sets_a_strict_csp(ui):
+    app, ids = ui
+    client = app.test_client()
+    login(client)
+    resp = client.get(f"/review/items/{ids[0]}")
+    assert resp.status_code == 200
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and "unsafe-inline" not in csp
+    body = resp.get_data(as_text=True)
+    assert "<script>window.__pwned" not in body and "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in body
+    assert 'onerror="window' not in body and "http://a.cn/&lt;b&gt;" in body
+    assert body.count("<script") == 1  # only review.js
+
+
+def test_decide_from_the_form_moves_to_the_next_item(ui):
+    app, ids = ui
+    client = app.test_client()
+    login(client)
+    resp = client.post(f"/review/items/{ids[0]}/decision", data={"decision": "confirm", "version": "1",
+                                                                  "csrf_token": csrf(client), "sort": "uncertainty"})
+    assert resp.status_code == 302 and f"/review/items/{ids[1]}" in resp.headers["Location"]
+    again = client.post(f"/review/items/{ids[0]}/decision", data={"decision": "not_spam", "version": "1",
+                                                                   "csrf_token": csrf(client)})
+    assert again.status_code == 302 and f"/review/items/{ids[0]}" in again.headers["Location"]
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "was decided by alice" in page
+
+
+@pytest.mark.parametrize("path,data", [
+    ("/review/items/{id}/decision", {"decision": "confirm"}),
+    ("/review/items/{id}/decision", {"decision": "burn", "version": "1"}),
+    ("/review/bulk", {"decision": "confirm"}),
+    ("/review/bulk", {"decision": "confirm", "selected": "1-1"}),
+    ("/review/bulk", {"decision": "drop", "selected": "1:1"}),
+    ("/review/campaigns/1/decision", {"decision": "skip"}),
+    ("/review/items/{id}/decision", {"decision": "relabel", "version": "1", "add_span": "5-9"}),
+])
+def test_bad_forms_get_a_400_page(ui, path, data):
+    app, ids = ui
+    client = app.test_client()
+    login(client)
+    resp = client.post(path.format(id=ids[0]), data={**data, "csrf_token": csrf(client)})
+    assert resp.status_code == 400 and b"<h1>400" in resp.data
+
+
+def test_bad_list_parameters_get_a_400_page(ui):
+    app, _ = ui
+    client = app.test_client()
+    login(client)
+    assert client.get("/review?score_min=x").status_code == 400
+    assert client.get("/review/audit?item=x").status_code == 400
+    assert client.get("/review/items/999999").status_code == 404
+
+
+def test_audit_and_stats_render(ui):
+    app, ids = ui
+    client = app.test_client()
+    login(client)
+    client.post(f"/review/items/{ids[0]}/decision", data={"decision": "confirm", "version": "1",
+                                                          "csrf_token": csrf(client)})
+    audit = client.get("/review/audit").get_data(as_text=True)
+    assert "alice" in audit and "revert" in audit
+    stats = client.get("/review/stats").get_data(as_text=True)
+    assert "1 pending" in stats and "injected_spam" in stats
+
+
+def test_create_moderator_cli(tmp_path, monkeypatch):
+    from service.review import cli
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret pass\n"))
+    assert cli.create_moderator_main(["bob"]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("other\n"))
+    assert cli.create_moderator_main(["bob"]) == 2  # exists
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    assert cli.create_moderator_main(["carol"]) == 2  # empty password
+    monkeypatch.setattr(sys, "stdin", io.StringIO("x\n"))
+    assert cli.create_moderator_main(["bad name!"]) == 2
+    monkeypatch.setattr(sys, "stdin", io.StringIO("new pass\n"))
+    assert cli.create_moderator_main(["bob", "--reset"]) == 0
+    from service.review.accounts import check_login
+
+    assert check_login(url, "bob", "new pass") and not check_login(url, "bob", "s3cret pass")
+
+
+def test_create_moderator_through_python_m_service(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}", "PATH": "/usr/bin:/bin"}
+    run = subprocess.run([sys.executable, "-m", "service", "create-moderator", "dana"], input="pw\n", text=True,
+                         capture_output=True, env=env)
+    assert run.returncode == 0 and "created" in run.stdout
+    with session_scope(env["DATABASE_URL"]) as s:
+        from sqlalchemy import select
+
+        from service.storage.models import Moderator
+
+        row = s.scalar(select(Moderator).where(Moderator.username == "dana"))
+        assert row.password_hash.startswith(("scrypt:", "pbkdf2:")) and "pw" not in row.password_hash
