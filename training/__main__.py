@@ -1,11 +1,13 @@
-"""``python -m training {build,train,evaluate,gate}``.
+"""``python -m training {build,train,evaluate,gate,export-decisions}``.
 
 * ``build``     rebuild lexicons and the composed, site-split page set from the corpora;
 * ``train``     fit the model on the training split, tune thresholds on the dev split and the
                 real dev pages, evaluate on the test split, write ``models/`` and ``reports/``;
 * ``evaluate``  evaluate the committed model and its baselines; write ``reports/``;
 * ``gate``      check the committed model against the floors pinned in
-                ``training/eval_baseline.json`` and the baselines (``--update-floors`` re-pins).
+                ``training/eval_baseline.json`` and the baselines (``--update-floors`` re-pins);
+* ``export-decisions``  moderator decisions from the review queue as JSONL training examples
+                (``train --decisions FILE`` trains with them and reports before and after).
 
 The corpora path defaults to ``../shared/data`` (config ``training.data_dir`` or
 ``PAGESIEVE_TRAINING_DATA_DIR``; ``--data`` overrides).
@@ -42,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.choices["train"].add_argument("--version", help="model version (default: date + data hash)")
     sub.choices["train"].add_argument("--scale", type=float, default=1.0, help="build scale when a build is needed")
     sub.choices["train"].add_argument("--out", type=Path, default=REPORTS_DIR, help="where reports are written")
+    sub.choices["train"].add_argument("--decisions", type=Path, help="moderator decisions (export-decisions JSONL) "
+                                      "added to the training split; the report then compares before and after")
+    export = sub.add_parser("export-decisions", help="moderator decisions as JSONL training examples")
+    export.add_argument("--out", type=Path, required=True, help="JSONL file to write")
+    export.add_argument("--database-url", help="review queue database (default: the service's configuration)")
     sub.choices["evaluate"].add_argument("--model-dir", type=Path, default=REPO_ROOT / "models")
     sub.choices["evaluate"].add_argument("--out", type=Path, default=REPORTS_DIR)
     sub.choices["gate"].add_argument("--model-dir", type=Path, default=REPO_ROOT / "models")
@@ -51,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "reason", None) and not args.update_floors:
         parser.error("--reason goes with --update-floors")
+    if args.verb == "export-decisions":
+        from training.decisions import export_decisions
+
+        count = export_decisions(args.database_url or load_config().database_url(), args.out)
+        print(f"wrote {count} decisions to {args.out}", file=sys.stderr)
+        return 0
     data = _data_dir(args.data)
     if not data.is_dir():
         print(f"error: corpora directory {data} not found (set --data or PAGESIEVE_TRAINING_DATA_DIR)",
@@ -65,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb == "train":
         from training.pipeline import train_and_publish
 
-        train_and_publish(data, args.work, args.model_dir, args.out, version=args.version, scale=args.scale)
+        train_and_publish(data, args.work, args.model_dir, args.out, version=args.version, scale=args.scale,
+                          decisions=args.decisions)
         return 0
     if args.verb == "gate":
         from training.gate import gate_main

@@ -101,7 +101,7 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
 
 
 def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path, version: str | None = None,
-                      scale: float = 1.0) -> dict:
+                      scale: float = 1.0, decisions: Path | None = None) -> dict:
     from training.artifact import prune_old_artifacts, write_artifact
     from training.train import fit_model
 
@@ -110,6 +110,10 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
     featurizer = Featurizer(lexicons, load_farm_domains(data))
     version = version or f"{datetime.now(UTC):%Y%m%d}-{summary['dataset_sha256'][:8]}"
     train = load_examples(work / "examples.jsonl", "train")
+    if decisions:  # moderator decisions (python -m training export-decisions) join the training split
+        from training.decisions import load_decision_examples
+
+        train += load_decision_examples(decisions)
     log(f"featurizing {len(train)} training pages")
     rows = featurize_all(train, featurizer, progress=True)
     log("fitting")
@@ -120,11 +124,20 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
     thresholds = tune_thresholds(dev_scored, real_scored)
     policy = Policy.from_manifest(thresholds)
     report = evaluate_all(model, policy, data, work)
+    if decisions:  # the published model, before it is replaced, on the same test split
+        from training.decisions import before_after
+
+        before_after(report, model_dir, work)
     metrics = {"test": {k: report["test"][k] for k in (*LABELS, "any_bad", "clean_fpr", "spans", "pages", "sites")},
                "realpages_high": report["realpages"]["high"], "realpages_all": report["realpages"]["all"]}
     entry = write_artifact(model, model_dir, name=MODEL_NAME, build=summary, thresholds=thresholds, metrics=metrics)
     prune_old_artifacts(model_dir, entry["file"])
     write_reports(report, entry, reports_dir)
+    if report.get("before_after"):
+        from training.decisions import before_after_markdown
+
+        with (reports_dir / "evaluation.md").open("a", encoding="utf-8") as fh:
+            fh.write(before_after_markdown(report["before_after"]))
     log(f"wrote {entry['file']} ({entry['size_bytes'] / 1e6:.1f} MB) and {reports_dir}")
     print_gate(data, model_dir)
     return entry

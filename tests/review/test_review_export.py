@@ -1,0 +1,95 @@
+"""Decisions become training data: export-decisions JSONL, conversion to examples, the train hook."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from service.analysis import build_page
+from service.review import decisions as dec
+from service.storage.db import session_scope
+from training.decisions import before_after_markdown, decision_example, export_decisions, load_decision_examples
+from training.featurize import featurize_example
+from tests.review.conftest import ARTICLE, INJECTED, add_items, verdict
+
+
+def _decided(db_url) -> list[int]:
+    ids = add_items(db_url, [verdict(f"e{i}", spans=[("injected_spam", INJECTED)], url=f"http://s{i}.cn/p")
+                             for i in range(5)])
+    with session_scope(db_url) as s:
+        dec.decide(s, ids[0], 1, "confirm", "alice")
+        dec.decide(s, ids[1], 1, "not_spam", "bob")
+        text_len = len(s.get(dec.ReviewItem, ids[2]).text)
+        dec.decide(s, ids[2], 1, "relabel", "alice", spans=[{"start": 0, "end": 8, "label": "boilerplate"},
+                                                             {"start": len(ARTICLE) + 2, "end": text_len,
+                                                              "label": "link_farm"}])
+        reverted = dec.decide(s, ids[3], 1, "confirm", "carol")
+        dec.revert(s, reverted.id, "carol")
+        dec.decide(s, ids[4], 1, "skip", "alice")
+    return ids
+
+
+def test_export_writes_the_final_decision_per_item(db_url, tmp_path):
+    _decided(db_url)
+    out = tmp_path / "decisions.jsonl"
+    assert export_decisions(db_url, out) == 3
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    by_id = {x["id"]: x for x in lines}
+    assert set(by_id) == {"e0", "e1", "e2"}
+    assert by_id["e0"]["labels"] == ["injected_spam"] and by_id["e0"]["moderator"] == "alice"
+    assert by_id["e0"]["spans"] == [{"start": len(ARTICLE) + 2, "end": len(ARTICLE) + 2 + len(INJECTED),
+                                     "label": "injected_spam"}]
+    assert by_id["e1"]["labels"] == [] and by_id["e1"]["spans"] == [] and by_id["e1"]["decision"] == "not_spam"
+    assert by_id["e2"]["labels"] == ["link_farm"] and by_id["e2"]["decision"] == "relabel"
+    for line in lines:
+        assert {"id", "url", "site", "text", "labels", "spans", "decision", "moderator", "decided_at",
+                "model_version"} <= set(line) and line["model_version"] == "m1"
+
+
+def test_export_through_the_cli(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    from service.storage.db import migrate
+
+    migrate(url)
+    _decided(url)
+    out = tmp_path / "d.jsonl"
+    run = subprocess.run([sys.executable, "-m", "training", "export-decisions", "--out", str(out)],
+                         env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "wrote 3 decisions" in run.stderr and len(out.read_text().splitlines()) == 3
+
+
+def test_decisions_become_training_examples_with_block_labels(loaded_model, tmp_path):
+    text = ARTICLE + "\n\n" + INJECTED
+    start = len(ARTICLE) + 2
+    text_record = {"id": "t1", "url": "http://a.cn/1", "site": "a.cn", "language": "zh", "text": text,
+                   "labels": ["injected_spam"], "spans": [{"start": start, "end": len(text), "label": "injected_spam"}]}
+    html = f"<html><body><p>{ARTICLE.replace(chr(10), '')}</p><p>{INJECTED}</p></body></html>"
+    page_text = build_page(text=None, html=html, url="http://b.cn/2").text
+    at = page_text.index(INJECTED)
+    html_record = {"id": "h1", "url": "http://b.cn/2", "site": "b.cn", "language": "zh", "text": page_text,
+                   "html": html, "labels": ["injected_spam"],
+                   "spans": [{"start": at, "end": at + len(INJECTED), "label": "injected_spam"}]}
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (text_record, html_record)) + "\n")
+    examples = load_decision_examples(path)
+    assert [e.split for e in examples] == ["train", "train"] and examples[0].example_id == "moderator:t1"
+    for example in examples:
+        row = featurize_example(example, loaded_model.model.featurizer)
+        assert row.labels == ["injected_spam"]
+        assert row.block_labels[-1] == 2  # BLOCK_LABELS.index("injected_spam"): the spam block is labelled
+        assert row.block_labels[0] == 0  # the article stays content
+
+
+def test_a_clean_decision_is_a_clean_example(loaded_model):
+    example = decision_example({"id": "c", "text": ARTICLE, "labels": [], "spans": []})
+    row = featurize_example(example, loaded_model.model.featurizer)
+    assert row.labels == [] and set(row.block_labels) == {0}
+
+
+def test_before_after_table():
+    md = before_after_markdown({"before_version": "v1", "after_version": "v2",
+                                "before": {"injected_spam": {"f1": 0.5}, "clean_fpr": 0.1},
+                                "after": {"injected_spam": {"f1": 0.6}, "clean_fpr": 0.05}})
+    assert "| injected_spam | 0.500 | 0.600 |" in md and "| clean false-positive rate | 0.100 | 0.050 |" in md

@@ -1,0 +1,114 @@
+"""Moderator decisions as training data: ``export-decisions`` and their conversion to examples.
+
+``python -m training export-decisions --out FILE`` writes one JSON line per
+decided item, with the final (not reverted) decision: page labels and span
+labels on the page's extracted text, who decided, when, and the model that
+had proposed the verdict. ``python -m training train --decisions FILE``
+adds these pages to the training split (:func:`load_decision_examples`), and
+the report then shows the model before and after on the same test split
+(:func:`before_after`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from service.model import LABELS
+from training.examples import Example
+
+EXPORT_KEYS = ("id", "url", "site", "language", "text", "html", "labels", "spans", "decision", "moderator",
+               "decided_at", "model_version")
+
+
+def iter_decisions(database_url: str):
+    """Decided items (final decision), oldest decision first, as export dicts."""
+    from service.storage.db import session_scope
+    from service.storage.models import ReviewItem
+
+    with session_scope(database_url) as session:
+        rows = session.scalars(select(ReviewItem).where(ReviewItem.status == "decided")
+                               .order_by(ReviewItem.decided_at, ReviewItem.id).execution_options(yield_per=500))
+        for item in rows:
+            record = {"id": item.page_id, "url": item.url, "site": item.site, "language": item.language,
+                      "text": item.text, "labels": list(item.final_labels or []),
+                      "spans": [{"start": s["start"], "end": s["end"], "label": s["label"]}
+                                for s in (item.final_spans or [])],
+                      "decision": item.decision, "moderator": item.decided_by,
+                      "decided_at": item.decided_at.isoformat() if item.decided_at else None,
+                      "model_version": item.model_version}
+            if item.html is not None and not item.html_truncated:  # a cut page would parse differently
+                record["html"] = item.html
+            yield record
+
+
+def export_decisions(database_url: str, out: Path) -> int:
+    """Write the JSONL file; returns the number of lines."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    tmp = out.with_name(out.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for record in iter_decisions(database_url):
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            n += 1
+    tmp.replace(out)
+    return n
+
+
+def decision_example(record: dict) -> Example:
+    """One decision as a training page: HTML pages keep their markup (spans located by their text)."""
+    labels = [label for label in LABELS if label in record.get("labels", [])]
+    text = record.get("text") or ""
+    spans = [(int(s["start"]), int(s["end"]), s["label"]) for s in record.get("spans", [])
+             if 0 <= int(s["start"]) < int(s["end"]) <= len(text)]
+    common = {"example_id": f"moderator:{record['id']}", "split": "train",
+              "site": record.get("site") or "moderator", "recipe": "moderator",
+              "lang": "en" if record.get("language") == "en" else "zh", "labels": labels, "url": record.get("url", "")}
+    if record.get("html"):
+        return Example(**common, html=record["html"], marks=[(label, text[s:e]) for s, e, label in spans])
+    return Example(**common, text=text, spans=spans)
+
+
+def load_decision_examples(path: Path) -> list[Example]:
+    """The decisions file as training examples (one per decided page)."""
+    examples = []
+    with Path(path).open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                examples.append(decision_example(json.loads(line)))
+    return examples
+
+
+def before_after(report: dict, model_dir: Path, work: Path) -> dict | None:
+    """The published model (before) on the same test split as the new one (after), added to ``report``."""
+    from service.model.registry import ModelLoadError, load_verified
+    from training.build import load_examples
+    from training.evaluate import page_metrics, score_examples
+
+    try:
+        previous = load_verified(model_dir)
+    except ModelLoadError:
+        return None
+    test = load_examples(work / "examples.jsonl", "test")
+    before = page_metrics(score_examples(previous.model, previous.policy, test))
+    report["before_after"] = {"before_version": previous.version, "after_version": report.get("model_version"),
+                              "before": before, "after": {k: report["test"].get(k) for k in before}}
+    return report["before_after"]
+
+
+def before_after_markdown(comparison: dict) -> str:
+    """A Markdown table: F1 per label and the clean false-positive rate, before and after."""
+    def f1(metrics, label):
+        value = (metrics.get(label) or {}).get("f1")
+        return "–" if value is None else f"{value:.3f}"
+
+    lines = ["", "## Before and after moderator decisions (same test split)", "",
+             f"| label | before ({comparison['before_version']}) F1 | after ({comparison['after_version']}) F1 |",
+             "|---|---|---|"]
+    for label in (*LABELS, "any_bad"):
+        lines.append(f"| {label} | {f1(comparison['before'], label)} | {f1(comparison['after'], label)} |")
+    fpr = [comparison[k].get("clean_fpr") for k in ("before", "after")]
+    lines.append("| clean false-positive rate | " + " | ".join("–" if v is None else f"{v:.3f}" for v in fpr) + " |")
+    return "\n".join(lines) + "\n"
