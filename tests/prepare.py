@@ -2,6 +2,8 @@
 
 * PostgreSQL: start the local cluster when it is down, and create the
   throw-away database the storage tests use (``pagesieve_test``).
+* Chromium: Debian's package for the browser tests of /review, installed when
+  ``/usr/bin/chromium`` is missing (never a browser download by a test tool).
 Anything that cannot be prepared is reported; the tests that need it skip
 with a message saying so.
 """
@@ -9,6 +11,7 @@ with a message saying so.
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 import subprocess
 import sys
@@ -37,8 +40,23 @@ def ensure_postgres() -> None:
                                                           f"not created: {made.stderr.strip()}"))
 
 
+def ensure_chromium() -> None:
+    if shutil.which("chromium") or glob.glob("/usr/bin/chromium"):
+        print("prepare: chromium present")
+        return
+    if not shutil.which("apt-get"):
+        print("prepare: chromium missing and no apt-get; browser tests will skip")
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], capture_output=True, text=True, env=env)
+    made = subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, text=True, env=env)
+    print("prepare: chromium " + ("installed" if made.returncode == 0 else
+                                  f"not installed ({made.stderr.strip()[-300:]}); browser tests will skip"))
+
+
 def main() -> int:
     ensure_postgres()
+    ensure_chromium()
     return 0
 
 
