@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: serve test lint bench evaluate train build-data clean
+.PHONY: serve test lint bench evaluate train build-data clean screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: $(STAMP)
 ## Speed and memory: pages/s per core, p50/p99 latency in-process and over HTTP, peak RSS.
 bench: $(STAMP)
 	$(PY) -m service bench
+
+## Seed a demo review queue from the seed pages and save docs/review-{list,item}.png (headless Chromium).
+screenshots: $(STAMP)
+	$(PY) tests/prepare.py
+	$(PY) tests/screenshots.py
 
 ## Rebuild the composed training set from ../shared/data.
 build-data: $(STAMP)
