@@ -31,6 +31,7 @@ MIN_TEXT_EXCERPT_BYTES = 1024  # realpages-dev holds excerpts of at most 2,000 b
 _STRIP = re.compile(rb"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 _STRIP_TEXT = re.compile(_STRIP.pattern.decode(), re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
+_KANA = re.compile(r"[\u3040-\u30ff]{3}")
 _META_CHARSET = re.compile(rb"""(<meta[^>]+charset\s*=\s*["']?\s*)([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
 
 
@@ -75,6 +76,8 @@ def _html_pages(data: Path, rng: random.Random, gbk_share: float) -> list[BenchP
         if raw is None:
             continue
         html = raw.decode("utf-8", "replace")
+        if _KANA.search(html):
+            continue  # the two Japanese pages of the benchmark: the mix is Chinese and English
         lang = "zh" if _cjk_share(html) > 0.3 else "en"
         source = path.relative_to(data).parts[0]
         page_id = f"html-{n:03d}"
