@@ -131,3 +131,31 @@ def test_linear_scorers_give_the_same_scores(loaded_model):
     for scorer, x in [(model.block_text_model, block_x)] + [(m, page_x) for m in model.page_text_models.values()]:
         np.testing.assert_array_equal(scorer.predict_proba(x), reference_impl.linear_predict_proba(scorer, x))
         assert "_coef_t" not in pickle.loads(pickle.dumps(scorer)).__dict__
+
+
+def _pattern_alphabet(pattern) -> str:
+    """Every character of the pattern's source, their upper case, digits of other scripts, case-fold oddities."""
+    chars = {ch for ch in pattern.pattern if not ch.isspace()}
+    chars |= {ch.upper() for ch in chars} | set("0123456789１２٢ ſKİ\n")
+    return "".join(sorted(chars))
+
+
+@pytest.mark.parametrize("name", ["_DATE", "_SOURCE"])
+def test_guarded_style_regexes_find_the_same_matches(name):
+    """The look-ahead guard of a style regex changes no match, on generated text and on every page here."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.features import style
+
+    guarded, plain = getattr(style, name), getattr(style, f"{name}_PLAIN")
+    for page in PAGES:
+        text = (page.text or page.html or "").lower()
+        assert guarded.findall(text) == plain.findall(text)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=_pattern_alphabet(plain), max_size=80))
+    def same(text):
+        assert guarded.findall(text) == plain.findall(text)
+
+    same()

@@ -46,12 +46,28 @@ MEASURE_VERBS = ("加强", "优化", "深化", "推进", "完善", "强化", "�
                  "做好", "实施", "开展", "保障", "改善", "增强")
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}[.、)）．]|[（(]?[一二三四五六七八九十]+[)）、]|第[一二三四五六七八九十]+[,，、])")
 _DIGIT_RUN = re.compile(r"\d+(?:[.,]\d+)*")
-_DATE = re.compile(r"(?:19|20)\d{2}\s*[年\-/.]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*[日号]|"
-                   r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|\b(?:19|20)\d{2}\b",
-                   re.IGNORECASE)
-_SOURCE = re.compile(r"记者|通讯员|来源[:：]|据.{0,12}?(?:报道|消息|介绍|统计|通报)|新华社|中新网|央视|责任编辑|编辑[:：]|"
-                     r"作者[:：]|摄影|报道|发布会|表示|指出|介绍说|[(（]记者|\bsaid\b|\baccording to\b|"
-                     r"\breported\b|\btold\b|\b(?:ap|reuters|afp|upi)\b|\bspokes(?:man|woman|person)\b", re.IGNORECASE)
+_DATE_PLAIN = re.compile(r"(?:19|20)\d{2}\s*[年\-/.]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*[日号]|"
+                         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|\b(?:19|20)\d{2}\b",
+                         re.IGNORECASE)
+_SOURCE_PLAIN = re.compile(r"记者|通讯员|来源[:：]|据.{0,12}?(?:报道|消息|介绍|统计|通报)|新华社|中新网|央视|责任编辑|编辑[:：]|"
+                           r"作者[:：]|摄影|报道|发布会|表示|指出|介绍说|[(（]记者|\bsaid\b|\baccording to\b|"
+                           r"\breported\b|\btold\b|\b(?:ap|reuters|afp|upi)\b|\bspokes(?:man|woman|person)\b",
+                           re.IGNORECASE)
+
+
+def _starting_with(first: str, pattern: re.Pattern) -> re.Pattern:
+    """``pattern`` behind a look-ahead on the characters its matches can start with.
+
+    The same matches (every match starts with one of ``first``), found 2-3x
+    faster: the engine no longer tries every alternative at every position.
+    When an alternative is added to the pattern, add its first character here
+    (``tests/test_identical.py`` compares the two on generated text).
+    """
+    return re.compile(f"(?=[{first}])(?:{pattern.pattern})", pattern.flags)
+
+
+_DATE = _starting_with(r"\djfmasond", _DATE_PLAIN)
+_SOURCE = _starting_with("记通来据新中央责编作摄报发表指介(（sartu", _SOURCE_PLAIN)
 _QUOTE = re.compile(r"[“”\"「」『』]")
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _MARKDOWN = re.compile(r"\*\*|^#{1,4}\s|!\[|\]\(", re.MULTILINE)
