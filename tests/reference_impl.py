@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from service.analysis import htmlblocks
+from service.features import topicality
 
 
 def forest_leaves(forest, x: np.ndarray) -> np.ndarray:
@@ -52,6 +53,13 @@ def run_text(run) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def cosine_known_norm(a, b, b_norm2: float) -> float:
+    """topicality: the block-to-main-content cosine recomputed ``b``'s norm on every call."""
+    from service.features.units import cosine
+
+    return cosine(a, b)
+
+
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
     from service.model import compiled
@@ -60,4 +68,5 @@ def swaps() -> list[tuple[object, str, object]]:
         (compiled.CompiledForest, "leaves", forest_leaves),
         (compiled.LinearScorer, "predict_proba", linear_predict_proba),
         (htmlblocks._Run, "text", property(run_text)),
+        (topicality, "cosine_known_norm", cosine_known_norm),
     ]

@@ -159,3 +159,16 @@ def test_guarded_style_regexes_find_the_same_matches(name):
         assert guarded.findall(text) == plain.findall(text)
 
     same()
+
+
+def test_cosine_with_a_known_norm_is_the_same_number():
+    import random
+    from collections import Counter
+
+    from service.features.units import cosine, cosine_known_norm, norm2
+
+    rng = random.Random(0)
+    for _ in range(300):
+        a = Counter({f"u{rng.randrange(40)}": rng.randrange(1, 9) for _ in range(rng.randrange(0, 25))})
+        b = Counter({f"u{rng.randrange(40)}": rng.randrange(1, 9) for _ in range(rng.randrange(0, 25))})
+        assert cosine_known_norm(a, b, norm2(b)) == cosine(a, b)

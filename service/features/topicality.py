@@ -12,7 +12,7 @@ from itertools import combinations
 
 from service.analysis.page import Block
 from service.features.context import PageContext
-from service.features.units import cosine, cosine_without, jaccard, overlap, overlap_without, units
+from service.features.units import cosine_known_norm, cosine_without, jaccard, overlap, overlap_without, units
 
 MAX_ITEMS = 40  # pairwise coherence is computed on at most this many items
 LINKED_ITEM_JACCARD = 0.08  # two items this similar share a topic
@@ -24,7 +24,8 @@ def topicality_features(block: Block, ctx: PageContext) -> dict[str, float]:
     in_main = block.index in ctx.main_blocks and len(ctx.main_blocks) > 0 and main is not ctx.page_units
     feats = {
         "topic_sim_rest": cosine_without(bag, ctx.page_units, ctx.page_norm2),
-        "topic_sim_main": cosine_without(bag, main, ctx.main_norm2) if in_main else cosine(bag, main),
+        "topic_sim_main": (cosine_without(bag, main, ctx.main_norm2) if in_main
+                           else cosine_known_norm(bag, main, ctx.main_norm2)),
         "topic_sim_title": overlap(ctx.title_units, bag) if ctx.title_units else 0.0,
         "topic_units_in_rest": overlap_without(bag, ctx.page_units),
     }
