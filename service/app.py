@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import sqlalchemy.exc
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -117,6 +118,15 @@ def _register_error_handlers(app: Flask) -> None:
         }
         code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.code, "http_error")
         return jsonify({"error": {"code": code, "message": messages.get(exc.code, exc.description)}}), exc.code
+
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    @app.errorhandler(sqlalchemy.exc.InterfaceError)
+    def database_down(exc: Exception):
+        """The review queue's database is unreachable: 503 with a retry hint, not a 500 (classify never gets here)."""
+        log.error("database unavailable: %s", str(exc).splitlines()[0][:200])
+        body = {"error": {"code": "database_unavailable",
+                          "message": "the review database is unavailable; retry shortly (nothing was changed)"}}
+        return jsonify(body), 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception):

@@ -8,7 +8,7 @@ import pytest
 
 from service.analysis import build_page
 from service.features.context import PageContext
-from service.features.lexicon import Lexicons, lexicon_features
+from service.features.lexicon import Lexicons, lexicon_features, vocab_features, vocab_page_features
 from service.features.pagestats import page_structure_features
 from service.features.script import script_block_features, script_page_features
 from service.features.structure import structure_features
@@ -76,6 +76,61 @@ def test_lexicon_ascii_terms_match_whole_words_only():
     assert lex.matches("encode the code") == [(11, 15, "code", ("advert",))]
 
 
+VOCAB_LEXICONS = Lexicons(terms={}, vocab={"porn": {"一区": 3.0, "二区": 3.0, "精品": 2.0, "在线": 1.5},
+                                           "gambling": {"永利": 4.0, "casino": 3.0}})
+
+
+def test_vocab_features_measure_how_much_of_a_block_is_spam_vocabulary():
+    chain = vocab_features("精品一区二区在线", VOCAB_LEXICONS)
+    assert chain["lex_porn_vocab_share"] == 1.0
+    assert chain["lex_porn_vocab_max"] == 3.0
+    assert chain["lex_porn_vocab_per100"] == pytest.approx(100 * 9.5 / 8)
+    assert chain["lex_gambling_vocab_share"] == 0.0
+    prose = vocab_features("永利集团建校65周年,学校举行员工返校日活动", VOCAB_LEXICONS)
+    assert 0 < prose["lex_gambling_vocab_share"] < 0.15 and prose["lex_gambling_vocab_max"] == 4.0
+    assert prose["lex_porn_vocab_share"] == 0.0
+    # Latin vocabulary matches whole words only; no vocabulary at all gives zeros with the same keys
+    assert vocab_features("casinos are not casino", VOCAB_LEXICONS)["lex_gambling_vocab_share"] == 6 / 22
+    # a chain that mixes spam words with ordinary ones: most segments hold a strong word
+    mixed = vocab_features("永利集团_一区新闻_体育直播_永利官网", VOCAB_LEXICONS)
+    assert mixed["lex_vocab_chain_hit_share"] == 0.75 and mixed["lex_vocab_strong_per100"] == pytest.approx(300 / 19)
+    assert chain["lex_vocab_chain_hit_share"] == 0.0  # one segment is no chain
+    empty = vocab_features("精品一区", Lexicons(terms={}))
+    assert set(empty) == set(chain) and not any(empty.values())
+
+
+def test_vocab_page_features_aggregate_blocks():
+    rows = [vocab_features(t, VOCAB_LEXICONS) for t in ("精品一区二区在线", "市委书记出席会议并讲话,强调推动发展")]
+    page = vocab_page_features(rows, [8, 18], "永利官网", VOCAB_LEXICONS)
+    assert page["page_lex_vocab_strong_blocks"] == 1.0 and page["page_lex_vocab_strong_block_share"] == 0.5
+    assert page["page_lex_vocab_title_strong"] == 25.0
+    assert vocab_page_features(rows, [8, 18])["page_lex_vocab_title_strong"] == 0.0
+    assert page["page_lex_porn_vocab_share_max"] == 1.0
+    assert page["page_lex_porn_vocab_blocks"] == 1.0
+    assert page["page_lex_porn_vocab_spread"] == pytest.approx(8 / 26)
+    assert page["page_lex_gambling_vocab_max"] == 0.0
+
+
+def test_lexicons_without_vocabulary_unpickle():
+    import pickle
+
+    old_state = {"terms": {"porn": ["无码"]}, "source_hash": "x"}  # a format-2 artifact's lexicons
+    lex = Lexicons.__new__(Lexicons)
+    lex.__setstate__(old_state)
+    assert lex.vocab == {} and pickle.loads(pickle.dumps(VOCAB_LEXICONS)).vocab == VOCAB_LEXICONS.vocab
+
+
+def test_style_rates_per_100_words_compare_chinese_and_english():
+    """The same density of dates and stock phrases gives similar per-100-word rates in both languages."""
+    zh = style_features(_page("总之,2024年3月5日的会议至关重要。" * 10))
+    en = style_features(_page("In conclusion, the March 5 meeting was pivotal for everyone there. " * 10))
+    assert zh["style_cjk_word_share"] == 1.0 and en["style_cjk_word_share"] == 0.0
+    for key in ("style_stock_per100w", "style_dates_per100w"):
+        assert zh[key] > 0 and en[key] > 0
+        assert 0.5 < zh[key] / en[key] < 2.0, key
+    assert zh["style_dates_per1k"] / en["style_dates_per1k"] > 2.5  # what per-character rates get wrong
+
+
 def test_page_structure_features_empty_and_full():
     for text in SAMPLES.values():
         page = _page(text)
@@ -119,3 +174,26 @@ def test_topicality_separates_related_box_from_farm():
         ctx = PageContext(page, LEXICONS)
         coherence = topicality_features(page.blocks[-1], ctx)["topic_item_coherence"]
         assert (coherence > 0.1) is expect_high, coherence
+
+
+def test_stitching_features_count_seams_between_unrelated_stories():
+    from service.features.stitching import stitching_features
+
+    one_story = ("全市教育大会召开,市委书记出席并讲话,强调要推动全市教育事业高质量发展,加快建设教育强市。\n\n"
+                 "会议指出,全市教育系统要坚持立德树人,深化教育改革,推动教育事业高质量发展取得新成效。\n\n"
+                 "会议要求,各级各部门要关心支持教育事业,为全市教育高质量发展营造良好环境和氛围。")
+    stitched = ("全市教育大会召开,市委书记出席并讲话,强调要推动全市教育事业高质量发展,加快建设教育强市。\n\n"
+                "台东近海发生里氏规模5.2级地震,高雄捷运一度停驶,铁路部门随即检查沿线设施状况。\n\n"
+                "河南鹿邑一警车遭故意破坏,警方通报八人被立案侦查,其中王某等人已被依法刑事拘留。")
+    a, b = (stitching_features(PageContext(_page(t), LEXICONS)) for t in (one_story, stitched))
+    assert a["page_topic_prose_pairs"] == b["page_topic_prose_pairs"] == 2.0
+    assert a["page_topic_seams"] == 0.0 and b["page_topic_seams"] == 2.0
+    assert a["page_topic_mean_adjacent_sim"] > b["page_topic_mean_adjacent_sim"]
+    assert stitching_features(PageContext(_page(""), LEXICONS))["page_topic_seam_share"] == 0.0
+
+
+def test_evidence_vocabulary_lists_strong_words_strongest_first():
+    from service.features.lexicon import evidence_vocabulary
+
+    assert evidence_vocabulary("永利集团_一区新闻_精品在线_永利官网", VOCAB_LEXICONS) == ["永利", "一区"]
+    assert evidence_vocabulary("", VOCAB_LEXICONS) == [] and evidence_vocabulary("永利", Lexicons(terms={})) == []

@@ -37,7 +37,6 @@ def verdicts_cli(tmp_path_factory):
 # Known gaps of the committed model, tracked until the retrain that fixes them (strict: an
 # unexpected pass fails, so the mark must be removed the moment the model meets the contract).
 KNOWN_GAPS = {
-    "001_f9dc9fadd28682bf": "page model under-weights a real porn chain that the block model finds (0.89)",
     "003_004cbf1e28ad066e": "formulaic filler article under the headline wall not yet flagged fabricated",
 }
 

@@ -3,6 +3,7 @@
 * ``build``     rebuild lexicons and the composed, site-split page set from the corpora;
 * ``train``     fit the model on the training split, tune thresholds on the dev split and the
                 real dev pages, evaluate on the test split, write ``models/`` and ``reports/``;
+* ``retune``    re-tune the committed model's thresholds on the dev pages (no refit) and publish it again;
 * ``evaluate``  evaluate the committed model and its baselines; write ``reports/``;
 * ``gate``      check the committed model against the floors pinned in
                 ``training/eval_baseline.json`` and the baselines (``--update-floors`` re-pins);
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="verb", required=True)
-    for verb in ("build", "train", "evaluate", "gate"):
+    for verb in ("build", "train", "retune", "evaluate", "gate"):
         p = sub.add_parser(verb)
         p.add_argument("--data", help="corpora directory (default ../shared/data)")
         p.add_argument("--work", type=Path, default=WORK_DIR, help="where composed pages are kept")
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     export = sub.add_parser("export-decisions", help="moderator decisions as JSONL training examples")
     export.add_argument("--out", type=Path, required=True, help="JSONL file to write")
     export.add_argument("--database-url", help="review queue database (default: the service's configuration)")
+    sub.choices["retune"].add_argument("--model-dir", type=Path, default=REPO_ROOT / "models")
+    sub.choices["retune"].add_argument("--out", type=Path, default=REPORTS_DIR, help="where reports are written")
     sub.choices["evaluate"].add_argument("--model-dir", type=Path, default=REPO_ROOT / "models")
     sub.choices["evaluate"].add_argument("--out", type=Path, default=REPORTS_DIR)
     sub.choices["gate"].add_argument("--model-dir", type=Path, default=REPO_ROOT / "models")
@@ -80,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
 
         train_and_publish(data, args.work, args.model_dir, args.out, version=args.version, scale=args.scale,
                           decisions=args.decisions)
+        return 0
+    if args.verb == "retune":
+        from training.pipeline import retune_published
+
+        retune_published(data, args.work, args.model_dir, args.out)
         return 0
     if args.verb == "gate":
         from training.gate import gate_main

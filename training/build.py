@@ -26,7 +26,7 @@ RECIPE_COUNTS = {
     "clean_article": 5200, "clean_short": 1300, "clean_html": 1300,
     "injected": 3600, "injected_html": 900,
     "farm_wall": 1300, "farm_stub": 1300, "farm_stitched": 1000, "farm_teasers": 700, "farm_html": 500,
-    "fabricated": 3300, "docfarm": 1100,
+    "fabricated": 3300, "docfarm": 1100, "clean_counterpart": 1500,
 }
 DEV_TEST_SHARE = 0.2
 LLM_DOMAIN_WEIGHTS = {"composition": 0.6, "paper": 0.35, "film_review": 0.05}
@@ -52,6 +52,8 @@ class SplitDocs:
         mine = [d for d in docs if site_split(d.site) == split]
         self.articles_zh = [d for d in mine if d.kind == "article" and d.lang == "zh"]
         self.cred_human = [d for d in self.articles_zh if d.source == "c-red"]
+        # human texts of the domains the machine-written ones come from: the fabricated pages' counterparts
+        self.counterparts = [d for d in self.cred_human if d.meta.get("domain") in LLM_DOMAIN_WEIGHTS]
         self.articles_en = [d for d in english_articles(mine)]
         self.short = [d for d in mine if d.kind == "short"]
         self.llm = {dom: [d for d in mine if d.kind == "llm" and d.meta.get("domain") == dom] for dom in LLM_DOMAIN_WEIGHTS}
@@ -121,6 +123,8 @@ def _one(recipe: str, c: HtmlComposer, sd: SplitDocs, rng: random.Random) -> Exa
         return c.farm_html(rng.choice(sd.html_articles))
     if recipe == "fabricated":
         return c.fabricated(sd.llm_doc(rng))
+    if recipe == "clean_counterpart":  # laid out as fabricated pages are, so that layout decides nothing
+        return c.counterpart(rng.choice(sd.counterparts or sd.cred_human or sd.articles_zh))
     if recipe == "docfarm":
         parts = [sd.llm_doc(rng) if rng.random() < 0.5 else sd.article(rng, 0) for _ in range(rng.randint(2, 5))]
         return c.docfarm(parts)

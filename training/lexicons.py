@@ -14,14 +14,15 @@ documented list of web-spam phrases stands in (SMS spam words such as
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import Counter
 from pathlib import Path
 
 import ahocorasick
 
-from service.analysis.text import normalize
-from service.features.lexicon import Lexicons
+from service.analysis.text import normalize, segment
+from service.features.lexicon import VOCAB_CATEGORIES, Lexicons
 from training.corpora import Doc
 
 SEEDS = {
@@ -52,6 +53,13 @@ ENGLISH_WEB_SPAM = {
 MAX_CLEAN_DOC_SHARE = 0.0005  # a Chinese term in more than this share of clean documents is ordinary
 MAX_CLEAN_DOC_SHARE_EN = 0.005  # the same for ASCII terms, against the English clean documents
 MIN_TERM_CHARS = 2
+# The vocabulary (service/features/lexicon.py): words of the candidate terms of a category, scored by
+# their log-odds against clean text. A word must recur in a category's terms to be a building block.
+VOCAB_MIN_TERMS = 3
+VOCAB_MIN_LOG_ODDS = 1.0
+VOCAB_MAX_LOG_ODDS = 8.0
+VOCAB_CLEAN_DOCS = 30000
+VOCAB_CLEAN_CHARS = 3000
 
 
 def _read_terms(path: Path) -> list[str]:
@@ -112,8 +120,50 @@ def clean_document_frequency(terms: set[str], clean_texts: list[str]) -> Counter
     return df
 
 
+def _words(text: str) -> list[str]:
+    """Vocabulary candidates of one normalised text: jieba words of 2+ CJK or 3+ Latin characters."""
+    out = []
+    for word in segment(text):
+        word = word.strip()
+        if word.isascii():
+            if len(word) >= 3 and word.isalnum() and not word.isdigit():
+                out.append(word)
+        elif len(word) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in word):
+            out.append(word)
+    return out
+
+
+def build_vocab(found: dict[str, set[str]], clean_texts: list[str]) -> dict[str, dict[str, float]]:
+    """Category -> word -> log-odds of the word in the category's terms against clean text.
+
+    Counts are word tokens with add-one smoothing over the joint vocabulary;
+    only words that recur in at least ``VOCAB_MIN_TERMS`` terms and are
+    clearly more frequent in the terms than in clean text are kept.
+    """
+    clean: Counter = Counter()
+    for text in clean_texts[:VOCAB_CLEAN_DOCS]:
+        clean.update(_words(text[:VOCAB_CLEAN_CHARS]))
+    clean_total = sum(clean.values())
+    vocab: dict[str, dict[str, float]] = {}
+    for category in VOCAB_CATEGORIES:
+        counts: Counter = Counter()
+        for term in found.get(category, ()):
+            counts.update(set(_words(term)))
+        total = sum(counts.values())
+        size = len(set(counts) | set(clean))
+        table = {}
+        for word, n in counts.items():
+            if n < VOCAB_MIN_TERMS:
+                continue
+            score = math.log((n + 1) / (total + size)) - math.log((clean.get(word, 0) + 1) / (clean_total + size))
+            if score >= VOCAB_MIN_LOG_ODDS:
+                table[word] = round(min(score, VOCAB_MAX_LOG_ODDS), 3)
+        vocab[category] = dict(sorted(table.items()))
+    return vocab
+
+
 def build_lexicons(data: Path, docs: list[Doc]) -> Lexicons:
-    """Categorised, frequency-filtered spam terms; ``docs`` supplies the clean reference texts."""
+    """Categorised, frequency-filtered spam terms and their vocabulary; ``docs`` supplies the clean texts."""
     found = candidate_terms(data)
     zh_texts = [normalize(d.text) for d in docs
                 if d.kind in {"article", "headline", "short"} and d.lang == "zh"]
@@ -128,8 +178,12 @@ def build_lexicons(data: Path, docs: list[Doc]) -> Lexicons:
         return en_df.get(term, 0) <= en_limit if term.isascii() else zh_df.get(term, 0) <= zh_limit
 
     terms = {c: sorted(t for t in ts if keep(t)) for c, ts in found.items()}
+    vocab = build_vocab(found, zh_texts + en_texts)
     digest = hashlib.sha256()
     for category in sorted(terms):
         digest.update(category.encode())
         digest.update("\n".join(terms[category]).encode())
-    return Lexicons(terms=terms, source_hash=digest.hexdigest())
+    for category in sorted(vocab):
+        digest.update(category.encode())
+        digest.update(repr(sorted(vocab[category].items())).encode())
+    return Lexicons(terms=terms, source_hash=digest.hexdigest(), vocab=vocab)

@@ -30,7 +30,10 @@ from training.report import write_reports
 
 MODEL_NAME = "pagesieve"
 REAL_WEIGHT = 0.6  # threshold tuning weighs real dev pages over composed dev pages
-MAX_REAL_CLEAN_FPR = 0.03  # per label, on real clean pages, while tuning
+MAX_REAL_CLEAN_FPR = 0.04  # per label, on the real clean dev pages, while tuning
+MAX_REAL_CLEAN_FPR_ANY = 0.05  # any label: the share of real clean dev pages flagged at all
+MAX_DEV_CLEAN_FPR = 0.02  # per label, on the composed clean dev pages, while tuning
+THRESHOLD_GRID = np.round(np.concatenate([np.arange(0.06, 0.9, 0.02), np.arange(0.9, 0.995, 0.01)]), 2)
 
 
 def log(msg: str) -> None:
@@ -48,26 +51,79 @@ def ensure_build(data: Path, work: Path, scale: float) -> dict:
 
 
 def tune_thresholds(dev_scored, real_scored) -> dict:
-    """Flag thresholds that maximise a weighted F1 on real and composed dev pages."""
+    """Flag thresholds that maximise a weighted F1 on real and composed dev pages.
+
+    A threshold is feasible when it keeps the clean pages of both dev sets
+    under their false-positive caps; when none is, the ones with the fewest
+    false positives (real, then composed) are the candidates. The per-label
+    caps add up, so the thresholds are then raised one grid step at a time,
+    each time where it costs the least weighted F1, until at most
+    ``MAX_REAL_CLEAN_FPR_ANY`` of the real clean pages carry any flag.
+    """
     thresholds = json.loads(json.dumps(DEFAULT_THRESHOLDS))
     real_clean = np.array([not s.gold for s in real_scored])
+    dev_clean = np.array([not s.gold for s in dev_scored])
+    scores: dict[str, dict[float, float]] = {}
     for label in LABELS:
         y_real = np.array([label in s.gold for s in real_scored])
         p_real = np.array([s.probs[label] for s in real_scored])
         y_dev = np.array([label in s.gold for s in dev_scored])
         p_dev = np.array([s.probs[label] for s in dev_scored])
-        best = (0.5, -1.0)
-        for t in np.round(np.arange(0.1, 0.91, 0.02), 2):
-            fpr = ((p_real >= t) & real_clean).sum() / max(1, real_clean.sum())
-            if fpr > MAX_REAL_CLEAN_FPR:
-                continue
+        candidates = []
+        for t in THRESHOLD_GRID:
+            real_fpr = ((p_real >= t) & real_clean).sum() / max(1, real_clean.sum())
+            dev_fpr = ((p_dev >= t) & dev_clean).sum() / max(1, dev_clean.sum())
             score = REAL_WEIGHT * prf(y_real, p_real >= t)["f1"] + (1 - REAL_WEIGHT) * prf(y_dev, p_dev >= t)["f1"]
-            if score > best[1] + 1e-9:
-                best = (float(t), score)
-        thresholds["flag"][label] = best[0]
-        thresholds["review"][label] = round(best[0] * 0.6, 2)
-        log(f"threshold {label}: {best[0]} (weighted F1 {best[1]:.3f})")
+            candidates.append((float(t), float(real_fpr), float(dev_fpr), score))
+        scores[label] = {c[0]: c[3] for c in candidates}
+        feasible = [c for c in candidates if c[1] <= MAX_REAL_CLEAN_FPR and c[2] <= MAX_DEV_CLEAN_FPR]
+        if not feasible:
+            log(f"threshold {label}: no value keeps clean false positives under the caps; taking the fewest")
+            fewest = min((c[1], c[2]) for c in candidates)
+            feasible = [c for c in candidates if (c[1], c[2]) == fewest]
+        best_t, real_fpr, dev_fpr, best_score = max(feasible, key=lambda c: (round(c[3], 9), c[0]))
+        thresholds["flag"][label] = best_t
+        thresholds["review"][label] = round(best_t * 0.6, 2)
+        log(f"threshold {label}: {best_t} (weighted F1 {best_score:.3f}, clean FPR real {real_fpr:.3f} "
+            f"composed {dev_fpr:.3f})")
+    _cap_any_label(thresholds["flag"], scores, real_scored)
+    for label in LABELS:
+        thresholds["review"][label] = round(thresholds["flag"][label] * 0.6, 2)
     return thresholds
+
+
+def _any_flag_fpr(flag: dict[str, float], real_scored) -> float:
+    clean = [s for s in real_scored if not s.gold]
+    return sum(1 for s in clean if any(s.probs[label] >= flag[label] for label in LABELS)) / max(1, len(clean))
+
+
+def _cap_any_label(flag: dict[str, float], scores: dict[str, dict[float, float]], real_scored) -> None:
+    """Raise flag thresholds (in place) until the any-label false-positive rate on real clean pages is capped."""
+    grid = [float(t) for t in THRESHOLD_GRID]
+    fpr = _any_flag_fpr(flag, real_scored)
+    while fpr > MAX_REAL_CLEAN_FPR_ANY:
+        moves = []
+        for label in LABELS:
+            higher = [t for t in grid if t > flag[label]]
+            if not higher:
+                continue
+            trial = {**flag, label: higher[0]}
+            new_fpr = _any_flag_fpr(trial, real_scored)
+            if new_fpr < fpr:
+                moves.append((scores[label][flag[label]] - scores[label][higher[0]], label, higher[0], new_fpr))
+        if not moves:  # raising any single threshold one step changes nothing: step the cheapest anyway
+            steps = [(scores[label][flag[label]] - scores[label][t], label, t) for label in LABELS
+                     for t in [t for t in grid if t > flag[label]][:1]]
+            if not steps:
+                break
+            _, label, t = min(steps)
+            flag[label] = t
+            fpr = _any_flag_fpr(flag, real_scored)
+            continue
+        loss, label, t, fpr = min(moves)
+        flag[label] = t
+    log("flag thresholds after the any-label cap: " + ", ".join(f"{k} {v}" for k, v in flag.items())
+        + f" (real clean pages flagged: {fpr:.3f})")
 
 
 def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
@@ -102,7 +158,6 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
 
 def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path, version: str | None = None,
                       scale: float = 1.0, decisions: Path | None = None) -> dict:
-    from training.artifact import prune_old_artifacts, write_artifact
     from training.train import fit_model
 
     summary = ensure_build(data, work, scale)
@@ -118,6 +173,27 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
     rows = featurize_all(train, featurizer, progress=True)
     log("fitting")
     model = fit_model(rows, featurizer, version, log=log)
+    return publish(model, summary, data, work, model_dir, reports_dir, decisions=decisions)
+
+
+def retune_published(data: Path, work: Path, model_dir: Path, reports_dir: Path) -> dict:
+    """Re-tune the published model's thresholds (e.g. after realpages-dev grew) and publish it again."""
+    from service.model.registry import load_verified
+
+    loaded = load_verified(model_dir)
+    summary = ensure_build(data, work, 1.0)
+    trained_on = loaded.manifest.get("training_data_sha256")
+    if summary["dataset_sha256"] != trained_on:
+        raise SystemExit(f"the composed set in {work} ({summary['dataset_sha256'][:12]}) is not the one the model "
+                         f"was trained on ({str(trained_on)[:12]}): its dev split would not be held out; retrain")
+    return publish(loaded.model, summary, data, work, model_dir, reports_dir)
+
+
+def publish(model, summary: dict, data: Path, work: Path, model_dir: Path, reports_dir: Path,
+            decisions: Path | None = None) -> dict:
+    """Tune thresholds on the dev pages, evaluate, write the artifact, manifest, reports and README tables."""
+    from training.artifact import prune_old_artifacts, write_artifact
+
     policy = Policy.from_manifest(DEFAULT_THRESHOLDS)
     dev_scored = score_examples(model, policy, load_examples(work / "examples.jsonl", "dev"))
     real_scored = score_realpages(model, policy, load_realpages(data))
@@ -132,7 +208,13 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
                "realpages_high": report["realpages"]["high"], "realpages_all": report["realpages"]["all"]}
     entry = write_artifact(model, model_dir, name=MODEL_NAME, build=summary, thresholds=thresholds, metrics=metrics)
     prune_old_artifacts(model_dir, entry["file"])
-    write_reports(report, entry, reports_dir)
+    readme = _readme_for(model_dir)
+    write_reports(report, entry, reports_dir, readme=readme)
+    if readme is not None:
+        from service.model.registry import load_verified
+        from training.report import update_readme_example
+
+        update_readme_example(readme, load_verified(model_dir))
     if report.get("before_after"):
         from training.decisions import before_after_markdown
 
@@ -141,6 +223,13 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
     log(f"wrote {entry['file']} ({entry['size_bytes'] / 1e6:.1f} MB) and {reports_dir}")
     print_gate(data, model_dir)
     return entry
+
+
+def _readme_for(model_dir: Path) -> Path | None:
+    """The README whose evaluation table follows the published model (none for models written elsewhere)."""
+    from service.config import REPO_ROOT
+
+    return REPO_ROOT / "README.md" if model_dir.resolve() == (REPO_ROOT / "models").resolve() else None
 
 
 def print_gate(data: Path, model_dir: Path) -> None:
@@ -160,6 +249,11 @@ def evaluate_published(data: Path, work: Path, model_dir: Path, out: Path) -> di
     loaded = load_verified(model_dir)
     ensure_build(data, work, 1.0)
     report = evaluate_all(loaded.model, loaded.policy, data, work)
-    write_reports(report, loaded.manifest, out)
+    readme = _readme_for(model_dir)
+    write_reports(report, loaded.manifest, out, readme=readme)
+    if readme is not None:
+        from training.report import update_readme_example
+
+        update_readme_example(readme, loaded)
     log(f"wrote {out}/evaluation.md and evaluation.json")
     return report

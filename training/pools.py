@@ -15,10 +15,12 @@ from pathlib import Path
 
 from service.analysis.decode import decode_bytes
 from service.analysis.htmlblocks import page_from_html
+from service.analysis.text import segment
 from service.features.lexicon import Lexicons
 from training.corpora import Doc, stable_hash
 
 SPLITS = ("train", "dev", "test")
+ORDINARY_HEADLINES = 20000  # headlines per split whose words dilute composed spam chains
 SPLIT_WEIGHTS = (70, 15, 15)
 # Machine-written text is split by generator, so test measures unseen generators.
 GENERATOR_SPLIT = {"qwen-3": "test", "gemini-2.5-flash": "test", "doubao-1.5-pro": "dev"}
@@ -72,6 +74,10 @@ class Pools:
     boilerplate: dict[str, list[Boilerplate]] = field(default_factory=dict)  # split -> pages
     queries: dict[str, list[str]] = field(default_factory=dict)  # split -> short search-like phrases
     en_queries: dict[str, list[str]] = field(default_factory=dict)
+    # split -> category -> the words of that split's terms, repeated as often as they occur in them
+    term_words: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    brands: list[str] = field(default_factory=list)  # strong gambling names (vocabulary log-odds >= 3)
+    ordinary_words: dict[str, list[str]] = field(default_factory=dict)  # split -> words of clean headlines
 
     def terms(self, split: str, category: str) -> list[str]:
         return self.lexicon_terms[split][category]
@@ -113,10 +119,18 @@ def build_pools(docs: list[Doc], lexicons: Lexicons, rng: random.Random) -> Pool
     pools = Pools()
     for split in SPLITS:
         pools.lexicon_terms[split] = defaultdict(list)
+    for split in SPLITS:
+        pools.term_words[split] = defaultdict(list)
     for category, terms in lexicons.terms.items():
         for term in terms:
             if 2 <= len(term) <= 14 or category == "url":
-                pools.lexicon_terms[split_of("term:" + term)][category].append(term)
+                split = split_of("term:" + term)
+                pools.lexicon_terms[split][category].append(term)
+                if category != "url":
+                    pools.term_words[split][category].extend(
+                        w for w in segment(term) if len(w.strip()) >= 2 and not w.isdigit())
+    pools.brands = sorted(w for w, score in lexicons.vocab.get("gambling", {}).items()
+                          if score >= 3 and not w.isascii() and 2 <= len(w) <= 4)
     for split in SPLITS:
         pools.headlines[split] = []
         pools.sms_spam[split] = []
@@ -154,4 +168,6 @@ def build_pools(docs: list[Doc], lexicons: Lexicons, rng: random.Random) -> Pool
             Boilerplate(site=doc.site, lang=doc.lang, header=header, footer=footer))
     for split in SPLITS:
         rng.shuffle(pools.headlines[split])
+        pools.ordinary_words[split] = [w for d in pools.headlines[split][:ORDINARY_HEADLINES]
+                                       for w in segment(d.text) if len(w) >= 2 and not w.isascii()]
     return pools

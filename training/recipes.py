@@ -20,6 +20,9 @@ from training.pools import Boilerplate, Pools, paragraphs_of
 from training.urls import ordinary_url, stub_url, throwaway_url
 
 CHAIN_SEPARATORS = ("_", "_", ",", "，", "丨", "|", " ", "、", "-")
+# Suffixes that gambling brands carry on hacked pages ("永利集团", "金沙手机网投app", "蓝冠注册").
+BRAND_SUFFIXES = ("", "集团", "集团网站", "唯一官方网址", "手机网投app", "注册", "官网", "娱乐", "平台", "网址",
+                  "官方网站", "app下载", "娱乐场", "网投", "登录")
 BULLETS = ("- • ", "• ", "· ", "", "", "- ", "")
 # Markers that document farms wrap around stitched documents (LABELS.md: 范文/范本,
 # "格式:docx 文档页数:4", "还剩N页未读"). The documents inside are real corpus texts.
@@ -42,10 +45,35 @@ class Composer:
         category = self.rng.choice(categories)
         terms = self.pools.terms(self.split, category)
         k = self.rng.randint(3, 14)
-        picked = self.rng.sample(terms, min(k, len(terms)))
+        if self.rng.random() < 0.5:  # phrases recombined from the terms' words, as real chains are written
+            dilute = self.rng.random() < 0.6
+            picked = [self.phrase(category, dilute) for _ in range(k)]
+        else:
+            picked = self.rng.sample(terms, min(k, len(terms)))
         if self.rng.random() < 0.2:
             picked += self.rng.sample(self.pools.terms(self.split, "url"), 1)
         return self.rng.choice(CHAIN_SEPARATORS).join(picked)
+
+    def phrase(self, category: str, dilute: bool = False) -> str:
+        """2-4 words of the category's real terms, drawn by how often they occur in them.
+
+        ``dilute``: some of the words are ordinary headline words instead, as
+        real chains mix spam words with common ones ("人妻体内射精一区二区三区").
+        """
+        words = self.pools.term_words[self.split][category] or self.pools.terms(self.split, category)
+        ordinary = self.pools.ordinary_words.get(self.split) or words
+        n = self.rng.randint(2, 4)
+        picked = [self.rng.choice(ordinary if dilute and i > 0 and self.rng.random() < 0.5 else words)
+                  for i in range(n)]
+        self.rng.shuffle(picked)
+        return "".join(picked)
+
+    def brand(self) -> str:
+        """A gambling name as it replaces an institution's own ("永利集团", "金沙网投")."""
+        if not self.pools.brands or self.rng.random() < 0.3:
+            return self.spam_term("gambling")
+        return self.rng.choice(("", "", "", "澳门", "新")) + self.rng.choice(self.pools.brands) + \
+            self.rng.choice(BRAND_SUFFIXES)
 
     def spam_term(self, category: str = "gambling") -> str:
         term = self.rng.choice(self.pools.terms(self.split, category))
@@ -160,7 +188,7 @@ class Composer:
         if where == "title":
             b.add(spam, "injected_spam")
         elif where == "prefix":
-            b.add_inline("", self.spam_term(self.rng.choice(("gambling", "gambling", "advert"))),
+            b.add_inline("", self.brand() if self.rng.random() < 0.6 else self.spam_term("advert"),
                          self.rng.choice(("_", "-", " ", "")) + (title or paragraphs[0][:30]), "injected_spam")
             title = ""
         if title and where != "title" or title and where == "title" and self.rng.random() < 0.5:
@@ -203,7 +231,7 @@ class Composer:
     def _substitute(self, b: TextBuilder, paragraphs: list[str]) -> None:
         """Replace an institution's own name with a gambling brand, as hacked school pages show."""
         names = [m.group(0) for p in paragraphs for m in ORG_RE.finditer(p)]
-        brand = self.spam_term("gambling")
+        brand = self.brand()
         if not names:  # no institution named: splice the brand in after the first clause
             first = paragraphs[0]
             cut = max(first.find(","), first.find("，"), first.find("。")) + 1 or min(len(first), 12)
@@ -303,6 +331,14 @@ class Composer:
         self.article(b, doc, wrap, title=title, paragraphs=paragraphs)
         self.footer(b, wrap)
         return self.finish("fabricated_llm", doc, b, {"fabricated_listicle"}, set())
+
+    def counterpart(self, doc: Doc) -> Example:
+        """A human essay, abstract or review laid out as :meth:`fabricated` lays out machine-written ones."""
+        b = self.builder()
+        wrap = self.maybe_wrap(doc, 0.4)
+        self.article(b, doc, wrap)
+        self.footer(b, wrap)
+        return self.finish("clean_counterpart", doc, b, set(), set())
 
     def docfarm(self, docs: list[Doc]) -> Example:
         b = self.builder()

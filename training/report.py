@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from service.model import LABELS
@@ -77,7 +78,80 @@ def render_markdown(report: dict, entry: dict) -> str:
     return "\n".join(lines)
 
 
-def write_reports(report: dict, entry: dict, out: Path) -> None:
+README_START, README_END = "<!-- EVALUATION:START -->", "<!-- EVALUATION:END -->"
+EXAMPLE_START, EXAMPLE_END = "<!-- EXAMPLE_RESPONSE:START -->", "<!-- EXAMPLE_RESPONSE:END -->"
+_CURL_BODY = re.compile(r"curl -s localhost:\d+/v1/classify .*?-d '(\{.*?\})'", re.DOTALL)
+
+
+def readme_example(readme_text: str, loaded) -> tuple[dict, dict]:
+    """The request of the README's curl example and the verdict ``loaded`` gives it (the API's own code)."""
+    from service.classify import classify_page
+    from service.requests import parse_page
+
+    match = _CURL_BODY.search(readme_text)
+    if not match:
+        raise ValueError("the README has no curl example of /v1/classify")
+    request = json.loads(match.group(1))
+    return request, classify_page(parse_page(request, 10**7), loaded)
+
+
+def update_readme_example(readme: Path, loaded) -> bool:
+    """Put the published model's real answer to the README's curl example between its markers."""
+    if not readme.is_file():
+        return False
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(EXAMPLE_START), text.find(EXAMPLE_END)
+    if start < 0 or end < start:
+        return False
+    _, verdict = readme_example(text, loaded)
+    block = "```json\n" + json.dumps(verdict, ensure_ascii=False, indent=2) + "\n```"
+    readme.write_text(text[:start + len(EXAMPLE_START)] + "\n" + block + "\n" + text[end:], encoding="utf-8")
+    return True
+
+
+def readme_summary(report: dict) -> str:
+    """The README's evaluation table: F1 per label for the model and both baselines, on every set."""
+    test, real = report["test"], report["realpages"]
+    sets = [("composed test split", test, "test"), ("real pages, all", real["all"], "realpages_all"),
+            ("real pages, high confidence", real["high"], "realpages_high")]
+    lines = [f"Model `{report['model_version']}`, evaluated {report['created'][:10]} by `python -m training evaluate` "
+             f"(full report: [reports/evaluation.md](reports/evaluation.md)). Composed test split: {test['pages']} "
+             f"pages from {test['sites']} held-out sites; real pages: {real['all'].get('pages')} hand-labelled pages "
+             f"from {real['sites']} sites, {real['high'].get('pages')} of them high-confidence. F1 per label, "
+             "and the share of clean pages flagged:", "",
+             "| set | system | injected_spam | link_farm | fabricated_listicle | any bad | clean FPR |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for set_name, metrics, key in sets:
+        systems = [("**pagesieve**", metrics)] + [(name, base.get(key, {}))
+                                                  for name, base in report.get("baselines", {}).items()]
+        for system, m in systems:
+            cells = [_fmt((m.get(label) or {}).get("f1")) for label in (*LABELS, "any_bad")]
+            lines.append(f"| {set_name} | {system} | " + " | ".join(cells) + f" | {_fmt(m.get('clean_fpr'))} |")
+    spans = test.get("spans", {})
+    if spans:
+        lines += ["", "Spans on the composed test split (character level): " + "; ".join(
+            f"{label} precision {_fmt(m['char_precision'])}, recall {_fmt(m['char_recall'])}"
+            for label, m in spans.items()) + "."]
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, report: dict) -> bool:
+    """Replace the text between the README's evaluation markers; False when the markers are missing."""
+    if not readme.is_file():
+        return False
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    new = text[:start + len(README_START)] + "\n" + readme_summary(report) + "\n" + text[end:]
+    readme.write_text(new, encoding="utf-8")
+    return True
+
+
+def write_reports(report: dict, entry: dict, out: Path, readme: Path | None = None) -> None:
+    """``evaluation.json`` and ``evaluation.md`` in ``out``; the README's table too when ``readme`` is given."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out / "evaluation.md").write_text(render_markdown(report, entry), encoding="utf-8")
+    if readme is not None:
+        update_readme(readme, report)

@@ -15,9 +15,11 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold
 
 from service.features.featurizer import Featurizer, to_matrix
+from service.features.style import STYLE_HEAD_FEATURES
 from service.model import BLOCK_LABELS, LABELS
 from service.model.compiled import CalibratedHead, CompiledForest, LinearScorer
 from service.model.pipeline import (
+    STYLE_HEAD_MAX_CJK_SHARE,
     PageSieveModel,
     block_aggregates,
     make_block_hasher,
@@ -116,6 +118,8 @@ def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print) 
     page_models = {label: _calibrated_head(xp, page_y[label], folds) for label in LABELS}
     log("page models done")
     clean_model = _calibrated_head(xp, np.array([not r.labels for r in rows], dtype=np.int64), folds)
+    style_heads = {"fabricated_listicle": _style_head(rows, "fabricated_listicle")}
+    log("style head done")
 
     # Final block and n-gram models on all training pages.
     block_text_model = _text_model().fit(xb_text, blocks.y)
@@ -126,7 +130,22 @@ def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print) 
     return PageSieveModel(featurizer=featurizer, block_feature_names=block_names, page_feature_names=page_names,
                           block_text_model=LinearScorer(block_text_model), block_model=CompiledForest(block_model),
                           page_text_models={k: LinearScorer(m) for k, m in page_text_models.items()},
-                          page_models=page_models, clean_model=clean_model, version=version)
+                          page_models=page_models, clean_model=clean_model, style_heads=style_heads,
+                          version=version)
+
+
+def _style_head(rows: list[Row], label: str) -> tuple[list[str], CalibratedHead]:
+    """A head on the language-independent style features alone, fitted on the Chinese pages.
+
+    The machine-written corpora are Chinese; per-100-word rates let what
+    they teach carry over to English pages, where the service applies it.
+    """
+    names = list(STYLE_HEAD_FEATURES)
+    chinese = [r for r in rows if r.page_row.get("style_cjk_word_share", 0.0) >= STYLE_HEAD_MAX_CJK_SHARE]
+    x = to_matrix([r.page_row for r in chinese], names)
+    y = np.array([label in r.labels for r in chinese], dtype=np.int64)
+    folds = list(GroupKFold(n_splits=N_FOLDS).split(x, groups=np.array([r.site for r in chinese])))
+    return names, _calibrated_head(x, y, folds)
 
 
 def _calibrated_head(x: np.ndarray, y: np.ndarray, folds) -> CalibratedHead:

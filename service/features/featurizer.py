@@ -13,9 +13,10 @@ import numpy as np
 
 from service.analysis.page import Page
 from service.features.context import PageContext
-from service.features.lexicon import Lexicons, lexicon_features
+from service.features.lexicon import Lexicons, lexicon_features, vocab_features, vocab_page_features
 from service.features.pagestats import page_structure_features
 from service.features.script import script_block_features, script_page_features
+from service.features.stitching import stitching_features
 from service.features.structure import structure_features
 from service.features.style import style_features
 from service.features.topicality import topicality_features
@@ -53,6 +54,7 @@ class Featurizer:
             row.update(topicality_features(block, ctx))
             row.update(script_block_features(block, ctx))
             row.update(lexicon_features(block.norm, self.lexicons, ctx.block_matches[block.index]))
+            row.update(vocab_features(block.norm, self.lexicons))
             rows.append(row)
         for i, row in enumerate(rows):
             prev_row = rows[i - 1] if i > 0 else None
@@ -65,6 +67,8 @@ class Featurizer:
         page_row.update(script_page_features(page))
         page_row.update(url_features(page.url, self.farm_domains))
         page_row.update(page_structure_features(page, ctx, rows))
+        page_row.update(vocab_page_features(rows, [len(b.norm) for b in page.blocks], page.title_norm, self.lexicons))
+        page_row.update(stitching_features(ctx))
         return Features(
             context=ctx, block_rows=rows, page_row=page_row,
             block_texts=[b.norm[:NGRAM_BLOCK_CHARS] for b in page.blocks],

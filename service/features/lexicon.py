@@ -4,6 +4,13 @@ The term lists are built at training time from the real lexicons in the
 corpora (``training/lexicons.py``) and travel inside the model artifact;
 this module only matches them. Matching runs on normalised text (NFKC,
 simplified script, lower case) with one Aho-Corasick automaton per process.
+
+Exact terms miss most real spam: hacked pages write chains such as
+"国产精品一区不卡_青青草av免费在线观看" that no word list holds verbatim.
+The **vocabulary** generalises them: the words that make up the real terms
+of a category, each with its log-odds of appearing in that category's terms
+rather than in clean text (``training/lexicons.py``). The ``lex_*_vocab_*``
+features measure how much of a block is made of such words.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import ahocorasick
 CATEGORIES = ("porn", "gambling", "illicit", "advert", "url")
 # Separators that join keyword chains: "a_b_c", "a,b,c", "a丨b丨c", "a|b|c".
 CHAIN_SPLIT = re.compile(r"\s*[_,，|丨、;；/]\s*|\s{2,}")
+VOCAB_CATEGORIES = ("porn", "gambling", "illicit", "advert")
+VOCAB_STRONG = 2.5  # log-odds of a word that alone marks a chain segment as spam
 
 
 @dataclass
@@ -24,13 +33,32 @@ class Lexicons:
 
     terms: dict[str, list[str]] = field(default_factory=dict)
     source_hash: str = ""
+    vocab: dict[str, dict[str, float]] = field(default_factory=dict)  # category -> word -> log-odds (> 0)
 
     def __getstate__(self):
-        return {"terms": self.terms, "source_hash": self.source_hash}
+        return {"terms": self.terms, "source_hash": self.source_hash, "vocab": self.vocab}
 
     def __setstate__(self, state):
         self.terms = state["terms"]
         self.source_hash = state["source_hash"]
+        self.vocab = state.get("vocab", {})
+
+    @property
+    def vocab_automaton(self) -> ahocorasick.Automaton:
+        """One automaton over every vocabulary word: word -> ((category, log-odds), ...)."""
+        auto = self.__dict__.get("_vocab_automaton")
+        if auto is None:
+            auto = ahocorasick.Automaton()
+            merged: dict[str, list[tuple[str, float]]] = {}
+            for category, words in self.vocab.items():
+                for word, score in words.items():
+                    merged.setdefault(word, []).append((category, score))
+            for word, scored in merged.items():
+                auto.add_word(word, (len(word), tuple(scored)))
+            if len(auto):
+                auto.make_automaton()
+            self.__dict__["_vocab_automaton"] = auto
+        return auto
 
     @property
     def automaton(self) -> ahocorasick.Automaton:
@@ -112,6 +140,79 @@ def lexicon_features(norm_text: str, lexicons: Lexicons, matches: list | None = 
     return feats
 
 
+def vocab_features(norm_text: str, lexicons: Lexicons) -> dict[str, float]:
+    """``lex_{category}_vocab_*``: how much of a text is made of a category's spam vocabulary.
+
+    ``share``: characters covered by the category's words / all characters;
+    ``max``: the strongest word's log-odds; ``per100``: summed log-odds per
+    100 characters. Overlapping words each count (a chain's words overlap).
+    Real chains mix spam words with ordinary ones ("人妻体内射精一区二区三区"),
+    so two more features look at the chain's shape instead of its coverage:
+    ``lex_vocab_strong_per100`` (strong words of any category per 100
+    characters) and ``lex_vocab_chain_hit_share`` (the share of a chain's
+    segments that hold a strong word; 0 for text that is no chain).
+    """
+    feats = {f"lex_{c}_vocab_{k}": 0.0 for c in VOCAB_CATEGORIES for k in ("share", "max", "per100")}
+    feats["lex_vocab_strong_per100"] = feats["lex_vocab_chain_hit_share"] = 0.0
+    auto = lexicons.vocab_automaton
+    if not norm_text or auto.kind != ahocorasick.AHOCORASICK:
+        return feats
+    covered: dict[str, set[int]] = {}
+    total: dict[str, float] = {}
+    strong_starts: list[int] = []
+    for end, (length, scored) in auto.iter(norm_text):
+        start = end - length + 1
+        if norm_text[start].isascii() and not _whole_word(norm_text, start, end + 1, norm_text[start:end + 1]):
+            continue
+        if max(score for _, score in scored) >= VOCAB_STRONG:
+            strong_starts.append(start)
+        for category, score in scored:
+            covered.setdefault(category, set()).update(range(start, end + 1))
+            total[category] = total.get(category, 0.0) + score
+            key = f"lex_{category}_vocab_max"
+            if score > feats[key]:
+                feats[key] = score
+    n_chars = max(1, len(norm_text))
+    for category, positions in covered.items():
+        feats[f"lex_{category}_vocab_share"] = len(positions) / n_chars
+        feats[f"lex_{category}_vocab_per100"] = 100.0 * total[category] / n_chars
+    feats["lex_vocab_strong_per100"] = 100.0 * len(strong_starts) / n_chars
+    if strong_starts:
+        cuts = [(m.start(), m.end()) for m in CHAIN_SPLIT.finditer(norm_text)]
+        segments = [(s, e) for s, e in zip([0] + [end for _, end in cuts], [start for start, _ in cuts] + [n_chars])
+                    if e > s]
+        if len(segments) >= 3:
+            hit = sum(1 for s, e in segments if any(s <= p < e for p in strong_starts))
+            feats["lex_vocab_chain_hit_share"] = hit / len(segments)
+    return feats
+
+
+def vocab_page_features(block_rows: list[dict[str, float]], block_chars: list[int],
+                        title_norm: str = "", lexicons: Lexicons | None = None) -> dict[str, float]:
+    """Page aggregates of the vocabulary features: the strongest block, the share of spam-made blocks.
+
+    Where strong words sit tells keyword-targeted filler (the spam word is the
+    topic: in the title and throughout) from a brand spliced into one or two
+    places of a real article: ``page_lex_vocab_strong_block_share`` and
+    ``page_lex_vocab_title_strong``.
+    """
+    feats: dict[str, float] = {}
+    n_chars = max(1, sum(block_chars))
+    strong_blocks = sum(1 for row in block_rows if row["lex_vocab_strong_per100"] > 0)
+    feats["page_lex_vocab_strong_blocks"] = float(strong_blocks)
+    feats["page_lex_vocab_strong_block_share"] = strong_blocks / len(block_rows) if block_rows else 0.0
+    title = vocab_features(title_norm, lexicons) if title_norm and lexicons is not None else {}
+    feats["page_lex_vocab_title_strong"] = title.get("lex_vocab_strong_per100", 0.0)
+    for category in VOCAB_CATEGORIES:
+        shares = [row[f"lex_{category}_vocab_share"] for row in block_rows]
+        feats[f"page_lex_{category}_vocab_share_max"] = max(shares, default=0.0)
+        feats[f"page_lex_{category}_vocab_max"] = max((row[f"lex_{category}_vocab_max"] for row in block_rows),
+                                                      default=0.0)
+        feats[f"page_lex_{category}_vocab_blocks"] = float(sum(1 for s in shares if s >= 0.3))
+        feats[f"page_lex_{category}_vocab_spread"] = sum(s * n for s, n in zip(shares, block_chars)) / n_chars
+    return feats
+
+
 def evidence_terms(norm_text: str, lexicons: Lexicons, category: str | None = None,
                    limit: int = 8) -> list[str]:
     """Distinct matched terms (optionally of one category), in order of appearance."""
@@ -122,3 +223,18 @@ def evidence_terms(norm_text: str, lexicons: Lexicons, category: str | None = No
             if len(seen) >= limit:
                 break
     return seen
+
+
+def evidence_vocabulary(norm_text: str, lexicons: Lexicons, limit: int = 8) -> list[str]:
+    """Distinct strong spam-vocabulary words of a text, strongest first (the evidence of SPAM_VOCABULARY)."""
+    auto = lexicons.vocab_automaton
+    if not norm_text or auto.kind != ahocorasick.AHOCORASICK:
+        return []
+    best: dict[str, float] = {}
+    for end, (length, scored) in auto.iter(norm_text):
+        start = end - length + 1
+        word = norm_text[start:end + 1]
+        score = max(s for _, s in scored)
+        if score >= VOCAB_STRONG and (not word.isascii() or _whole_word(norm_text, start, end + 1, word)):
+            best[word] = max(best.get(word, 0.0), score)
+    return [w for w, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]

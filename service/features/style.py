@@ -4,8 +4,12 @@ Fabricated listicles and machine-written filler read fluently but say
 little: stock phrases, numbered "measures", few numbers, dates or named
 sources, the headline restated at both ends, uniform paragraphs, text that
 compresses well. Document farms carry their own markers (范文, 文档页数,
-还剩N页未读). Every rate is per 1,000 characters so pages of any length
-compare.
+还剩N页未读). Every ``_per1k`` rate is per 1,000 characters so pages of any
+length compare; the ``_per100w`` rates are per 100 words (a Chinese word
+counted as 1.5 characters), so that Chinese and English pages compare too:
+they are what the language-independent fabricated head sees
+(``STYLE_HEAD_FEATURES``), which carries what the Chinese machine-written
+corpora teach over to English pages.
 """
 
 from __future__ import annotations
@@ -73,6 +77,14 @@ _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _MARKDOWN = re.compile(r"\*\*|^#{1,4}\s|!\[|\]\(", re.MULTILINE)
 _EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+CJK_CHARS_PER_WORD = 1.5
+# The page features of the language-independent fabricated head (service/model/pipeline.py).
+STYLE_HEAD_FEATURES = ("style_stock_per100w", "style_stock_distinct", "style_digits_per100w",
+                       "style_dates_per100w", "style_sources_per100w", "style_quotes_per100w",
+                       "style_dup_sentence_share", "style_sentence_cv", "style_paragraph_cv",
+                       "style_markdown_marks", "style_n_paragraphs", "style_numbered_items",
+                       "style_title_in_first", "style_title_in_last", "style_words")
 
 
 def _rate(count: int, n_chars: int) -> float:
@@ -101,6 +113,8 @@ def style_features(page: Page) -> dict[str, float]:
     sent_lens = [len(s) for s in sentences]
     dup_sentences = len(sentences) - len(set(sentences))
     sample = norm[:6000].encode("utf-8")
+    counts = {"digits": len(_DIGIT_RUN.findall(norm)), "dates": len(_DATE.findall(norm)),
+              "sources": len(_SOURCE.findall(norm)), "quotes": len(_QUOTE.findall(page.text))}
     feats = {
         "style_zh_stock_per1k": _rate(zh_total, n),
         "style_zh_stock_distinct": float(zh_distinct),
@@ -110,10 +124,7 @@ def style_features(page: Page) -> dict[str, float]:
         "style_numbered_items": float(len(numbered)),
         "style_measure_items": float(len(measure_items)),
         "style_list_items": float(len(list_items)),
-        "style_digits_per1k": _rate(len(_DIGIT_RUN.findall(norm)), n),
-        "style_dates_per1k": _rate(len(_DATE.findall(norm)), n),
-        "style_sources_per1k": _rate(len(_SOURCE.findall(norm)), n),
-        "style_quotes_per1k": _rate(len(_QUOTE.findall(page.text)), n),
+        **{f"style_{name}_per1k": _rate(count, n) for name, count in counts.items()},
         "style_markdown_marks": float(len(_MARKDOWN.findall(page.text))),
         "style_emoji_per1k": _rate(len(_EMOJI.findall(page.text)), n),
         "style_dup_sentence_share": dup_sentences / len(sentences) if sentences else 0.0,
@@ -133,6 +144,14 @@ def style_features(page: Page) -> dict[str, float]:
     feats["style_title_repeats_per1k"] = _title_repeats(page.title_norm, norm)
     words = _LATIN_WORD.findall(norm)
     feats["style_en_type_token_ratio"] = (len(set(words)) / len(words)) if len(words) >= 20 else 0.0
+    cjk_words = len(_CJK_CHAR.findall(norm)) / CJK_CHARS_PER_WORD
+    n_words = max(1.0, cjk_words + len(words))
+    per100w = 100.0 / n_words
+    feats["style_words"] = n_words
+    feats["style_cjk_word_share"] = cjk_words / n_words
+    feats["style_stock_per100w"] = (zh_total + en_total) * per100w
+    feats["style_stock_distinct"] = float(zh_distinct + en_distinct)
+    feats.update({f"style_{name}_per100w": count * per100w for name, count in counts.items()})
     return feats
 
 

@@ -27,7 +27,9 @@ from service.model import BLOCK_LABELS, LABELS
 from service.model.compiled import CalibratedHead, CompiledForest, LinearScorer
 from service.model.ngrams import block_terms, page_terms
 
-FORMAT_VERSION = 2  # 2: compiled forests and linear scorers instead of scikit-learn estimators
+FORMAT_VERSION = 3  # 2: compiled forests and linear scorers; 3: language-independent style heads
+# Pages with less Chinese than this (share of words) also get the style heads' probabilities.
+STYLE_HEAD_MAX_CJK_SHARE = 0.5
 BLOCK_HASH_FEATURES = 2**18
 PAGE_HASH_FEATURES = 2**19
 
@@ -82,6 +84,9 @@ class PageSieveModel:
     page_text_models: dict[str, LinearScorer]  # label -> score from hashed page n-grams
     page_models: dict[str, CalibratedHead]  # label -> calibrated probability from the page row
     clean_model: CalibratedHead  # calibrated P(page carries no label)
+    # label -> (feature names, head) on language-independent style features only; trained on Chinese pages,
+    # it carries what the Chinese corpora teach over to pages in other languages (max with the main head)
+    style_heads: dict[str, tuple[list[str], CalibratedHead]] = field(default_factory=dict)
     version: str = "dev"
     format_version: int = FORMAT_VERSION
     info: dict = field(default_factory=dict)
@@ -92,6 +97,7 @@ class PageSieveModel:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self.__dict__.setdefault("style_heads", {})
         self._block_hasher = make_block_hasher()
         self._page_hasher = make_page_hasher()
 
@@ -132,6 +138,10 @@ class PageSieveModel:
         text_scores = self.page_text_scores(features)
         x = to_matrix([self.page_row(features, block_proba, text_scores)], self.page_feature_names)
         label_proba = {label: float(self.page_models[label].predict(x)[0]) for label in LABELS}
+        if features.page_row.get("style_cjk_word_share", 1.0) < STYLE_HEAD_MAX_CJK_SHARE:
+            for label, (names, head) in self.style_heads.items():
+                p_style = float(head.predict(to_matrix([features.page_row], names))[0])
+                label_proba[label] = max(label_proba[label], p_style)
         clean = float(self.clean_model.predict(x)[0])
         return PagePrediction(features=features, block_proba=block_proba, label_proba=label_proba,
                               clean_proba=clean, page_text_scores=text_scores)

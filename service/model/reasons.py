@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from service.features.lexicon import evidence_terms
+from service.features.lexicon import VOCAB_CATEGORIES, evidence_terms, evidence_vocabulary
 from service.features.script import PINYIN_RESIDUE
 from service.features.style import DOCFARM, EN_STOCK, ZH_STOCK
 
@@ -32,6 +32,8 @@ _CODES = [
     ReasonCode("SPAM_DOMAIN_IN_TEXT", "injected_spam", "The text names a domain from the illegal-site list"),
     ReasonCode("HIDDEN_LINK_BLOCK", "injected_spam", "A block hidden by CSS (display:none, off-screen, 1px, same colour) carries text or links"),
     ReasonCode("OFFTOPIC_BLOCK", "injected_spam", "A block shares almost no vocabulary with the rest of the page"),
+    ReasonCode("SPAM_VOCABULARY", "injected_spam", "Words typical of spam keyword lists (porn, gambling, drugs, "
+               "adverts) make up much of the block or recur across its keyword chain"),
     ReasonCode("SPAM_IN_TITLE", "injected_spam", "Spam keywords replace or prefix the page title or first line"),
     ReasonCode("SCRIPT_MISMATCH_BLOCK", "injected_spam", "A simplified-script block inside a traditional-script page"),
     ReasonCode("OFFTOPIC_HEADLINE_LIST", "link_farm", "A long list of headlines unrelated to each other and to the page"),
@@ -69,6 +71,7 @@ class Reason:
 LEX_REASON = {"porn": "PORN_KEYWORD_CHAIN", "gambling": "GAMBLING_KEYWORDS", "advert": "ADVERT_KEYWORD_CHAIN",
               "illicit": "ILLICIT_KEYWORDS", "url": "SPAM_DOMAIN_IN_TEXT"}
 OFFTOPIC_SIM = 0.05
+VOCAB_REASON_SHARE = 0.3  # share of a block (or of its chain's segments) made of spam vocabulary
 HEADLINE_LIST_MIN_ITEMS = 12
 INCOHERENT_LIST = 0.05
 LOW_SPEC_MIN_CHARS = 400
@@ -86,9 +89,12 @@ def block_reasons(block, row: dict, lexicons, label: str, n_blocks: int) -> list
         for category, code in LEX_REASON.items():
             if row.get(f"lex_{category}_hits", 0) > 0:
                 codes.append(code)
+        if (row.get("lex_vocab_chain_hit_share", 0) >= VOCAB_REASON_SHARE
+                or any(row.get(f"lex_{c}_vocab_share", 0) >= VOCAB_REASON_SHARE for c in VOCAB_CATEGORIES)):
+            codes.append("SPAM_VOCABULARY")
         if block.hidden:
             codes.append("HIDDEN_LINK_BLOCK")
-        if block.index <= 2 and codes:
+        if (block.index == 0 or block.kind == "title") and codes:
             codes.append("SPAM_IN_TITLE")
         if row.get("script_mismatch", 0) > 0.3:
             codes.append("SCRIPT_MISMATCH_BLOCK")
@@ -125,11 +131,12 @@ def page_reasons(pred, flagged: set[str], near: set[str], spans: list[dict], lex
         for code in span["reasons"]:
             reason = by_code.setdefault(code, Reason(code))
             category = next((c for c, rc in LEX_REASON.items() if rc == code), None)
-            if category:
+            if category or code == "SPAM_VOCABULARY":
                 from service.analysis.text import normalize
 
-                reason.evidence.extend(t for t in evidence_terms(normalize(block_text), lexicons, category)
-                                       if t not in reason.evidence)
+                found = evidence_terms(normalize(block_text), lexicons, category) if category else \
+                    evidence_vocabulary(normalize(block_text), lexicons)
+                reason.evidence.extend(t for t in found if t not in reason.evidence)
             elif not reason.evidence or len(reason.evidence) < 3:
                 reason.evidence.append(excerpt(block_text))
             reason.spans.append((span["start"], span["end"]))

@@ -101,3 +101,15 @@ def test_feedback_is_spooled_while_the_database_is_down(rclient, crawler, review
         time.sleep(0.05)
     listed = rclient.get("/v1/review/items?source=feedback", headers=mod).get_json()["items"]
     assert [i["page_id"] for i in listed] == ["down"]
+
+
+def test_review_api_answers_503_while_the_database_is_down(rclient, review_app, mod):
+    state = review_app.extensions["pagesieve"]
+    assert rclient.get("/v1/review/items", headers=mod).status_code == 200  # key now cached
+    real_url, state.database_url = state.database_url, "postgresql://postgres@127.0.0.1:1/nowhere"
+    try:
+        resp = rclient.get("/v1/review/items", headers=mod)
+    finally:
+        state.database_url = real_url
+    assert resp.status_code == 503, resp.get_data(as_text=True)[:300]
+    assert resp.get_json()["error"]["code"] == "database_unavailable" and resp.headers["Retry-After"]
