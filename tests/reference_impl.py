@@ -60,8 +60,20 @@ def cosine_known_norm(a, b, b_norm2: float) -> float:
     return cosine(a, b)
 
 
+def langdetect_sample(sample: str) -> str:
+    """text._langdetect: langdetect itself (seed 0), uncached."""
+    from langdetect import DetectorFactory, LangDetectException, detect
+
+    DetectorFactory.seed = 0
+    try:
+        return detect(sample).split("-")[0]
+    except LangDetectException:
+        return "und"
+
+
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
+    from service.analysis import text
     from service.model import compiled
 
     return [
@@ -69,4 +81,5 @@ def swaps() -> list[tuple[object, str, object]]:
         (compiled.LinearScorer, "predict_proba", linear_predict_proba),
         (htmlblocks._Run, "text", property(run_text)),
         (topicality, "cosine_known_norm", cosine_known_norm),
+        (text, "_langdetect", langdetect_sample),
     ]

@@ -172,3 +172,33 @@ def test_cosine_with_a_known_norm_is_the_same_number():
         a = Counter({f"u{rng.randrange(40)}": rng.randrange(1, 9) for _ in range(rng.randrange(0, 25))})
         b = Counter({f"u{rng.randrange(40)}": rng.randrange(1, 9) for _ in range(rng.randrange(0, 25))})
         assert cosine_known_norm(a, b, norm2(b)) == cosine(a, b)
+
+
+# Text langdetect sees in real pages: Latin with accents, capitals, URLs and mail addresses, CJK, kana,
+# Hangul, Arabic, Vietnamese combining marks, Romanian commas, punctuation and runs of spaces.
+_LANG_ALPHABET = ("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ    ÀÉàéèçñÑöüß.,;:!?'\"-_\n\t0123456789"
+                  "中文字日本語がカナ한국어ṢṣẠạỆệٌپیای ș ț\u0301\u0303\u0309 http:// www. @ .com/")
+
+
+def test_language_id_is_langdetects():
+    """The re-implemented language identification returns what langdetect (seed 0) returns."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import langid, text
+
+    def both(sample: str) -> tuple[str, str]:
+        return reference_impl.langdetect_sample(sample), text._langdetect.__wrapped__(sample)
+
+    for page in PAGES:
+        sample = (page.text or page.html or "")[:2000]
+        assert both(sample)[0] == both(sample)[1], page.id
+    assert langid.detect("The council approved the library budget on Tuesday.") == "en"
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=_LANG_ALPHABET, max_size=300))
+    def same(sample):
+        expected, got = both(sample)
+        assert got == expected
+
+    same()
