@@ -71,10 +71,73 @@ def langdetect_sample(sample: str) -> str:
         return "und"
 
 
+def block_terms(text: str) -> list[str]:
+    """ngrams.block_terms: generator-built, jieba words through ``segment``."""
+    from service.analysis.text import segment
+    from service.model.ngrams import _CJK_RUN, _LATIN
+
+    terms: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        terms.extend(run)
+        terms.extend(run[i:i + 2] for i in range(len(run) - 1))
+    terms.extend("l:" + w for w in _LATIN.findall(text))
+    terms.extend("w:" + w for w in segment(text) if len(w) > 1)
+    return terms
+
+
+def page_terms(text: str) -> list[str]:
+    """ngrams.page_terms: generator-built, jieba words through ``segment``."""
+    from service.analysis.text import segment
+    from service.model.ngrams import _CJK_RUN, _LATIN
+
+    terms: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        terms.extend(run[i:i + 2] for i in range(len(run) - 1))
+        terms.extend(run[i:i + 3] for i in range(len(run) - 2))
+    words = _LATIN.findall(text)
+    terms.extend("l:" + w for w in words)
+    terms.extend(f"l2:{a} {b}" for a, b in zip(words, words[1:]))
+    terms.extend("w:" + w for w in segment(text) if len(w) > 1)
+    return terms
+
+
+def block_hasher():
+    """The block vectorizer as scikit-learn runs it, on the reference analyzer."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from service.model.pipeline import BLOCK_HASH_FEATURES
+
+    return HashingVectorizer(analyzer=block_terms, n_features=BLOCK_HASH_FEATURES, alternate_sign=False, norm="l2")
+
+
+def page_hasher():
+    """The page vectorizer as scikit-learn runs it, on the reference analyzer."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from service.model.pipeline import PAGE_HASH_FEATURES
+
+    return HashingVectorizer(analyzer=page_terms, n_features=PAGE_HASH_FEATURES, alternate_sign=False, norm="l2")
+
+
+def block_text_scores(model, features) -> np.ndarray:
+    """PageSieveModel.block_text_scores through HashingVectorizer.transform."""
+    from service.model import BLOCK_LABELS
+
+    if not features.block_texts:
+        return np.zeros((0, len(BLOCK_LABELS)))
+    return model.block_text_model.predict_proba(block_hasher().transform(features.block_texts))
+
+
+def page_text_scores(model, features) -> dict[str, float]:
+    """PageSieveModel.page_text_scores through HashingVectorizer.transform."""
+    x = page_hasher().transform([features.page_text])
+    return {label: float(m.predict_proba(x)[0, 1]) for label, m in model.page_text_models.items()}
+
+
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
     from service.analysis import text
-    from service.model import compiled
+    from service.model import compiled, pipeline
 
     return [
         (compiled.CompiledForest, "leaves", forest_leaves),
@@ -82,4 +145,6 @@ def swaps() -> list[tuple[object, str, object]]:
         (htmlblocks._Run, "text", property(run_text)),
         (topicality, "cosine_known_norm", cosine_known_norm),
         (text, "_langdetect", langdetect_sample),
+        (pipeline.PageSieveModel, "block_text_scores", block_text_scores),
+        (pipeline.PageSieveModel, "page_text_scores", page_text_scores),
     ]

@@ -202,3 +202,38 @@ def test_language_id_is_langdetects():
         assert got == expected
 
     same()
+
+
+def _same_csr(a, b) -> None:
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.data, b.data)
+    assert a.dtype == b.dtype == np.float64
+
+
+def test_fast_hashers_give_scikit_learns_matrices(loaded_model):
+    """FastHasher on the new analyzers == HashingVectorizer on the reference analyzers, entry for entry."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.features.featurizer import NGRAM_BLOCK_CHARS, NGRAM_PAGE_CHARS
+
+    model = loaded_model.model
+    pairs = [(model._block_hasher, reference_impl.block_hasher(), NGRAM_BLOCK_CHARS),
+             (model._page_hasher, reference_impl.page_hasher(), NGRAM_PAGE_CHARS)]
+    texts = [(req.text or req.html or "").lower() for req in PAGES]
+    for fast, slow, chars in pairs:
+        _same_csr(fast.transform([t[:chars] for t in texts]), slow.transform([t[:chars] for t in texts]))
+        _same_csr(fast.transform(["", "a", "中"]), slow.transform(["", "a", "中"]))
+        _same_csr(fast.transform([""]), slow.transform([""]))
+        with pytest.raises(ValueError):
+            fast.transform([])
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.text(alphabet="教育大会召开全市的了 \t\u3000abc xyz'-09", max_size=60), min_size=1, max_size=4))
+    def same(docs):
+        for fast, slow, _ in pairs:
+            _same_csr(fast.transform(docs), slow.transform(docs))
+
+    same()

@@ -105,6 +105,11 @@ def segment(text: str) -> list[str]:
     return [tok for tok in _segmenter()(text) if tok.strip()]
 
 
+def segment_raw(text: str) -> list[str]:
+    """jieba-algorithm word segmentation, whitespace tokens included (callers filter as they need)."""
+    return _segmenter()(text) if text else []
+
+
 def jieba_dictionary_hash() -> str:
     """sha256 of jieba's main dictionary (rjieba embeds the same file)."""
     import jieba
