@@ -134,9 +134,134 @@ def page_text_scores(model, features) -> dict[str, float]:
     return {label: float(m.predict_proba(x)[0, 1]) for label, m in model.page_text_models.items()}
 
 
+def units(norm_text: str):
+    """units.units: a Counter updated run by run."""
+    from collections import Counter
+
+    from service.features.units import _CJK_RUN, _EN_STOP, _LATIN_WORD
+
+    bag: Counter = Counter()
+    for run in _CJK_RUN.findall(norm_text):
+        if len(run) == 1:
+            bag[run] += 1
+        else:
+            bag.update(run[i:i + 2] for i in range(len(run) - 1))
+    bag.update(w for w in _LATIN_WORD.findall(norm_text) if w not in _EN_STOP)
+    return bag
+
+
+def jaccard(a, b) -> float:
+    """units.jaccard: both bags copied into sets on every call."""
+    if not a or not b:
+        return 0.0
+    a, b = set(a), set(b)
+    return len(a & b) / len(a | b)
+
+
+def overlap(a, b) -> float:
+    """units.overlap: ``b`` (often the page's main content) copied into a set on every call."""
+    if not a:
+        return 0.0
+    a = set(a)
+    return len(a & set(b)) / len(a)
+
+
+def norm2(bag) -> float:
+    """units.norm2 as a generator sum."""
+    return float(sum(v * v for v in bag.values()))
+
+
+def cosine_without(bag, total, total_norm2: float) -> float:
+    """units.cosine_without with generator sums."""
+    import math
+
+    if not bag:
+        return 0.0
+    dot_total = sum(v * total.get(k, 0) for k, v in bag.items())
+    bag2 = norm2(bag)
+    dot = dot_total - bag2
+    rest2 = total_norm2 - 2 * dot_total + bag2
+    if dot <= 0 or rest2 <= 0:
+        return 0.0
+    return dot / (math.sqrt(bag2) * math.sqrt(rest2))
+
+
+def overlap_without(bag, total) -> float:
+    """units.overlap_without with a generator sum."""
+    if not bag:
+        return 0.0
+    return sum(1 for k, v in bag.items() if total.get(k, 0) > v) / len(bag)
+
+
+def structure_features(block, ctx) -> dict[str, float]:
+    """structure.structure_features: character classes counted one match per character."""
+    import math
+    import re
+
+    from service.analysis.page import BLOCK_KINDS
+    from service.analysis.textblocks import BULLET_RE
+    from service.features.structure import _BOILER, _SENT_END
+
+    digit, cjk, latin, punct = (re.compile(p) for p in (r"\d", r"[\u4e00-\u9fff]", r"[A-Za-z]", r"[^\w\s]"))
+    text = block.text
+    n = max(1, len(text))
+    items = block.items or [text]
+    item_lens = [len(i) for i in items]
+    n_blocks = max(1, len(ctx.page.blocks))
+    feats = {
+        "struct_log_chars": math.log1p(len(text)),
+        "struct_n_items": float(len(items)),
+        "struct_log_items": math.log1p(len(items)),
+        "struct_mean_item_chars": sum(item_lens) / len(items),
+        "struct_max_item_chars": float(max(item_lens)),
+        "struct_link_density": block.link_chars / n,
+        "struct_n_links": float(block.n_links),
+        "struct_offsite_link_share": block.n_offsite_links / block.n_links if block.n_links else 0.0,
+        "struct_hidden": 1.0 if block.hidden else 0.0,
+        "struct_rel_index": block.index / max(1, n_blocks - 1),
+        "struct_rel_offset": block.start / ctx.total_chars,
+        "struct_is_first": 1.0 if block.index == 0 else 0.0,
+        "struct_is_last": 1.0 if block.index == n_blocks - 1 else 0.0,
+        "struct_digit_share": len(digit.findall(text)) / n,
+        "struct_cjk_share": len(cjk.findall(text)) / n,
+        "struct_latin_share": len(latin.findall(text)) / n,
+        "struct_punct_share": len(punct.findall(text)) / n,
+        "struct_sentence_ends_per_item": len(_SENT_END.findall(text)) / len(items),
+        "struct_bullet_share": sum(1 for i in items if BULLET_RE.match(i)) / len(items),
+        "struct_boiler_markers": float(len(_BOILER.findall(text))),
+        "struct_share_of_page": len(text) / ctx.total_chars,
+    }
+    for kind in BLOCK_KINDS:
+        feats[f"struct_kind_{kind}"] = 1.0 if block.kind == kind else 0.0
+    return feats
+
+
+def cjk_count(text: str) -> int:
+    """text.cjk_count: one match per character."""
+    from service.analysis.text import CJK_RE
+
+    return len(CJK_RE.findall(text))
+
+
+def traditional_share(text: str, simplified: str | None = None) -> float:
+    """text.traditional_share: always compared character by character."""
+    from service.analysis.text import CJK_RE, to_simplified
+
+    cjk = cjk_count(text)
+    if cjk == 0:
+        return 0.0
+    simplified = to_simplified(text) if simplified is None else simplified
+    if len(simplified) != len(text):
+        simplified = "".join(to_simplified(ch) for ch in text)
+    changed = sum(1 for a, b in zip(text, simplified) if a != b and CJK_RE.match(a))
+    return changed / cjk
+
+
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
     from service.analysis import text
+    from service.features import context, featurizer, style
+    from service.features import units as units_module
     from service.model import compiled, pipeline
 
     return [
@@ -144,7 +269,17 @@ def swaps() -> list[tuple[object, str, object]]:
         (compiled.LinearScorer, "predict_proba", linear_predict_proba),
         (htmlblocks._Run, "text", property(run_text)),
         (topicality, "cosine_known_norm", cosine_known_norm),
+        # the unit-bag helpers, wherever they were imported by name
+        *[(module, "units", units) for module in (units_module, topicality, context, style)],
+        *[(module, "overlap", overlap) for module in (units_module, topicality, style)],
+        (topicality, "jaccard", jaccard),
+        (topicality, "cosine_without", cosine_without),
+        (topicality, "overlap_without", overlap_without),
+        *[(module, "norm2", norm2) for module in (units_module, context)],
         (text, "_langdetect", langdetect_sample),
         (pipeline.PageSieveModel, "block_text_scores", block_text_scores),
+        (featurizer, "structure_features", structure_features),
+        (text, "cjk_count", cjk_count),
+        (text, "traditional_share", traditional_share),
         (pipeline.PageSieveModel, "page_text_scores", page_text_scores),
     ]

@@ -237,3 +237,51 @@ def test_fast_hashers_give_scikit_learns_matrices(loaded_model):
             _same_csr(fast.transform(docs), slow.transform(docs))
 
     same()
+
+
+def _random_bag(rng):
+    from collections import Counter
+
+    return Counter({f"u{rng.randrange(40)}": rng.randrange(1, 9) for _ in range(rng.randrange(0, 25))})
+
+
+def test_unit_bag_helpers_give_the_same_numbers():
+    import random
+
+    from service.features import units
+
+    rng = random.Random(1)
+    for _ in range(500):
+        a, b = _random_bag(rng), _random_bag(rng)
+        total = a + b
+        assert units.jaccard(a, b) == reference_impl.jaccard(a, b)
+        assert units.overlap(a, b) == reference_impl.overlap(a, b)
+        assert units.overlap(set(a), list(b)) == reference_impl.overlap(set(a), list(b))
+        assert units.norm2(a) == reference_impl.norm2(a)
+        assert units.cosine_known_norm(a, b, units.norm2(b)) == units.cosine(a, b)
+        assert units.cosine_without(a, total, units.norm2(total)) == \
+            reference_impl.cosine_without(a, total, reference_impl.norm2(total))
+        assert units.overlap_without(a, total) == reference_impl.overlap_without(a, total)
+    for page in PAGES:
+        text = (page.text or page.html or "").lower()
+        assert units.units(text) == reference_impl.units(text)
+
+
+def test_structure_and_script_counts_are_the_same():
+    """Run-length character counts and the unchanged-text shortcut give the same features."""
+    from service.analysis import build_page
+    from service.analysis import text as textops
+    from service.features.context import PageContext
+    from service.features.structure import structure_features
+
+    for req in PAGES:
+        page = build_page(text=req.text, html=req.html, url=req.url, charset=req.charset)
+        ctx = PageContext(page, None)
+        for block in page.blocks:
+            assert structure_features(block, ctx) == reference_impl.structure_features(block, ctx)
+            assert textops.traditional_share(block.text) == reference_impl.traditional_share(block.text)
+        assert textops.cjk_count(page.text) == reference_impl.cjk_count(page.text)
+    mixed = "全市教育大會召開 ５月 abc ①② ١٢ 〇 𠀀 ﹏﹏ _"
+    assert textops.cjk_count(mixed) == reference_impl.cjk_count(mixed)
+    assert structure_features(build_page(text=mixed).blocks[0], PageContext(build_page(text=mixed), None)) == \
+        reference_impl.structure_features(build_page(text=mixed).blocks[0], PageContext(build_page(text=mixed), None))
