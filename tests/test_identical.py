@@ -285,3 +285,19 @@ def test_structure_and_script_counts_are_the_same():
     assert textops.cjk_count(mixed) == reference_impl.cjk_count(mixed)
     assert structure_features(build_page(text=mixed).blocks[0], PageContext(build_page(text=mixed), None)) == \
         reference_impl.structure_features(build_page(text=mixed).blocks[0], PageContext(build_page(text=mixed), None))
+
+
+def test_run_text_is_the_same():
+    """_Run.text with visible characters counted by str.split == the per-character count."""
+    from service.analysis import htmlblocks
+
+    mark = htmlblocks._LINK_MARK
+    pieces = ["首页", " ", "\n", mark, "新闻 中心", "\u3000", "\xa0", "a b", "\t", "\x1c", "link text here", ""]
+    import random
+
+    rng = random.Random(3)
+    for _ in range(400):
+        run = htmlblocks._Run(parent="p", path="p/x", tag="div",
+                              parts=[rng.choice(pieces) for _ in range(rng.randrange(0, 12))],
+                              link_chars=rng.randrange(0, 30), n_links=rng.randrange(0, 6))
+        assert run.text == reference_impl.run_text(run)
