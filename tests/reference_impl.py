@@ -257,6 +257,54 @@ def traditional_share(text: str, simplified: str | None = None) -> float:
     return changed / cjk
 
 
+def page_units(ctx):
+    """PageContext.page_units: the block bags added with Counter.update, one by one."""
+    from collections import Counter
+
+    total: Counter = Counter()
+    for bag in ctx.block_units:
+        total.update(bag)
+    return total
+
+
+def main_units(ctx):
+    """PageContext.main_units: the long paragraphs' bags added with Counter.update, one by one."""
+    from collections import Counter
+
+    from service.features.context import MAIN_MIN_CHARS
+
+    total: Counter = Counter()
+    for block, bag in zip(ctx.page.blocks, ctx.block_units):
+        if block.kind == "paragraph" and len(block.text) >= MAIN_MIN_CHARS:
+            total.update(bag)
+    return total or ctx.page_units
+
+
+def detect_language(text: str) -> str:
+    """text.detect_language: letters counted with a generator."""
+    import re
+
+    from service.analysis import text as textops
+
+    sample = text[:2000]
+    letters = sum(1 for ch in sample if ch.isalpha())
+    if letters == 0:
+        return "und"
+    if textops.cjk_count(sample) >= 0.2 * letters:
+        return "zh"
+    if re.search(r"[\u3040-\u30ff]", sample):
+        return "ja"
+    return textops._langdetect(sample)
+
+
+def _cached(owner, name: str, function):
+    from functools import cached_property
+
+    prop = cached_property(function)
+    prop.__set_name__(owner, name)
+    return prop
+
+
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
     from service.analysis import text
@@ -281,5 +329,8 @@ def swaps() -> list[tuple[object, str, object]]:
         (featurizer, "structure_features", structure_features),
         (text, "cjk_count", cjk_count),
         (text, "traditional_share", traditional_share),
+        (text, "detect_language", detect_language),
+        (context.PageContext, "page_units", _cached(context.PageContext, "page_units", page_units)),
+        (context.PageContext, "main_units", _cached(context.PageContext, "main_units", main_units)),
         (pipeline.PageSieveModel, "page_text_scores", page_text_scores),
     ]

@@ -63,7 +63,7 @@ def traditional_share(text: str, simplified: str | None = None) -> float:
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the main language; ``zh`` when CJK dominates, ``und`` if unknown."""
     sample = text[:2000]
-    letters = sum(1 for ch in sample if ch.isalpha())
+    letters = sum(map(str.isalpha, sample))
     if letters == 0:
         return "und"
     if cjk_count(sample) >= 0.2 * letters:
