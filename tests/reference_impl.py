@@ -200,7 +200,8 @@ def structure_features(block, ctx) -> dict[str, float]:
 
     from service.analysis.page import BLOCK_KINDS
     from service.analysis.textblocks import BULLET_RE
-    from service.features.structure import _BOILER, _SENT_END
+    from service.features.structure import _BOILER_PLAIN as _BOILER
+    from service.features.structure import _SENT_END
 
     digit, cjk, latin, punct = (re.compile(p) for p in (r"\d", r"[\u4e00-\u9fff]", r"[A-Za-z]", r"[^\w\s]"))
     text = block.text

@@ -301,3 +301,23 @@ def test_run_text_is_the_same():
                               parts=[rng.choice(pieces) for _ in range(rng.randrange(0, 12))],
                               link_chars=rng.randrange(0, 30), n_links=rng.randrange(0, 6))
         assert run.text == reference_impl.run_text(run)
+
+
+def test_guarded_boilerplate_regex_finds_the_same_matches():
+    """structure._BOILER (first-character look-ahead) == the plain pattern, on generated text and every page."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.features import structure
+
+    guarded, plain = structure._BOILER, structure._BOILER_PLAIN
+    for page in PAGES:
+        text = page.text or page.html or ""
+        assert guarded.findall(text) == plain.findall(text)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=_pattern_alphabet(plain), max_size=80))
+    def same(text):
+        assert guarded.findall(text) == plain.findall(text)
+
+    same()
