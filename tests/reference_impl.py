@@ -60,13 +60,278 @@ def cosine_known_norm(a, b, b_norm2: float) -> float:
     return cosine(a, b)
 
 
+def langdetect_sample(sample: str) -> str:
+    """text._langdetect: langdetect itself (seed 0), uncached."""
+    from langdetect import DetectorFactory, LangDetectException, detect
+
+    DetectorFactory.seed = 0
+    try:
+        return detect(sample).split("-")[0]
+    except LangDetectException:
+        return "und"
+
+
+def block_terms(text: str) -> list[str]:
+    """ngrams.block_terms: generator-built, jieba words through ``segment``."""
+    from service.analysis.text import segment
+    from service.model.ngrams import _CJK_RUN, _LATIN
+
+    terms: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        terms.extend(run)
+        terms.extend(run[i:i + 2] for i in range(len(run) - 1))
+    terms.extend("l:" + w for w in _LATIN.findall(text))
+    terms.extend("w:" + w for w in segment(text) if len(w) > 1)
+    return terms
+
+
+def page_terms(text: str) -> list[str]:
+    """ngrams.page_terms: generator-built, jieba words through ``segment``."""
+    from service.analysis.text import segment
+    from service.model.ngrams import _CJK_RUN, _LATIN
+
+    terms: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        terms.extend(run[i:i + 2] for i in range(len(run) - 1))
+        terms.extend(run[i:i + 3] for i in range(len(run) - 2))
+    words = _LATIN.findall(text)
+    terms.extend("l:" + w for w in words)
+    terms.extend(f"l2:{a} {b}" for a, b in zip(words, words[1:]))
+    terms.extend("w:" + w for w in segment(text) if len(w) > 1)
+    return terms
+
+
+def block_hasher():
+    """The block vectorizer as scikit-learn runs it, on the reference analyzer."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from service.model.pipeline import BLOCK_HASH_FEATURES
+
+    return HashingVectorizer(analyzer=block_terms, n_features=BLOCK_HASH_FEATURES, alternate_sign=False, norm="l2")
+
+
+def page_hasher():
+    """The page vectorizer as scikit-learn runs it, on the reference analyzer."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from service.model.pipeline import PAGE_HASH_FEATURES
+
+    return HashingVectorizer(analyzer=page_terms, n_features=PAGE_HASH_FEATURES, alternate_sign=False, norm="l2")
+
+
+def block_text_scores(model, features) -> np.ndarray:
+    """PageSieveModel.block_text_scores through HashingVectorizer.transform."""
+    from service.model import BLOCK_LABELS
+
+    if not features.block_texts:
+        return np.zeros((0, len(BLOCK_LABELS)))
+    return model.block_text_model.predict_proba(block_hasher().transform(features.block_texts))
+
+
+def page_text_scores(model, features) -> dict[str, float]:
+    """PageSieveModel.page_text_scores through HashingVectorizer.transform."""
+    x = page_hasher().transform([features.page_text])
+    return {label: float(m.predict_proba(x)[0, 1]) for label, m in model.page_text_models.items()}
+
+
+def units(norm_text: str):
+    """units.units: a Counter updated run by run."""
+    from collections import Counter
+
+    from service.features.units import _CJK_RUN, _EN_STOP, _LATIN_WORD
+
+    bag: Counter = Counter()
+    for run in _CJK_RUN.findall(norm_text):
+        if len(run) == 1:
+            bag[run] += 1
+        else:
+            bag.update(run[i:i + 2] for i in range(len(run) - 1))
+    bag.update(w for w in _LATIN_WORD.findall(norm_text) if w not in _EN_STOP)
+    return bag
+
+
+def jaccard(a, b) -> float:
+    """units.jaccard: both bags copied into sets on every call."""
+    if not a or not b:
+        return 0.0
+    a, b = set(a), set(b)
+    return len(a & b) / len(a | b)
+
+
+def overlap(a, b) -> float:
+    """units.overlap: ``b`` (often the page's main content) copied into a set on every call."""
+    if not a:
+        return 0.0
+    a = set(a)
+    return len(a & set(b)) / len(a)
+
+
+def norm2(bag) -> float:
+    """units.norm2 as a generator sum."""
+    return float(sum(v * v for v in bag.values()))
+
+
+def cosine_without(bag, total, total_norm2: float) -> float:
+    """units.cosine_without with generator sums."""
+    import math
+
+    if not bag:
+        return 0.0
+    dot_total = sum(v * total.get(k, 0) for k, v in bag.items())
+    bag2 = norm2(bag)
+    dot = dot_total - bag2
+    rest2 = total_norm2 - 2 * dot_total + bag2
+    if dot <= 0 or rest2 <= 0:
+        return 0.0
+    return dot / (math.sqrt(bag2) * math.sqrt(rest2))
+
+
+def overlap_without(bag, total) -> float:
+    """units.overlap_without with a generator sum."""
+    if not bag:
+        return 0.0
+    return sum(1 for k, v in bag.items() if total.get(k, 0) > v) / len(bag)
+
+
+def structure_features(block, ctx) -> dict[str, float]:
+    """structure.structure_features: character classes counted one match per character."""
+    import math
+    import re
+
+    from service.analysis.page import BLOCK_KINDS
+    from service.analysis.textblocks import BULLET_RE
+    from service.features.structure import _BOILER_PLAIN as _BOILER
+    from service.features.structure import _SENT_END
+
+    digit, cjk, latin, punct = (re.compile(p) for p in (r"\d", r"[\u4e00-\u9fff]", r"[A-Za-z]", r"[^\w\s]"))
+    text = block.text
+    n = max(1, len(text))
+    items = block.items or [text]
+    item_lens = [len(i) for i in items]
+    n_blocks = max(1, len(ctx.page.blocks))
+    feats = {
+        "struct_log_chars": math.log1p(len(text)),
+        "struct_n_items": float(len(items)),
+        "struct_log_items": math.log1p(len(items)),
+        "struct_mean_item_chars": sum(item_lens) / len(items),
+        "struct_max_item_chars": float(max(item_lens)),
+        "struct_link_density": block.link_chars / n,
+        "struct_n_links": float(block.n_links),
+        "struct_offsite_link_share": block.n_offsite_links / block.n_links if block.n_links else 0.0,
+        "struct_hidden": 1.0 if block.hidden else 0.0,
+        "struct_rel_index": block.index / max(1, n_blocks - 1),
+        "struct_rel_offset": block.start / ctx.total_chars,
+        "struct_is_first": 1.0 if block.index == 0 else 0.0,
+        "struct_is_last": 1.0 if block.index == n_blocks - 1 else 0.0,
+        "struct_digit_share": len(digit.findall(text)) / n,
+        "struct_cjk_share": len(cjk.findall(text)) / n,
+        "struct_latin_share": len(latin.findall(text)) / n,
+        "struct_punct_share": len(punct.findall(text)) / n,
+        "struct_sentence_ends_per_item": len(_SENT_END.findall(text)) / len(items),
+        "struct_bullet_share": sum(1 for i in items if BULLET_RE.match(i)) / len(items),
+        "struct_boiler_markers": float(len(_BOILER.findall(text))),
+        "struct_share_of_page": len(text) / ctx.total_chars,
+    }
+    for kind in BLOCK_KINDS:
+        feats[f"struct_kind_{kind}"] = 1.0 if block.kind == kind else 0.0
+    return feats
+
+
+def cjk_count(text: str) -> int:
+    """text.cjk_count: one match per character."""
+    from service.analysis.text import CJK_RE
+
+    return len(CJK_RE.findall(text))
+
+
+def traditional_share(text: str, simplified: str | None = None) -> float:
+    """text.traditional_share: always compared character by character."""
+    from service.analysis.text import CJK_RE, to_simplified
+
+    cjk = cjk_count(text)
+    if cjk == 0:
+        return 0.0
+    simplified = to_simplified(text) if simplified is None else simplified
+    if len(simplified) != len(text):
+        simplified = "".join(to_simplified(ch) for ch in text)
+    changed = sum(1 for a, b in zip(text, simplified) if a != b and CJK_RE.match(a))
+    return changed / cjk
+
+
+def page_units(ctx):
+    """PageContext.page_units: the block bags added with Counter.update, one by one."""
+    from collections import Counter
+
+    total: Counter = Counter()
+    for bag in ctx.block_units:
+        total.update(bag)
+    return total
+
+
+def main_units(ctx):
+    """PageContext.main_units: the long paragraphs' bags added with Counter.update, one by one."""
+    from collections import Counter
+
+    from service.features.context import MAIN_MIN_CHARS
+
+    total: Counter = Counter()
+    for block, bag in zip(ctx.page.blocks, ctx.block_units):
+        if block.kind == "paragraph" and len(block.text) >= MAIN_MIN_CHARS:
+            total.update(bag)
+    return total or ctx.page_units
+
+
+def detect_language(text: str) -> str:
+    """text.detect_language: letters counted with a generator."""
+    import re
+
+    from service.analysis import text as textops
+
+    sample = text[:2000]
+    letters = sum(1 for ch in sample if ch.isalpha())
+    if letters == 0:
+        return "und"
+    if textops.cjk_count(sample) >= 0.2 * letters:
+        return "zh"
+    if re.search(r"[\u3040-\u30ff]", sample):
+        return "ja"
+    return textops._langdetect(sample)
+
+
+def _cached(owner, name: str, function):
+    from functools import cached_property
+
+    prop = cached_property(function)
+    prop.__set_name__(owner, name)
+    return prop
+
+
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
-    from service.model import compiled
+    from service.analysis import text
+    from service.features import context, featurizer, style
+    from service.features import units as units_module
+    from service.model import compiled, pipeline
 
     return [
         (compiled.CompiledForest, "leaves", forest_leaves),
         (compiled.LinearScorer, "predict_proba", linear_predict_proba),
         (htmlblocks._Run, "text", property(run_text)),
         (topicality, "cosine_known_norm", cosine_known_norm),
+        # the unit-bag helpers, wherever they were imported by name
+        *[(module, "units", units) for module in (units_module, topicality, context, style)],
+        *[(module, "overlap", overlap) for module in (units_module, topicality, style)],
+        (topicality, "jaccard", jaccard),
+        (topicality, "cosine_without", cosine_without),
+        (topicality, "overlap_without", overlap_without),
+        *[(module, "norm2", norm2) for module in (units_module, context)],
+        (text, "_langdetect", langdetect_sample),
+        (pipeline.PageSieveModel, "block_text_scores", block_text_scores),
+        (featurizer, "structure_features", structure_features),
+        (text, "cjk_count", cjk_count),
+        (text, "traditional_share", traditional_share),
+        (text, "detect_language", detect_language),
+        (context.PageContext, "page_units", _cached(context.PageContext, "page_units", page_units)),
+        (context.PageContext, "main_units", _cached(context.PageContext, "main_units", main_units)),
+        (pipeline.PageSieveModel, "page_text_scores", page_text_scores),
     ]

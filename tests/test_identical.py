@@ -172,3 +172,152 @@ def test_cosine_with_a_known_norm_is_the_same_number():
         a = Counter({f"u{rng.randrange(40)}": rng.randrange(1, 9) for _ in range(rng.randrange(0, 25))})
         b = Counter({f"u{rng.randrange(40)}": rng.randrange(1, 9) for _ in range(rng.randrange(0, 25))})
         assert cosine_known_norm(a, b, norm2(b)) == cosine(a, b)
+
+
+# Text langdetect sees in real pages: Latin with accents, capitals, URLs and mail addresses, CJK, kana,
+# Hangul, Arabic, Vietnamese combining marks, Romanian commas, punctuation and runs of spaces.
+_LANG_ALPHABET = ("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ    ÀÉàéèçñÑöüß.,;:!?'\"-_\n\t0123456789"
+                  "中文字日本語がカナ한국어ṢṣẠạỆệٌپیای ș ț\u0301\u0303\u0309 http:// www. @ .com/")
+
+
+def test_language_id_is_langdetects():
+    """The re-implemented language identification returns what langdetect (seed 0) returns."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import langid, text
+
+    def both(sample: str) -> tuple[str, str]:
+        return reference_impl.langdetect_sample(sample), text._langdetect.__wrapped__(sample)
+
+    for page in PAGES:
+        sample = (page.text or page.html or "")[:2000]
+        assert both(sample)[0] == both(sample)[1], page.id
+    assert langid.detect("The council approved the library budget on Tuesday.") == "en"
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=_LANG_ALPHABET, max_size=300))
+    def same(sample):
+        expected, got = both(sample)
+        assert got == expected
+
+    same()
+
+
+def _same_csr(a, b) -> None:
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.data, b.data)
+    assert a.dtype == b.dtype == np.float64
+
+
+def test_fast_hashers_give_scikit_learns_matrices(loaded_model):
+    """FastHasher on the new analyzers == HashingVectorizer on the reference analyzers, entry for entry."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.features.featurizer import NGRAM_BLOCK_CHARS, NGRAM_PAGE_CHARS
+
+    model = loaded_model.model
+    pairs = [(model._block_hasher, reference_impl.block_hasher(), NGRAM_BLOCK_CHARS),
+             (model._page_hasher, reference_impl.page_hasher(), NGRAM_PAGE_CHARS)]
+    texts = [(req.text or req.html or "").lower() for req in PAGES]
+    for fast, slow, chars in pairs:
+        _same_csr(fast.transform([t[:chars] for t in texts]), slow.transform([t[:chars] for t in texts]))
+        _same_csr(fast.transform(["", "a", "中"]), slow.transform(["", "a", "中"]))
+        _same_csr(fast.transform([""]), slow.transform([""]))
+        with pytest.raises(ValueError):
+            fast.transform([])
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.text(alphabet="教育大会召开全市的了 \t\u3000abc xyz'-09", max_size=60), min_size=1, max_size=4))
+    def same(docs):
+        for fast, slow, _ in pairs:
+            _same_csr(fast.transform(docs), slow.transform(docs))
+
+    same()
+
+
+def _random_bag(rng):
+    from collections import Counter
+
+    return Counter({f"u{rng.randrange(40)}": rng.randrange(1, 9) for _ in range(rng.randrange(0, 25))})
+
+
+def test_unit_bag_helpers_give_the_same_numbers():
+    import random
+
+    from service.features import units
+
+    rng = random.Random(1)
+    for _ in range(500):
+        a, b = _random_bag(rng), _random_bag(rng)
+        total = a + b
+        assert units.jaccard(a, b) == reference_impl.jaccard(a, b)
+        assert units.overlap(a, b) == reference_impl.overlap(a, b)
+        assert units.overlap(set(a), list(b)) == reference_impl.overlap(set(a), list(b))
+        assert units.norm2(a) == reference_impl.norm2(a)
+        assert units.cosine_known_norm(a, b, units.norm2(b)) == units.cosine(a, b)
+        assert units.cosine_without(a, total, units.norm2(total)) == \
+            reference_impl.cosine_without(a, total, reference_impl.norm2(total))
+        assert units.overlap_without(a, total) == reference_impl.overlap_without(a, total)
+    for page in PAGES:
+        text = (page.text or page.html or "").lower()
+        assert units.units(text) == reference_impl.units(text)
+
+
+def test_structure_and_script_counts_are_the_same():
+    """Run-length character counts and the unchanged-text shortcut give the same features."""
+    from service.analysis import build_page
+    from service.analysis import text as textops
+    from service.features.context import PageContext
+    from service.features.structure import structure_features
+
+    for req in PAGES:
+        page = build_page(text=req.text, html=req.html, url=req.url, charset=req.charset)
+        ctx = PageContext(page, None)
+        for block in page.blocks:
+            assert structure_features(block, ctx) == reference_impl.structure_features(block, ctx)
+            assert textops.traditional_share(block.text) == reference_impl.traditional_share(block.text)
+        assert textops.cjk_count(page.text) == reference_impl.cjk_count(page.text)
+    mixed = "全市教育大會召開 ５月 abc ①② ١٢ 〇 𠀀 ﹏﹏ _"
+    assert textops.cjk_count(mixed) == reference_impl.cjk_count(mixed)
+    assert structure_features(build_page(text=mixed).blocks[0], PageContext(build_page(text=mixed), None)) == \
+        reference_impl.structure_features(build_page(text=mixed).blocks[0], PageContext(build_page(text=mixed), None))
+
+
+def test_run_text_is_the_same():
+    """_Run.text with visible characters counted by str.split == the per-character count."""
+    from service.analysis import htmlblocks
+
+    mark = htmlblocks._LINK_MARK
+    pieces = ["首页", " ", "\n", mark, "新闻 中心", "\u3000", "\xa0", "a b", "\t", "\x1c", "link text here", ""]
+    import random
+
+    rng = random.Random(3)
+    for _ in range(400):
+        run = htmlblocks._Run(parent="p", path="p/x", tag="div",
+                              parts=[rng.choice(pieces) for _ in range(rng.randrange(0, 12))],
+                              link_chars=rng.randrange(0, 30), n_links=rng.randrange(0, 6))
+        assert run.text == reference_impl.run_text(run)
+
+
+def test_guarded_boilerplate_regex_finds_the_same_matches():
+    """structure._BOILER (first-character look-ahead) == the plain pattern, on generated text and every page."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.features import structure
+
+    guarded, plain = structure._BOILER, structure._BOILER_PLAIN
+    for page in PAGES:
+        text = page.text or page.html or ""
+        assert guarded.findall(text) == plain.findall(text)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=_pattern_alphabet(plain), max_size=80))
+    def same(text):
+        assert guarded.findall(text) == plain.findall(text)
+
+    same()

@@ -93,8 +93,9 @@ class _Run:
         """The run's text with whitespace folded. Computed once: nothing reads it before the walk
         is over, and grouping reads it several times per run."""
         raw = "".join(self.parts)
-        visible = sum(1 for ch in raw if not ch.isspace() and ch != _LINK_MARK)
-        link_wall = self.n_links >= 3 and self.link_chars >= 0.7 * max(1, visible)
+        # visible characters: not whitespace (the link mark U+001F is whitespace to str.split too),
+        # counted only when the run has enough links to be a wall
+        link_wall = self.n_links >= 3 and self.link_chars >= 0.7 * max(1, sum(map(len, raw.split())))
         # In a wall of links every link is an item (one line); in prose a link is inline text.
         raw = raw.replace(_LINK_MARK, "\n" if link_wall else " ")
         lines = [_WS.sub(" ", line).strip() for line in raw.split("\n")]

@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_RUNS = re.compile(CJK_RE.pattern + "+")
 LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 _WS_RE = re.compile(r"\s+")
 
@@ -40,7 +41,8 @@ def normalize(text: str) -> str:
 
 
 def cjk_count(text: str) -> int:
-    return len(CJK_RE.findall(text))
+    """Number of CJK characters (counted as the total length of CJK runs: fewer match objects)."""
+    return sum(map(len, _CJK_RUNS.findall(text)))
 
 
 def traditional_share(text: str, simplified: str | None = None) -> float:
@@ -49,6 +51,8 @@ def traditional_share(text: str, simplified: str | None = None) -> float:
     if cjk == 0:
         return 0.0
     simplified = to_simplified(text) if simplified is None else simplified
+    if simplified == text:
+        return 0.0  # nothing changed (most pages): no need to compare character by character
     if len(simplified) != len(text):
         # OpenCC may merge phrases; fall back to counting per character.
         simplified = "".join(to_simplified(ch) for ch in text)
@@ -59,7 +63,7 @@ def traditional_share(text: str, simplified: str | None = None) -> float:
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the main language; ``zh`` when CJK dominates, ``und`` if unknown."""
     sample = text[:2000]
-    letters = sum(1 for ch in sample if ch.isalpha())
+    letters = sum(map(str.isalpha, sample))
     if letters == 0:
         return "und"
     if cjk_count(sample) >= 0.2 * letters:
@@ -71,9 +75,11 @@ def detect_language(text: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _langdetect(sample: str) -> str:
-    from langdetect import DetectorFactory, LangDetectException, detect
+    """langdetect's answer with seed 0 (deterministic), from the faster exact re-implementation."""
+    from langdetect import LangDetectException
 
-    DetectorFactory.seed = 0  # deterministic verdicts
+    from service.analysis.langid import detect
+
     try:
         return detect(sample).split("-")[0]
     except LangDetectException:
@@ -101,6 +107,11 @@ def segment(text: str) -> list[str]:
     if not text:
         return []
     return [tok for tok in _segmenter()(text) if tok.strip()]
+
+
+def segment_raw(text: str) -> list[str]:
+    """jieba-algorithm word segmentation, whitespace tokens included (callers filter as they need)."""
+    return _segmenter()(text) if text else []
 
 
 def jieba_dictionary_hash() -> str:

@@ -19,6 +19,7 @@ from collections import Counter
 # (stage, path fragment, function names or None for any): the innermost matching frame wins.
 STAGE_RULES: list[tuple[str, str, frozenset[str] | None]] = [
     ("language identification", "/langdetect/", None),
+    ("language identification", "service/analysis/langid.py", None),
     ("language identification", "service/analysis/text.py", frozenset({"detect_language", "_langdetect"})),
     ("normalisation and segmentation", "service/analysis/text.py", None),
     ("normalisation and segmentation", "/opencc/", None),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import repeat
+from operator import add, gt, mul
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9'-]{2,}")
@@ -18,14 +20,19 @@ _EN_STOP = frozenset(["the", "and", "for", "are", "but", "not", "you", "all", "a
 
 def units(norm_text: str) -> Counter:
     """Bag of CJK bigrams (single characters for 1-char runs) and Latin content words."""
-    bag: Counter = Counter()
+    found: list[str] = []
     for run in _CJK_RUN.findall(norm_text):
         if len(run) == 1:
-            bag[run] += 1
+            found.append(run)
         else:
-            bag.update(run[i:i + 2] for i in range(len(run) - 1))
-    bag.update(w for w in _LATIN_WORD.findall(norm_text) if w not in _EN_STOP)
-    return bag
+            found += map(add, run, run[1:])
+    found += [w for w in _LATIN_WORD.findall(norm_text) if w not in _EN_STOP]
+    return Counter(found)
+
+
+def _dot(small: Counter, large: Counter) -> int:
+    """Integer dot product of two bags (C-level iteration over the smaller one)."""
+    return sum(map(mul, small.values(), map(large.get, small.keys(), repeat(0))))
 
 
 def cosine(a: Counter, b: Counter) -> float:
@@ -47,37 +54,43 @@ def cosine_known_norm(a: Counter, b: Counter, b_norm2: float) -> float:
     """
     if not a or not b:
         return 0.0
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    dot = sum(v * large.get(k, 0) for k, v in small.items())
+    dot = _dot(a, b) if len(a) <= len(b) else _dot(b, a)
     if dot == 0:
         return 0.0
-    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(b_norm2))
+    return dot / (math.sqrt(norm2(a)) * math.sqrt(b_norm2))
 
 
 def jaccard(a, b) -> float:
     if not a or not b:
         return 0.0
-    a, b = set(a), set(b)
-    return len(a & b) / len(a | b)
+    a, b = _keys(a), _keys(b)
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
 
 
 def overlap(a, b) -> float:
     """Share of ``a``'s distinct units that also occur in ``b``."""
     if not a:
         return 0.0
-    a = set(a)
-    return len(a & set(b)) / len(a)
+    a = _keys(a)
+    return len(a & _keys(b)) / len(a)
+
+
+def _keys(bag):
+    """The distinct units of a bag as a set-like view (no copy of a Counter's keys)."""
+    return bag.keys() if isinstance(bag, dict) else set(bag)
 
 
 def norm2(bag: Counter) -> float:
-    return float(sum(v * v for v in bag.values()))
+    values = bag.values()
+    return float(sum(map(mul, values, values)))
 
 
 def cosine_without(bag: Counter, total: Counter, total_norm2: float) -> float:
     """Cosine of ``bag`` with ``total - bag`` in O(len(bag)) (``total`` contains ``bag``)."""
     if not bag:
         return 0.0
-    dot_total = sum(v * total.get(k, 0) for k, v in bag.items())
+    dot_total = _dot(bag, total)
     bag2 = norm2(bag)
     dot = dot_total - bag2
     rest2 = total_norm2 - 2 * dot_total + bag2
@@ -90,4 +103,4 @@ def overlap_without(bag: Counter, total: Counter) -> float:
     """Share of ``bag``'s distinct units that occur in ``total - bag``."""
     if not bag:
         return 0.0
-    return sum(1 for k, v in bag.items() if total.get(k, 0) > v) / len(bag)
+    return sum(map(gt, map(total.get, bag.keys(), repeat(0)), bag.values())) / len(bag)

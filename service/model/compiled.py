@@ -73,21 +73,37 @@ class CompiledForest:
         return state
 
     def _walk_arrays(self) -> tuple[np.ndarray, ...]:
-        """Node arrays in which every leaf points to itself and is never left by a step.
+        """The nodes renumbered for the walk, made once per process (not pickled).
 
-        A leaf gets threshold +inf (every value goes "left"), left = right =
-        itself and missing-goes-left, so a walk can take several steps
-        without checking which paths have already ended.
+        Nodes are renumbered breadth-first so that the two children of a node
+        are adjacent (right = left + 1): a step is then ``child[node] + go_right``
+        instead of two gathers and a select. Every leaf points to itself with
+        threshold +inf (nothing goes right), so a walk can take several steps
+        without checking which paths have already ended. Returns ``(feature,
+        threshold, child, nan_right, roots, original)`` where ``original`` maps
+        a renumbered node back to its index in the flat arrays.
         """
         walk = self.__dict__.get("_walk")
         if walk is None:
-            leaves = np.flatnonzero(self.leaf)
-            feature = self.feature.astype(np.intp)
-            threshold, left, right = self.threshold.copy(), self.left.copy(), self.right.copy()
-            missing_left = self.missing_left.copy()
-            feature[leaves], threshold[leaves], missing_left[leaves] = 0, np.inf, True
-            left[leaves] = right[leaves] = leaves
-            walk = self.__dict__["_walk"] = (feature, threshold, left, right, missing_left)
+            left, right, leaf = self.left.tolist(), self.right.tolist(), self.leaf.tolist()
+            original: list[int] = []
+            for root in self.roots.tolist():
+                queue = [root]
+                original.append(root)
+                for old in queue:  # breadth-first; the queue grows while it is read
+                    if not leaf[old]:
+                        queue += (left[old], right[old])
+                        original += (left[old], right[old])
+            original_arr = np.asarray(original, dtype=np.intp)
+            new_of_old = np.empty_like(original_arr)
+            new_of_old[original_arr] = np.arange(len(original_arr))
+            is_leaf = self.leaf[original_arr]
+            feature = np.where(is_leaf, 0, self.feature[original_arr]).astype(np.intp)
+            threshold = np.where(is_leaf, np.inf, self.threshold[original_arr])
+            child = np.where(is_leaf, np.arange(len(original_arr)), new_of_old[self.left[original_arr]])
+            nan_right = ~self.missing_left[original_arr] & ~is_leaf
+            walk = self.__dict__["_walk"] = (feature, threshold, child.astype(np.intp), nan_right,
+                                            new_of_old[self.roots], is_leaf, original_arr)
         return walk
 
     def leaves(self, x: np.ndarray) -> np.ndarray:
@@ -96,27 +112,29 @@ class CompiledForest:
         All (row, tree) paths advance together, ``STEPS_BETWEEN_CHECKS``
         levels at a time; paths that reached a leaf are then set aside, so
         shallow trees stop costing anything while the deep ones finish.
+        The decision rule is scikit-learn's: ``x <= threshold`` goes left, NaN
+        follows ``missing_go_to_left``.
         """
-        feature, threshold, left, right, missing_left = self._walk_arrays()
+        feature, threshold, child, nan_right, roots, is_leaf, original = self._walk_arrays()
         n, n_trees = x.shape[0], len(self.roots)
         flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
         has_nan = bool(np.isnan(flat).any())
-        result = np.tile(self.roots, n)
+        result = np.tile(roots, n)
         active = np.arange(n * n_trees)
         node = result.copy()
         row_start = (active // n_trees) * x.shape[1]
         while active.size:
             for _ in range(STEPS_BETWEEN_CHECKS):
                 values = flat[row_start + feature[node]]
-                go_left = values <= threshold[node]
+                go_right = values > threshold[node]
                 if has_nan:
-                    go_left |= np.isnan(values) & missing_left[node]
-                node = np.where(go_left, left[node], right[node])
-            done = self.leaf[node]
+                    go_right |= np.isnan(values) & nan_right[node]
+                node = child[node] + go_right
+            done = is_leaf[node]
             result[active[done]] = node[done]
             keep = ~done
             active, node, row_start = active[keep], node[keep], row_start[keep]
-        return result.reshape(n, n_trees)
+        return original[result].reshape(n, n_trees)
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         """Raw scores, shape (n_rows, n_trees_per_iteration)."""

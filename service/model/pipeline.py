@@ -25,7 +25,7 @@ from service.analysis.page import Page
 from service.features.featurizer import Features, Featurizer, to_matrix
 from service.model import BLOCK_LABELS, LABELS
 from service.model.compiled import CalibratedHead, CompiledForest, LinearScorer
-from service.model.ngrams import block_terms, page_terms
+from service.model.ngrams import FastHasher, block_terms, page_terms
 
 FORMAT_VERSION = 3  # 2: compiled forests and linear scorers; 3: language-independent style heads
 # Pages with less Chinese than this (share of words) also get the style heads' probabilities.
@@ -92,14 +92,17 @@ class PageSieveModel:
     info: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self._block_hasher = make_block_hasher()
-        self._page_hasher = make_page_hasher()
+        self._make_hashers()
 
     def __setstate__(self, state):
         self.__dict__.update(state)
         self.__dict__.setdefault("style_heads", {})
-        self._block_hasher = make_block_hasher()
-        self._page_hasher = make_page_hasher()
+        self._make_hashers()
+
+    def _make_hashers(self) -> None:
+        """The inference hashers: the training vectorizers' settings behind a faster transform (same matrix)."""
+        self._block_hasher = FastHasher(make_block_hasher())
+        self._page_hasher = FastHasher(make_page_hasher())
 
     def __getstate__(self):
         state = dict(self.__dict__)
