@@ -298,6 +298,45 @@ def detect_language(text: str) -> str:
     return textops._langdetect(sample)
 
 
+def cosine(a, b) -> float:
+    """units.cosine with generator sums (the stitching features' adjacent-block similarity)."""
+    import math
+
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    if dot == 0:
+        return 0.0
+    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
+
+
+def to_matrix(rows, names) -> np.ndarray:
+    """featurizer.to_matrix: the float32 matrix filled row by row."""
+    out = np.zeros((len(rows), len(names)), dtype=np.float32)
+    for i, row in enumerate(rows):
+        out[i] = [row.get(name, 0.0) for name in names]
+    return np.nan_to_num(out, nan=0.0, posinf=1e6, neginf=-1e6)
+
+
+def count_phrases(text: str, phrases) -> tuple[int, int]:
+    """style._count_phrases: one ``str.count`` per stock phrase."""
+    total = distinct = 0
+    for phrase in phrases:
+        c = text.count(phrase)
+        total += c
+        distinct += c > 0
+    return total, distinct
+
+
+def style_cjk_chars(text: str) -> int:
+    """style: CJK characters counted one match per character."""
+    import re
+
+    return len(re.findall(r"[\u3400-\u9fff]", text))
+
+
 def _cached(owner, name: str, function):
     from functools import cached_property
 
@@ -309,9 +348,9 @@ def _cached(owner, name: str, function):
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
     from service.analysis import text
-    from service.features import context, featurizer, style
+    from service.features import context, featurizer, stitching, style
     from service.features import units as units_module
-    from service.model import compiled, pipeline
+    from service.model import compiled, pipeline, reasons
 
     return [
         (compiled.CompiledForest, "leaves", forest_leaves),
@@ -334,4 +373,9 @@ def swaps() -> list[tuple[object, str, object]]:
         (context.PageContext, "page_units", _cached(context.PageContext, "page_units", page_units)),
         (context.PageContext, "main_units", _cached(context.PageContext, "main_units", main_units)),
         (pipeline.PageSieveModel, "page_text_scores", page_text_scores),
+        *[(module, "cosine", cosine) for module in (units_module, stitching)],
+        *[(module, "to_matrix", to_matrix) for module in (featurizer, pipeline)],
+        (style, "_count_phrases", count_phrases),
+        (style, "_cjk_chars", style_cjk_chars),
+        *[(module, "DOCFARM", style.DOCFARM_PLAIN) for module in (style, reasons)],
     ]

@@ -140,7 +140,7 @@ def _pattern_alphabet(pattern) -> str:
     return "".join(sorted(chars))
 
 
-@pytest.mark.parametrize("name", ["_DATE", "_SOURCE"])
+@pytest.mark.parametrize("name", ["_DATE", "_SOURCE", "DOCFARM"])
 def test_guarded_style_regexes_find_the_same_matches(name):
     """The look-ahead guard of a style regex changes no match, on generated text and on every page here."""
     from hypothesis import given, settings
@@ -321,3 +321,58 @@ def test_guarded_boilerplate_regex_finds_the_same_matches():
         assert guarded.findall(text) == plain.findall(text)
 
     same()
+
+
+def test_stock_phrase_counts_are_str_counts():
+    """style._count_phrases (one Aho-Corasick pass) == one str.count per phrase, on pages and generated text."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.features import style
+
+    for page in PAGES:
+        text = (page.text or page.html or "").lower()
+        for phrases in (style.ZH_STOCK, style.EN_STOCK):
+            assert style._count_phrases(text, phrases) == reference_impl.count_phrases(text, phrases)
+        assert style._cjk_chars(text) == reference_impl.style_cjk_chars(text)
+    odd = ("aa", "aba", "ab", "b", "ab", "seamless", "在不久的将来", "相信在不久的将来", "", "a")
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet="abs emlx在不久的将来相信,", max_size=60))
+    def same(text):
+        for phrases in (odd, style.EN_STOCK, style.ZH_STOCK):
+            assert style._count_phrases(text, phrases) == reference_impl.count_phrases(text, phrases)
+        assert style._cjk_chars(text) == reference_impl.style_cjk_chars(text)
+
+    same()
+    assert style._count_phrases("seamlesseamless seamless", ("seamless",)) == (2, 1)
+
+
+def test_to_matrix_is_the_same_matrix():
+    """featurizer.to_matrix (one numpy call) == the row-by-row fill, missing keys, NaN and infinities included."""
+    import random
+
+    from service.features.featurizer import to_matrix
+
+    rng = random.Random(5)
+    names = [f"f{i}" for i in range(30)]
+    specials = [float("nan"), float("inf"), -float("inf"), 0.1, 1e-40, 3.4e38, -0.0, 7, True]
+    for n_rows in (0, 1, 5, 40):
+        rows = [{name: (rng.choice(specials) if rng.random() < 0.2 else rng.uniform(-1e6, 1e6))
+                 for name in names if rng.random() < 0.8} for _ in range(n_rows)]
+        for row in rows:
+            row["extra"] = 1.0
+        fast, slow = to_matrix(rows, names), reference_impl.to_matrix(rows, names)
+        assert fast.dtype == slow.dtype == np.float32 and fast.shape == slow.shape
+        np.testing.assert_array_equal(fast, slow)
+
+
+def test_cosine_is_the_same_number():
+    import random
+
+    from service.features import units
+
+    rng = random.Random(6)
+    for _ in range(500):
+        a, b = _random_bag(rng), _random_bag(rng)
+        assert units.cosine(a, b) == reference_impl.cosine(a, b)

@@ -8,6 +8,7 @@ fixed at training time; a row is built in that order, missing keys as 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -78,7 +79,7 @@ class Featurizer:
 
 def to_matrix(rows: list[dict[str, float]], names: list[str]) -> np.ndarray:
     """Rows of feature dicts as a float32 matrix in the order of ``names``."""
-    out = np.zeros((len(rows), len(names)), dtype=np.float32)
-    for i, row in enumerate(rows):
-        out[i] = [row.get(name, 0.0) for name in names]
+    if not rows:
+        return np.zeros((0, len(names)), dtype=np.float32)
+    out = np.array([list(map(row.get, names, repeat(0.0))) for row in rows], dtype=np.float32)
     return np.nan_to_num(out, nan=0.0, posinf=1e6, neginf=-1e6)

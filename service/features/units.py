@@ -36,14 +36,13 @@ def _dot(small: Counter, large: Counter) -> int:
 
 
 def cosine(a: Counter, b: Counter) -> float:
+    """Cosine similarity of two bags (0 when either is empty); exact integer dot product and norms."""
     if not a or not b:
         return 0.0
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    dot = _dot(a, b) if len(a) <= len(b) else _dot(b, a)
     if dot == 0:
         return 0.0
-    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
+    return dot / (math.sqrt(norm2(a)) * math.sqrt(norm2(b)))
 
 
 def cosine_known_norm(a: Counter, b: Counter, b_norm2: float) -> float:
