@@ -337,6 +337,107 @@ def style_cjk_chars(text: str) -> int:
     return len(re.findall(r"[\u3400-\u9fff]", text))
 
 
+def lexicon_matches(self, norm_text: str) -> list:
+    """Lexicons.matches: every match through a generator and ``sorted``, empty or not."""
+    import ahocorasick
+
+    from service.features.lexicon import _whole_word
+
+    auto = self.automaton
+    if not norm_text or auto.kind != ahocorasick.AHOCORASICK:
+        return []
+    found = sorted(((end - len(word) + 1, end + 1, word, cats)
+                    for end, (word, cats) in auto.iter(norm_text)
+                    if _whole_word(norm_text, end - len(word) + 1, end + 1, word)),
+                   key=lambda m: (m[0], -(m[1] - m[0])))
+    chosen: list[tuple[int, int, str, tuple[str, ...]]] = []
+    last_end = -1
+    for match in found:
+        if match[0] >= last_end:
+            chosen.append(match)
+            last_end = match[1]
+    return chosen
+
+
+def lexicon_features(norm_text: str, lexicons, matches: list | None = None) -> dict[str, float]:
+    """lexicon.lexicon_features: key names built per call, the unguarded chain separator."""
+    from service.features.lexicon import CATEGORIES
+    from service.features.lexicon import CHAIN_SPLIT_PLAIN as CHAIN_SPLIT
+
+    matches = lexicons.matches(norm_text) if matches is None else matches
+    n_chars = max(1, len(norm_text))
+    feats: dict[str, float] = {}
+    for category in CATEGORIES:
+        hits = [m for m in matches if category in m[3]]
+        feats[f"lex_{category}_hits"] = float(len(hits))
+        feats[f"lex_{category}_distinct"] = float(len({m[2] for m in hits}))
+        feats[f"lex_{category}_per100"] = 100.0 * len(hits) / n_chars
+    covered = sum(m[1] - m[0] for m in matches)
+    feats["lex_any_hits"] = float(len(matches))
+    feats["lex_coverage"] = covered / n_chars
+    segments = [seg for seg in CHAIN_SPLIT.split(norm_text) if seg]
+    n_seg = len(segments)
+    feats["lex_chain_segments"] = float(n_seg)
+    feats["lex_chain_mean_seg_len"] = (sum(map(len, segments)) / n_seg) if n_seg else 0.0
+    if n_seg >= 3 and matches:
+        seg_hits = 0
+        pos = 0
+        spans = []
+        for seg in segments:
+            idx = norm_text.find(seg, pos)
+            spans.append((idx, idx + len(seg)))
+            pos = idx + len(seg)
+        for s, e in spans:
+            if any(m[0] < e and m[1] > s for m in matches):
+                seg_hits += 1
+        feats["lex_chain_hit_share"] = seg_hits / n_seg
+    else:
+        feats["lex_chain_hit_share"] = 0.0
+    return feats
+
+
+def vocab_features(norm_text: str, lexicons) -> dict[str, float]:
+    """lexicon.vocab_features: the zero row and key names built per call, the unguarded separator."""
+    import ahocorasick
+
+    from service.features.lexicon import CHAIN_SPLIT_PLAIN as CHAIN_SPLIT
+    from service.features.lexicon import VOCAB_CATEGORIES, VOCAB_STRONG, _whole_word
+
+    feats = {f"lex_{c}_vocab_{k}": 0.0 for c in VOCAB_CATEGORIES for k in ("share", "max", "per100")}
+    feats["lex_vocab_strong_per100"] = feats["lex_vocab_chain_hit_share"] = 0.0
+    auto = lexicons.vocab_automaton
+    if not norm_text or auto.kind != ahocorasick.AHOCORASICK:
+        return feats
+    covered: dict[str, set[int]] = {}
+    total: dict[str, float] = {}
+    strong_starts: list[int] = []
+    for end, (length, scored) in auto.iter(norm_text):
+        start = end - length + 1
+        if norm_text[start].isascii() and not _whole_word(norm_text, start, end + 1, norm_text[start:end + 1]):
+            continue
+        if max(score for _, score in scored) >= VOCAB_STRONG:
+            strong_starts.append(start)
+        for category, score in scored:
+            covered.setdefault(category, set()).update(range(start, end + 1))
+            total[category] = total.get(category, 0.0) + score
+            key = f"lex_{category}_vocab_max"
+            if score > feats[key]:
+                feats[key] = score
+    n_chars = max(1, len(norm_text))
+    for category, positions in covered.items():
+        feats[f"lex_{category}_vocab_share"] = len(positions) / n_chars
+        feats[f"lex_{category}_vocab_per100"] = 100.0 * total[category] / n_chars
+    feats["lex_vocab_strong_per100"] = 100.0 * len(strong_starts) / n_chars
+    if strong_starts:
+        cuts = [(m.start(), m.end()) for m in CHAIN_SPLIT.finditer(norm_text)]
+        segments = [(s, e) for s, e in zip([0] + [end for _, end in cuts], [start for start, _ in cuts] + [n_chars])
+                    if e > s]
+        if len(segments) >= 3:
+            hit = sum(1 for s, e in segments if any(s <= p < e for p in strong_starts))
+            feats["lex_vocab_chain_hit_share"] = hit / len(segments)
+    return feats
+
+
 def _cached(owner, name: str, function):
     from functools import cached_property
 
@@ -348,7 +449,7 @@ def _cached(owner, name: str, function):
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
     from service.analysis import text
-    from service.features import context, featurizer, stitching, style
+    from service.features import context, featurizer, lexicon, stitching, style
     from service.features import units as units_module
     from service.model import compiled, pipeline, reasons
 
@@ -378,4 +479,8 @@ def swaps() -> list[tuple[object, str, object]]:
         (style, "_count_phrases", count_phrases),
         (style, "_cjk_chars", style_cjk_chars),
         *[(module, "DOCFARM", style.DOCFARM_PLAIN) for module in (style, reasons)],
+        (lexicon.Lexicons, "matches", lexicon_matches),
+        (featurizer, "lexicon_features", lexicon_features),
+        *[(module, "vocab_features", vocab_features) for module in (featurizer, lexicon)],
+        (lexicon, "CHAIN_SPLIT", lexicon.CHAIN_SPLIT_PLAIN),
     ]

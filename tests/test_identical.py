@@ -376,3 +376,35 @@ def test_cosine_is_the_same_number():
     for _ in range(500):
         a, b = _random_bag(rng), _random_bag(rng)
         assert units.cosine(a, b) == reference_impl.cosine(a, b)
+
+
+def test_lexicon_features_are_the_same(loaded_model):
+    """lexicon/vocabulary features and matches (precomputed keys, guarded separator) == the originals."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis.text import normalize
+    from service.features import lexicon
+
+    lexicons = loaded_model.model.featurizer.lexicons
+    vocab_words = sorted(w for words in lexicons.vocab.values() for w in words)[:40]
+    terms = sorted(t for words in lexicons.terms.values() for t in words)[:40]
+
+    def same(text: str) -> None:
+        got = lexicons.matches(text)
+        assert got == reference_impl.lexicon_matches(lexicons, text)
+        assert lexicon.lexicon_features(text, lexicons, got) == reference_impl.lexicon_features(text, lexicons, got)
+        assert lexicon.lexicon_features(text, lexicons) == reference_impl.lexicon_features(text, lexicons)
+        assert lexicon.vocab_features(text, lexicons) == reference_impl.vocab_features(text, lexicons)
+        assert lexicon.CHAIN_SPLIT.split(text) == lexicon.CHAIN_SPLIT_PLAIN.split(text)
+
+    for page in PAGES:
+        same(normalize(page.text or page.html or ""))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(vocab_words + terms + ["_", ",", " ", "  ", " | ", "丨", "、", "/", "\t", "\u3000",
+                                                          "a", "新闻", "code", "1"]), max_size=25))
+    def generated(pieces):
+        same("".join(pieces))
+
+    generated()

@@ -22,9 +22,17 @@ import ahocorasick
 
 CATEGORIES = ("porn", "gambling", "illicit", "advert", "url")
 # Separators that join keyword chains: "a_b_c", "a,b,c", "a丨b丨c", "a|b|c".
-CHAIN_SPLIT = re.compile(r"\s*[_,，|丨、;；/]\s*|\s{2,}")
+CHAIN_SPLIT_PLAIN = re.compile(r"\s*[_,，|丨、;；/]\s*|\s{2,}")
+# The same pattern behind a look-ahead on the characters a separator can start with (whitespace or a
+# separator): the same matches, without trying ``\s*`` at every position (tests/test_identical.py).
+CHAIN_SPLIT = re.compile(r"(?=[\s_,，|丨、;；/])(?:" + CHAIN_SPLIT_PLAIN.pattern + ")")
 VOCAB_CATEGORIES = ("porn", "gambling", "illicit", "advert")
 VOCAB_STRONG = 2.5  # log-odds of a word that alone marks a chain segment as spam
+# Feature names made once (not per block), in the order the features are built.
+_LEX_KEYS = tuple((c, f"lex_{c}_hits", f"lex_{c}_distinct", f"lex_{c}_per100") for c in CATEGORIES)
+_LEX_ZERO = {key: 0.0 for _, *keys in _LEX_KEYS for key in keys}
+_VOCAB_ZERO = {f"lex_{c}_vocab_{k}": 0.0 for c in VOCAB_CATEGORIES for k in ("share", "max", "per100")}
+_VOCAB_ZERO["lex_vocab_strong_per100"] = _VOCAB_ZERO["lex_vocab_chain_hit_share"] = 0.0
 
 
 @dataclass
@@ -81,10 +89,11 @@ class Lexicons:
         auto = self.automaton
         if not norm_text or auto.kind != ahocorasick.AHOCORASICK:
             return []
-        found = sorted(((end - len(word) + 1, end + 1, word, cats)
-                        for end, (word, cats) in auto.iter(norm_text)
-                        if _whole_word(norm_text, end - len(word) + 1, end + 1, word)),
-                       key=lambda m: (m[0], -(m[1] - m[0])))
+        found = [(end - len(word) + 1, end + 1, word, cats) for end, (word, cats) in auto.iter(norm_text)
+                 if _whole_word(norm_text, end - len(word) + 1, end + 1, word)]
+        if not found:
+            return []
+        found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         chosen: list[tuple[int, int, str, tuple[str, ...]]] = []
         last_end = -1
         for match in found:
@@ -110,16 +119,19 @@ def lexicon_features(norm_text: str, lexicons: Lexicons, matches: list | None = 
     """
     matches = lexicons.matches(norm_text) if matches is None else matches
     n_chars = max(1, len(norm_text))
-    feats: dict[str, float] = {}
-    for category in CATEGORIES:
-        hits = [m for m in matches if category in m[3]]
-        feats[f"lex_{category}_hits"] = float(len(hits))
-        feats[f"lex_{category}_distinct"] = float(len({m[2] for m in hits}))
-        feats[f"lex_{category}_per100"] = 100.0 * len(hits) / n_chars
+    if matches:
+        feats: dict[str, float] = {}
+        for category, key_hits, key_distinct, key_per100 in _LEX_KEYS:
+            hits = [m for m in matches if category in m[3]]
+            feats[key_hits] = float(len(hits))
+            feats[key_distinct] = float(len({m[2] for m in hits}))
+            feats[key_per100] = 100.0 * len(hits) / n_chars
+    else:  # most blocks: every count is 0.0
+        feats = dict(_LEX_ZERO)
     covered = sum(m[1] - m[0] for m in matches)
     feats["lex_any_hits"] = float(len(matches))
     feats["lex_coverage"] = covered / n_chars
-    segments = [seg for seg in CHAIN_SPLIT.split(norm_text) if seg]
+    segments = list(filter(None, CHAIN_SPLIT.split(norm_text)))
     n_seg = len(segments)
     feats["lex_chain_segments"] = float(n_seg)
     feats["lex_chain_mean_seg_len"] = (sum(map(len, segments)) / n_seg) if n_seg else 0.0
@@ -152,8 +164,7 @@ def vocab_features(norm_text: str, lexicons: Lexicons) -> dict[str, float]:
     characters) and ``lex_vocab_chain_hit_share`` (the share of a chain's
     segments that hold a strong word; 0 for text that is no chain).
     """
-    feats = {f"lex_{c}_vocab_{k}": 0.0 for c in VOCAB_CATEGORIES for k in ("share", "max", "per100")}
-    feats["lex_vocab_strong_per100"] = feats["lex_vocab_chain_hit_share"] = 0.0
+    feats = dict(_VOCAB_ZERO)
     auto = lexicons.vocab_automaton
     if not norm_text or auto.kind != ahocorasick.AHOCORASICK:
         return feats
