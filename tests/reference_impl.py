@@ -438,6 +438,17 @@ def vocab_features(norm_text: str, lexicons) -> dict[str, float]:
     return feats
 
 
+def normalize(text: str) -> str:
+    """text.normalize: whitespace runs replaced by a regex, then stripped."""
+    import unicodedata
+
+    from service.analysis.text import _WS_RE, to_simplified
+
+    text = unicodedata.normalize("NFKC", text)
+    text = to_simplified(text)
+    return _WS_RE.sub(" ", text).strip().lower()
+
+
 def _cached(owner, name: str, function):
     from functools import cached_property
 
@@ -483,4 +494,5 @@ def swaps() -> list[tuple[object, str, object]]:
         (featurizer, "lexicon_features", lexicon_features),
         *[(module, "vocab_features", vocab_features) for module in (featurizer, lexicon)],
         (lexicon, "CHAIN_SPLIT", lexicon.CHAIN_SPLIT_PLAIN),
+        (text, "normalize", normalize),
     ]

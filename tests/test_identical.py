@@ -408,3 +408,27 @@ def test_lexicon_features_are_the_same(loaded_model):
         same("".join(pieces))
 
     generated()
+
+
+def test_normalize_is_the_same():
+    """text.normalize (whitespace runs by str.split) == the regex version, on pages and generated text."""
+    import re
+    import sys
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import text
+
+    every_space = "".join(chr(c) for c in range(sys.maxunicode + 1) if re.match(r"\s", chr(c)))
+    assert every_space == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    for page in PAGES:
+        raw = page.text or page.html or ""
+        assert text.normalize(raw) == reference_impl.normalize(raw)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=every_space + "aZ體育ΣΑ，１ﬁ\u200b\ufeff", max_size=40))
+    def same(sample):
+        assert text.normalize(sample) == reference_impl.normalize(sample)
+
+    same()

