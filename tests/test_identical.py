@@ -304,7 +304,9 @@ def test_run_text_is_the_same():
 
 
 def test_guarded_boilerplate_regex_finds_the_same_matches():
-    """structure._BOILER (first-character look-ahead) == the plain pattern, on generated text and every page."""
+    """structure._BOILER (first-character look-ahead) == the plain pattern, and _boiler_markers (CJK and Latin
+    alternatives counted apart, the Latin ones on lower-cased text) counts its matches, on generated text
+    and every page."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -314,11 +316,22 @@ def test_guarded_boilerplate_regex_finds_the_same_matches():
     for page in PAGES:
         text = page.text or page.html or ""
         assert guarded.findall(text) == plain.findall(text)
+        assert structure._boiler_markers(text) == len(plain.findall(text))
 
     @settings(max_examples=400, deadline=None)
-    @given(st.text(alphabet=_pattern_alphabet(plain), max_size=80))
+    @given(st.text(alphabet=_pattern_alphabet(plain) + "\u0130\u0131\u017f\u212a", max_size=80))
     def same(text):
         assert guarded.findall(text) == plain.findall(text)
+        assert structure._boiler_markers(text) == len(plain.findall(text))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(plain.pattern.split("|") + ["S", "Share", "SHARE", "ſhare", "Kookie", "版", "a",
+                                                               " ", "\n", "İcp", "ıcp"]), max_size=12))
+    def words(pieces):
+        text = "".join(pieces)
+        assert structure._boiler_markers(text) == len(plain.findall(text))
+
+    words()
 
     same()
 
