@@ -449,6 +449,13 @@ def normalize(text: str) -> str:
     return _WS_RE.sub(" ", text).strip().lower()
 
 
+def date_source_patterns(norm: str):
+    """style: the date and source patterns always with IGNORECASE."""
+    from service.features.style import _DATE, _SOURCE
+
+    return _DATE, _SOURCE
+
+
 def _cached(owner, name: str, function):
     from functools import cached_property
 
@@ -495,4 +502,5 @@ def swaps() -> list[tuple[object, str, object]]:
         *[(module, "vocab_features", vocab_features) for module in (featurizer, lexicon)],
         (lexicon, "CHAIN_SPLIT", lexicon.CHAIN_SPLIT_PLAIN),
         (text, "normalize", normalize),
+        (style, "_date_source_patterns", date_source_patterns),
     ]

@@ -445,3 +445,31 @@ def test_normalize_is_the_same():
         assert text.normalize(sample) == reference_impl.normalize(sample)
 
     same()
+
+
+def test_date_and_source_patterns_on_lower_cased_text():
+    """Where style picks the case-sensitive date and source patterns, they find what the IGNORECASE ones find."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis.text import normalize
+    from service.features import style
+
+    def same(norm: str) -> None:
+        date_re, source_re = style._date_source_patterns(norm)
+        assert date_re.findall(norm) == style._DATE.findall(norm)
+        assert source_re.findall(norm) == style._SOURCE.findall(norm)
+
+    for page in PAGES:
+        same(normalize(page.text or page.html or ""))
+    alphabet = _pattern_alphabet(style._DATE_PLAIN) + _pattern_alphabet(style._SOURCE_PLAIN) + "\u0130\u0131\u017f\u212a"
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=80))
+    def generated(text):
+        same(text)
+        same(normalize(text))
+
+    generated()
+    assert style._date_source_patterns("said \u0131") == (style._DATE, style._SOURCE)
+    assert style._date_source_patterns("Said") == (style._DATE, style._SOURCE)
