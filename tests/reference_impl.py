@@ -456,6 +456,40 @@ def date_source_patterns(norm: str):
     return _DATE, _SOURCE
 
 
+def element_hidden(self, el) -> str | None:
+    """htmlblocks._Walker._element_hidden: every attribute looked up on every element."""
+    from service.analysis.htmlblocks import hidden_reason
+
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag != "svg":
+        return "hidden attribute"
+    reason = hidden_reason(el.get("style", ""))
+    if reason:
+        return reason
+    for cls in (el.get("class") or "").split():
+        if "." + cls in self.hiders:
+            return self.hiders["." + cls]
+    el_id = el.get("id")
+    if el_id and "#" + el_id in self.hiders:
+        return self.hiders["#" + el_id]
+    return None
+
+
+def is_offsite(self, href: str) -> bool:
+    """htmlblocks._Walker._is_offsite: every href joined and split."""
+    from urllib.parse import urljoin, urlsplit
+
+    if not href or href.startswith(("#", "javascript:", "mailto:")):
+        return False
+    try:
+        host = (urlsplit(urljoin(self.base_url or "http://x/", href)).hostname or "").lower()
+    except ValueError:
+        return False
+    if not self.host:
+        return bool(urlsplit(href).hostname)
+    return bool(host) and not (host == self.host or host.endswith("." + self.host)
+                               or self.host.endswith("." + host))
+
+
 def _cached(owner, name: str, function):
     from functools import cached_property
 
@@ -503,4 +537,6 @@ def swaps() -> list[tuple[object, str, object]]:
         (lexicon, "CHAIN_SPLIT", lexicon.CHAIN_SPLIT_PLAIN),
         (text, "normalize", normalize),
         (style, "_date_source_patterns", date_source_patterns),
+        (htmlblocks._Walker, "_element_hidden", element_hidden),
+        (htmlblocks._Walker, "_is_offsite", is_offsite),
     ]

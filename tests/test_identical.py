@@ -473,3 +473,25 @@ def test_date_and_source_patterns_on_lower_cased_text():
     generated()
     assert style._date_source_patterns("said \u0131") == (style._DATE, style._SOURCE)
     assert style._date_source_patterns("Said") == (style._DATE, style._SOURCE)
+
+
+def test_offsite_links_are_the_same():
+    """_Walker._is_offsite with the path-absolute shortcut == urljoin and urlsplit on every href."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import htmlblocks
+
+    pieces = ["/", "//", "\\", "\t", "\n", "\r", " ", "\x00", "a", "x.example.com", "news.example.cn", "example.cn",
+              "http:", "https:", "foo:", "#", "?q=1", ".", "..", "[", "]", ":80", "@", "javascript:", "mailto:"]
+    walkers = [htmlblocks._Walker(base, {}) for base in
+               ("", "http://news.example.cn/a/b.html", "https://example.cn", "foo://news.example.cn/", "file:///x")]
+
+    @settings(max_examples=600, deadline=None)
+    @given(st.lists(st.sampled_from(pieces), max_size=8))
+    def same(parts):
+        href = "".join(parts)
+        for walker in walkers:
+            assert walker._is_offsite(href) == reference_impl.is_offsite(walker, href), (walker.base_url, href)
+
+    same()

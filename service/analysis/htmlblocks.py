@@ -92,6 +92,8 @@ class _Run:
     def text(self) -> str:
         """The run's text with whitespace folded. Computed once: nothing reads it before the walk
         is over, and grouping reads it several times per run."""
+        if not self.parts:  # many runs (text after a block element) stay empty
+            return ""
         raw = "".join(self.parts)
         # visible characters: not whitespace (the link mark U+001F is whitespace to str.split too),
         # counted only when the run has enough links to be a wall
@@ -102,6 +104,9 @@ class _Run:
         return "\n".join(line for line in lines if line)
 
 
+_NOT_PATH_ABSOLUTE = frozenset(("", "/", "\\", "\t", "\r", "\n"))
+
+
 class _Walker:
     def __init__(self, base_url: str, hiders: dict[str, str]):
         self.base_url = base_url
@@ -110,11 +115,15 @@ class _Walker:
         self.runs: list[_Run] = []
 
     def _element_hidden(self, el) -> str | None:
+        if not len(el.attrib):  # most elements: no attribute, nothing can hide them
+            return None
         if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag != "svg":
             return "hidden attribute"
         reason = hidden_reason(el.get("style", ""))
         if reason:
             return reason
+        if not self.hiders:
+            return None
         for cls in (el.get("class") or "").split():
             if "." + cls in self.hiders:
                 return self.hiders["." + cls]
@@ -125,6 +134,10 @@ class _Walker:
 
     def _is_offsite(self, href: str) -> bool:
         if not href or href.startswith(("#", "javascript:", "mailto:")):
+            return False
+        if href[0] == "/" and href[1:2] not in _NOT_PATH_ABSOLUTE:
+            # "/path" on this site (most links): urljoin keeps the base's host, and urlsplit of the
+            # href alone finds no host; urlsplit drops tabs and newlines, so "/\t/host" is not one
             return False
         try:
             host = (urlsplit(urljoin(self.base_url or "http://x/", href)).hostname or "").lower()
