@@ -26,6 +26,7 @@ from service.features.url import url_features
 # Block features copied onto the neighbouring blocks as ctx_prev_* / ctx_next_*.
 NEIGHBOUR_KEYS = ("topic_sim_rest", "lex_coverage", "struct_log_chars", "struct_link_density",
                   "struct_boiler_markers")
+_NEIGHBOUR_NAMES = tuple((key, f"ctx_prev_{key}", f"ctx_next_{key}") for key in NEIGHBOUR_KEYS)  # made once
 NGRAM_BLOCK_CHARS = 400  # n-grams of a block are taken from its first characters only
 NGRAM_PAGE_CHARS = 4000
 
@@ -60,9 +61,9 @@ class Featurizer:
         for i, row in enumerate(rows):
             prev_row = rows[i - 1] if i > 0 else None
             next_row = rows[i + 1] if i + 1 < len(rows) else None
-            for key in NEIGHBOUR_KEYS:
-                row[f"ctx_prev_{key}"] = prev_row[key] if prev_row else -1.0
-                row[f"ctx_next_{key}"] = next_row[key] if next_row else -1.0
+            for key, prev_key, next_key in _NEIGHBOUR_NAMES:
+                row[prev_key] = prev_row[key] if prev_row else -1.0
+                row[next_key] = next_row[key] if next_row else -1.0
         page_row = {}
         page_row.update(style_features(page))
         page_row.update(script_page_features(page))

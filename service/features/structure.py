@@ -29,6 +29,7 @@ _BOILER_CJK = re.compile("|".join(a for a in _BOILER_ALTERNATIVES if not a.isasc
 _BOILER_LATIN_WORDS = tuple(a for a in _BOILER_ALTERNATIVES if a.isascii())
 _BOILER_LATIN = re.compile("(?=[{}])(?:{})".format("".join(sorted({a[0] for a in _BOILER_LATIN_WORDS})),
                                                    "|".join(_BOILER_LATIN_WORDS)))
+_KIND_KEYS = tuple((kind, f"struct_kind_{kind}") for kind in BLOCK_KINDS)  # made once, not per block
 _SENT_END = re.compile(r"[。！？!?；;.…]")
 # Character classes counted as the total length of their runs (the same counts as one match per
 # character, with far fewer match objects: a Chinese paragraph is one CJK run, not hundreds of matches).
@@ -84,6 +85,6 @@ def structure_features(block: Block, ctx: PageContext) -> dict[str, float]:
         "struct_boiler_markers": float(_boiler_markers(text)),
         "struct_share_of_page": len(text) / ctx.total_chars,
     }
-    for kind in BLOCK_KINDS:
-        feats[f"struct_kind_{kind}"] = 1.0 if block.kind == kind else 0.0
+    for kind, key in _KIND_KEYS:
+        feats[key] = 1.0 if block.kind == kind else 0.0
     return feats
