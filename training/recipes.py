@@ -320,13 +320,17 @@ class Composer:
         wrap = self.maybe_wrap(doc, 0.4)
         title = doc.title
         paragraphs = paragraphs_of(doc.text, self.rng)
-        if self.rng.random() < 0.3:  # keyword-targeted filler: the spam term as topic, repeated throughout
-            keyword = self.spam_term(self.rng.choice(("gambling", "advert", "porn")))
+        if self.rng.random() < 0.45:  # keyword-targeted filler: the spam term as topic, repeated throughout
+            category = self.rng.choice(("gambling", "advert", "porn"))
+            kind = self.rng.random()
+            keyword = self.spam_term(category) if kind < 0.5 else self.brand() if kind < 0.75 else \
+                self.phrase(category)
+            quoted = f"“{keyword}”" if self.rng.random() < 0.4 else keyword
             title = f"{keyword}" + self.rng.choice((",", ":", "——", " ")) + (title or "")
-            for i in sorted(self.rng.sample(range(len(paragraphs)), min(len(paragraphs), self.rng.randint(1, 4)))):
+            for i in sorted(self.rng.sample(range(len(paragraphs)), min(len(paragraphs), self.rng.randint(2, 6)))):
                 para = paragraphs[i]
                 cut = para.find(",") + 1 or para.find("，") + 1
-                paragraphs[i] = para[:cut] + self.rng.choice(("", "关于", "在")) + keyword + \
+                paragraphs[i] = para[:cut] + self.rng.choice(("", "关于", "在")) + quoted + \
                     self.rng.choice((",", "的", "")) + para[cut:]
         self.article(b, doc, wrap, title=title, paragraphs=paragraphs)
         self.footer(b, wrap)
