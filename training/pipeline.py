@@ -158,6 +158,7 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
 
 def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path, version: str | None = None,
                       scale: float = 1.0, decisions: Path | None = None) -> dict:
+    """Build (or reuse) the composed set, fit on its training split (plus moderator decisions), then publish."""
     from training.train import fit_model
 
     summary = ensure_build(data, work, scale)
@@ -177,7 +178,11 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
 
 
 def retune_published(data: Path, work: Path, model_dir: Path, reports_dir: Path) -> dict:
-    """Re-tune the published model's thresholds (e.g. after realpages-dev grew) and publish it again."""
+    """Re-tune the published model's thresholds (e.g. after realpages-dev grew) and publish it again.
+
+    Needs the composed set the model was trained on (``var/training``, kept by ``train``): its dev split is
+    what the thresholds are tuned on, and only that split is held out from the model. A different set is refused.
+    """
     from service.model.registry import load_verified
 
     loaded = load_verified(model_dir)
