@@ -95,18 +95,26 @@ def readme_example(readme_text: str, loaded) -> tuple[dict, dict]:
     return request, classify_page(parse_page(request, 10**7), loaded)
 
 
-def update_readme_example(readme: Path, loaded) -> bool:
-    """Put the published model's real answer to the README's curl example between its markers."""
+def _replace_between(readme: Path, start_marker: str, end_marker: str, make_body) -> bool:
+    """Replace the README's text between two markers with ``make_body(readme_text)``; False without them."""
     if not readme.is_file():
         return False
     text = readme.read_text(encoding="utf-8")
-    start, end = text.find(EXAMPLE_START), text.find(EXAMPLE_END)
+    start, end = text.find(start_marker), text.find(end_marker)
     if start < 0 or end < start:
         return False
-    _, verdict = readme_example(text, loaded)
-    block = "```json\n" + json.dumps(verdict, ensure_ascii=False, indent=2) + "\n```"
-    readme.write_text(text[:start + len(EXAMPLE_START)] + "\n" + block + "\n" + text[end:], encoding="utf-8")
+    body = make_body(text)
+    readme.write_text(text[:start + len(start_marker)] + "\n" + body + "\n" + text[end:], encoding="utf-8")
     return True
+
+
+def update_readme_example(readme: Path, loaded) -> bool:
+    """Put the published model's real answer to the README's curl example between its markers."""
+    def body(text: str) -> str:
+        _, verdict = readme_example(text, loaded)
+        return "```json\n" + json.dumps(verdict, ensure_ascii=False, indent=2) + "\n```"
+
+    return _replace_between(readme, EXAMPLE_START, EXAMPLE_END, body)
 
 
 def readme_summary(report: dict) -> str:
@@ -137,15 +145,7 @@ def readme_summary(report: dict) -> str:
 
 def update_readme(readme: Path, report: dict) -> bool:
     """Replace the text between the README's evaluation markers; False when the markers are missing."""
-    if not readme.is_file():
-        return False
-    text = readme.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < start:
-        return False
-    new = text[:start + len(README_START)] + "\n" + readme_summary(report) + "\n" + text[end:]
-    readme.write_text(new, encoding="utf-8")
-    return True
+    return _replace_between(readme, README_START, README_END, lambda _text: readme_summary(report))
 
 
 def write_reports(report: dict, entry: dict, out: Path, readme: Path | None = None) -> None:
