@@ -337,13 +337,70 @@ def style_cjk_chars(text: str) -> int:
     return len(re.findall(r"[\u3400-\u9fff]", text))
 
 
+def py_vocab_automaton(lexicons):
+    """Lexicons.vocab_automaton as it was: a pyahocorasick automaton, word -> (length, ((category, log-odds), ...))."""
+    import ahocorasick
+
+    auto = lexicons.__dict__.get("_ref_vocab_automaton")
+    if auto is None:
+        auto = ahocorasick.Automaton()
+        merged: dict[str, list[tuple[str, float]]] = {}
+        for category, words in lexicons.vocab.items():
+            for word, score in words.items():
+                merged.setdefault(word, []).append((category, score))
+        for word, scored in merged.items():
+            auto.add_word(word, (len(word), tuple(scored)))
+        if len(auto):
+            auto.make_automaton()
+        lexicons.__dict__["_ref_vocab_automaton"] = auto
+    return auto
+
+
+def py_automaton(lexicons):
+    """Lexicons.automaton as it was: a pyahocorasick automaton, term -> (term, categories)."""
+    import ahocorasick
+
+    auto = lexicons.__dict__.get("_ref_automaton")
+    if auto is None:
+        auto = ahocorasick.Automaton()
+        for category, words in lexicons.terms.items():
+            for word in words:
+                if word:
+                    previous = auto.get(word, None)
+                    cats = (previous[1] + (category,)) if previous else (category,)
+                    auto.add_word(word, (word, cats))
+        if len(auto):
+            auto.make_automaton()
+        lexicons.__dict__["_ref_automaton"] = auto
+    return auto
+
+
+def evidence_vocabulary(norm_text: str, lexicons, limit: int = 8) -> list[str]:
+    """lexicon.evidence_vocabulary with the pyahocorasick automaton."""
+    import ahocorasick
+
+    from service.features.lexicon import VOCAB_STRONG, _whole_word
+
+    auto = py_vocab_automaton(lexicons)
+    if not norm_text or auto.kind != ahocorasick.AHOCORASICK:
+        return []
+    best: dict[str, float] = {}
+    for end, (length, scored) in auto.iter(norm_text):
+        start = end - length + 1
+        word = norm_text[start:end + 1]
+        score = max(s for _, s in scored)
+        if score >= VOCAB_STRONG and (not word.isascii() or _whole_word(norm_text, start, end + 1, word)):
+            best[word] = max(best.get(word, 0.0), score)
+    return [w for w, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+
 def lexicon_matches(self, norm_text: str) -> list:
     """Lexicons.matches: every match through a generator and ``sorted``, empty or not."""
     import ahocorasick
 
     from service.features.lexicon import _whole_word
 
-    auto = self.automaton
+    auto = py_automaton(self)
     if not norm_text or auto.kind != ahocorasick.AHOCORASICK:
         return []
     found = sorted(((end - len(word) + 1, end + 1, word, cats)
@@ -405,7 +462,7 @@ def vocab_features(norm_text: str, lexicons) -> dict[str, float]:
 
     feats = {f"lex_{c}_vocab_{k}": 0.0 for c in VOCAB_CATEGORIES for k in ("share", "max", "per100")}
     feats["lex_vocab_strong_per100"] = feats["lex_vocab_chain_hit_share"] = 0.0
-    auto = lexicons.vocab_automaton
+    auto = py_vocab_automaton(lexicons)
     if not norm_text or auto.kind != ahocorasick.AHOCORASICK:
         return feats
     covered: dict[str, set[int]] = {}
@@ -534,6 +591,7 @@ def swaps() -> list[tuple[object, str, object]]:
         (lexicon.Lexicons, "matches", lexicon_matches),
         (featurizer, "lexicon_features", lexicon_features),
         *[(module, "vocab_features", vocab_features) for module in (featurizer, lexicon)],
+        *[(module, "evidence_vocabulary", evidence_vocabulary) for module in (lexicon, reasons)],
         (lexicon, "CHAIN_SPLIT", lexicon.CHAIN_SPLIT_PLAIN),
         (text, "normalize", normalize),
         (style, "_date_source_patterns", date_source_patterns),

@@ -400,8 +400,12 @@ def test_lexicon_features_are_the_same(loaded_model):
     from service.features import lexicon
 
     lexicons = loaded_model.model.featurizer.lexicons
-    vocab_words = sorted(w for words in lexicons.vocab.values() for w in words)[:40]
-    terms = sorted(t for words in lexicons.terms.values() for t in words)[:40]
+    all_vocab = sorted({w for words in lexicons.vocab.values() for w in words})
+    all_terms = sorted({t for words in lexicons.terms.values() for t in words})
+    # the first ones (ASCII) and a spread over the rest (CJK), with words that end other words
+    vocab_words = all_vocab[:40] + all_vocab[::max(1, len(all_vocab) // 40)]
+    vocab_words += [w[1:] for w in vocab_words if len(w) > 2][:20]
+    terms = all_terms[:40] + all_terms[::max(1, len(all_terms) // 40)]
 
     def same(text: str) -> None:
         got = lexicons.matches(text)
@@ -409,6 +413,7 @@ def test_lexicon_features_are_the_same(loaded_model):
         assert lexicon.lexicon_features(text, lexicons, got) == reference_impl.lexicon_features(text, lexicons, got)
         assert lexicon.lexicon_features(text, lexicons) == reference_impl.lexicon_features(text, lexicons)
         assert lexicon.vocab_features(text, lexicons) == reference_impl.vocab_features(text, lexicons)
+        assert lexicon.evidence_vocabulary(text, lexicons) == reference_impl.evidence_vocabulary(text, lexicons)
         assert lexicon.CHAIN_SPLIT.split(text) == lexicon.CHAIN_SPLIT_PLAIN.split(text)
 
     for page in PAGES:
@@ -416,7 +421,7 @@ def test_lexicon_features_are_the_same(loaded_model):
 
     @settings(max_examples=300, deadline=None)
     @given(st.lists(st.sampled_from(vocab_words + terms + ["_", ",", " ", "  ", " | ", "丨", "、", "/", "\t", "\u3000",
-                                                          "a", "新闻", "code", "1"]), max_size=25))
+                                                          "a", "新闻", "code", "1", "𠀀", "é"]), max_size=25))
     def generated(pieces):
         same("".join(pieces))
 

@@ -21,7 +21,7 @@ import zlib
 from collections import Counter
 from operator import itemgetter
 
-import ahocorasick
+import ahocorasick_rs
 
 from service.analysis.page import Page
 from service.features.units import overlap, units
@@ -119,32 +119,31 @@ def _self_overlapping(phrase: str) -> bool:
 
 
 @functools.lru_cache(maxsize=8)
-def _phrase_automaton(phrases: tuple[str, ...]) -> tuple[ahocorasick.Automaton | None, tuple[str, ...]]:
-    """An automaton over the phrases whose occurrences cannot overlap (value: the phrase and how often
-    ``phrases`` lists it), and the other phrases, which keep ``str.count``."""
+def _phrase_automaton(phrases: tuple[str, ...]) -> tuple[ahocorasick_rs.AhoCorasick | None, tuple[tuple[str, int], ...],
+                                                         tuple[str, ...]]:
+    """An automaton over the phrases whose occurrences cannot overlap, with each one's
+    ``(phrase, how often phrases lists it)`` by pattern index, and the other phrases, which keep ``str.count``."""
     multiplicity = Counter(phrases)
-    auto = ahocorasick.Automaton()
-    for phrase, times in multiplicity.items():
-        if phrase and not _self_overlapping(phrase):
-            auto.add_word(phrase, (phrase, times))
-    if len(auto):
-        auto.make_automaton()
+    values = tuple((phrase, times) for phrase, times in multiplicity.items() if phrase and not _self_overlapping(phrase))
+    auto = ahocorasick_rs.AhoCorasick([phrase for phrase, _ in values]) if values else None
     rest = tuple(p for p in phrases if not p or _self_overlapping(p))
-    return (auto if len(auto) else None), rest
+    return auto, values, rest
 
 
 def _count_phrases(text: str, phrases: tuple[str, ...]) -> tuple[int, int]:
     """``(occurrences, distinct phrases found)``, occurrences counted as ``str.count`` counts them.
 
     One Aho-Corasick pass instead of one ``str.count`` per phrase: for a phrase
-    whose occurrences cannot overlap, the automaton's matches of it are exactly
-    the non-overlapping occurrences ``str.count`` finds; the few phrases whose
+    whose occurrences cannot overlap, the automaton's matches of it (all
+    matches, overlapping ones of different phrases included) are exactly the
+    non-overlapping occurrences ``str.count`` finds; the few phrases whose
     occurrences can overlap are still counted with ``str.count``.
     """
-    auto, rest = _phrase_automaton(phrases)
+    auto, values, rest = _phrase_automaton(phrases)
     total = distinct = 0
     if auto is not None and text:
-        for (_, times), c in Counter(map(itemgetter(1), auto.iter(text))).items():
+        for i, c in Counter(map(itemgetter(0), auto.find_matches_as_indexes(text, overlapping=True))).items():
+            times = values[i][1]
             total += times * c
             distinct += times
     for phrase in rest:
