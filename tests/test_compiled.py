@@ -24,6 +24,20 @@ def test_compiled_forest_matches_sklearn(n_classes):
     np.testing.assert_allclose(CompiledForest(model).predict_proba(test), model.predict_proba(test), atol=1e-9)
 
 
+@pytest.mark.parametrize("params", [{"max_leaf_nodes": 100, "min_samples_leaf": 2}, {"min_samples_leaf": 400}],
+                         ids=["over-64-leaves", "single-leaf-trees"])
+def test_compiled_forest_matches_sklearn_one_row_at_a_time(params):
+    """One row goes through the leaf bitmasks: trees of one leaf, and trees too large for them (the walk)."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(600, 6))
+    y = (x[:, 0] + x[:, 1] + rng.normal(size=600) > 0).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=10, random_state=0, **params).fit(x, y)
+    compiled = CompiledForest(model)
+    for row in rng.normal(size=(20, 6)):
+        np.testing.assert_allclose(compiled.predict_proba(row[None, :]), model.predict_proba(row[None, :]), atol=1e-9)
+    assert (compiled._masked_arrays() is None) == ("max_leaf_nodes" in params)
+
+
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_linear_scorer_matches_sklearn(n_classes):
     rng = np.random.default_rng(1)

@@ -108,6 +108,20 @@ def test_forest_walk_reaches_the_same_leaves(loaded_model, rows):
         np.testing.assert_array_equal(forest.leaves(x), reference_impl.forest_leaves(forest, x))
 
 
+@pytest.mark.parametrize("rows", [1, 2, 9])
+def test_leaf_bitmasks_reach_the_same_leaves(loaded_model, rows):
+    """The bitmask evaluation (used for one row) == the reference walk, NaN included."""
+    rng = np.random.default_rng(100 + rows)
+    for forest in _forests(loaded_model.model):
+        width = int(forest.feature.max()) + 1
+        x = rng.normal(size=(rows, width)) * rng.choice([0.01, 1.0, 100.0], size=(rows, width))
+        x[rng.random(x.shape) < 0.1] = 0.0
+        x[rng.random(x.shape) < 0.05] = np.nan
+        masked = forest._masked_arrays()
+        assert masked is not None
+        np.testing.assert_array_equal(forest._masked_leaves(x, masked), reference_impl.forest_leaves(forest, x))
+
+
 def test_forest_walk_on_no_rows(loaded_model):
     forest = loaded_model.model.block_model
     assert forest.leaves(np.zeros((0, int(forest.feature.max()) + 1))).shape == (0, len(forest.roots))
@@ -119,6 +133,8 @@ def test_forest_cache_is_not_pickled(loaded_model):
     forest = loaded_model.model.block_model
     forest.leaves(np.zeros((1, int(forest.feature.max()) + 1)))
     assert "_walk" in forest.__dict__ and "_walk" not in pickle.loads(pickle.dumps(forest)).__dict__
+    forest.leaves(np.zeros((1, int(forest.feature.max()) + 1)))
+    assert "_masked" in forest.__dict__ and "_masked" not in pickle.loads(pickle.dumps(forest)).__dict__
 
 
 def test_linear_scorers_give_the_same_scores(loaded_model):

@@ -20,6 +20,7 @@ import numpy as np
 
 
 STEPS_BETWEEN_CHECKS = 6  # tree levels walked between two checks for finished paths (measured best)
+_ALL_LEAVES = np.uint64(2**64 - 1)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -70,6 +71,7 @@ class CompiledForest:
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_walk", None)  # derived arrays, rebuilt on first use
+        state.pop("_masked", None)
         return state
 
     def _walk_arrays(self) -> tuple[np.ndarray, ...]:
@@ -106,6 +108,76 @@ class CompiledForest:
                                             new_of_old[self.roots], is_leaf, original_arr)
         return walk
 
+    def _masked_arrays(self) -> tuple[np.ndarray, ...] | None:
+        """Every split node with a bitmask over its tree's leaves, made once per process (not pickled).
+
+        A tree's leaves are numbered left to right (at most 64 per tree, else
+        ``None``: the walk is used instead). A split node's mask clears the
+        leaves of its left subtree. Returns ``(feature, threshold, nan_right,
+        mask, tree_starts, leaf_base, leaf_nodes)``: the split nodes grouped by
+        tree (a tree that is a single leaf gets one split that clears nothing),
+        where each tree's leaves begin in ``leaf_nodes``, and the leaves'
+        indices in the flat arrays.
+        """
+        masked = self.__dict__.get("_masked", False)
+        if masked is not False:
+            return masked
+        left, right, leaf = self.left.tolist(), self.right.tolist(), self.leaf.tolist()
+        splits: list[int] = []
+        masks: list[int] = []
+        tree_starts: list[int] = []
+        leaf_base: list[int] = []
+        leaf_nodes: list[int] = []
+
+        def visit(node: int, base: int) -> None:
+            if leaf[node]:
+                leaf_nodes.append(node)
+                return
+            first = len(leaf_nodes)
+            visit(left[node], base)
+            n_left = len(leaf_nodes) - first
+            splits.append(node)
+            masks.append(~(((1 << n_left) - 1) << (first - base)) & (2**64 - 1))
+            visit(right[node], base)
+
+        fits = True
+        for root in self.roots.tolist():
+            tree_starts.append(len(splits))
+            leaf_base.append(len(leaf_nodes))
+            visit(root, len(leaf_nodes))
+            fits = fits and len(leaf_nodes) - leaf_base[-1] <= 64
+            if len(splits) == tree_starts[-1]:  # a single leaf: a split that goes left and clears nothing
+                splits.append(-1)
+                masks.append(2**64 - 1)
+        if not fits:
+            self.__dict__["_masked"] = None
+            return None
+        node = np.asarray(splits, dtype=np.intp)
+        real = node >= 0
+        feature = np.where(real, self.feature[node], 0).astype(np.intp)
+        threshold = np.where(real, self.threshold[node], np.inf)
+        nan_right = real & ~self.missing_left[node]
+        masked = self.__dict__["_masked"] = (feature, threshold, nan_right, np.asarray(masks, dtype=np.uint64),
+                                             np.asarray(tree_starts, dtype=np.intp),
+                                             np.asarray(leaf_base, dtype=np.intp),
+                                             np.asarray(leaf_nodes, dtype=np.intp))
+        return masked
+
+    def _masked_leaves(self, x: np.ndarray, masked: tuple[np.ndarray, ...]) -> np.ndarray:
+        """:meth:`leaves` by leaf bitmasks (QuickScorer): every split node is compared at once; a split
+        that sends the row right rules out the leaves of its left subtree, and the row's leaf is the
+        leftmost leaf no split ruled out (a leaf left of it shares an ancestor with it that sent the
+        row right; no split on its own path rules it out). The decision rule is the walk's."""
+        feature, threshold, nan_right, mask, tree_starts, leaf_base, leaf_nodes = masked
+        values = x[:, feature]
+        go_right = values > threshold
+        if np.isnan(values).any():
+            go_right |= np.isnan(values) & nan_right
+        remaining = np.bitwise_and.reduceat(np.where(go_right, mask, _ALL_LEAVES), tree_starts, axis=1)
+        lowest = remaining & (~remaining + np.uint64(1))  # the lowest set bit: 2**k for the k-th leaf
+        _, exponent = np.frexp(lowest.astype(np.float64))  # exact: 2**k = 0.5 * 2**(k + 1)
+        return leaf_nodes[leaf_base + (exponent - 1)]
+
     def leaves(self, x: np.ndarray) -> np.ndarray:
         """The leaf every row reaches in every tree, shape (n_rows, n_trees).
 
@@ -115,9 +187,15 @@ class CompiledForest:
         The decision rule is scikit-learn's: ``x <= threshold`` goes left, NaN
         follows ``missing_go_to_left``.
         """
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        # one row (the page heads): the leaf bitmasks, about 1.8x faster; for more rows the walk is
+        # faster (measured: 2 rows cost the bitmasks 3.5x what 1 row does, the walk 1.1x)
+        masked = self._masked_arrays() if x.shape[0] == 1 else None
+        if masked is not None:
+            return self._masked_leaves(x, masked)
         feature, threshold, child, nan_right, roots, is_leaf, original = self._walk_arrays()
         n, n_trees = x.shape[0], len(self.roots)
-        flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
+        flat = x.ravel()
         has_nan = bool(np.isnan(flat).any())
         result = np.tile(roots, n)
         active = np.arange(n * n_trees)
