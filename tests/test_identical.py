@@ -228,6 +228,21 @@ def _same_csr(a, b) -> None:
     assert a.dtype == b.dtype == np.float64
 
 
+def test_murmurhash_rows_is_scikit_learns():
+    """ngrams.murmurhash3_rows == sklearn's murmurhash3_32 on keys of every length up to 13 bytes."""
+    import random
+
+    from sklearn.utils import murmurhash3_32
+
+    from service.model.ngrams import murmurhash3_rows
+
+    rng = random.Random(7)
+    for length in range(1, 14):
+        keys = [bytes(rng.randrange(256) for _ in range(length)) for _ in range(300)]
+        got = murmurhash3_rows(np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), length))
+        assert got.tolist() == [murmurhash3_32(key, seed=0) for key in keys]
+
+
 def test_fast_hashers_give_scikit_learns_matrices(loaded_model):
     """FastHasher on the new analyzers == HashingVectorizer on the reference analyzers, entry for entry."""
     from hypothesis import given, settings
@@ -247,7 +262,9 @@ def test_fast_hashers_give_scikit_learns_matrices(loaded_model):
             fast.transform([])
 
     @settings(max_examples=200, deadline=None)
-    @given(st.lists(st.text(alphabet="教育大会召开全市的了 \t\u3000abc xyz'-09", max_size=60), min_size=1, max_size=4))
+    # CJK n-grams are hashed in NumPy: the ends of their range and characters next to it, astral, 2-byte, newline
+    @given(st.lists(st.text(alphabet="教育大会召开全市的了 \t\u3000abc xyz'-09\u4dff\u4e00\u9fff\ua000𠀀é\n",
+                            max_size=60), min_size=1, max_size=4))
     def same(docs):
         for fast, slow, _ in pairs:
             _same_csr(fast.transform(docs), slow.transform(docs))
