@@ -140,7 +140,12 @@ class _Walker:
             # href alone finds no host; urlsplit drops tabs and newlines, so "/\t/host" is not one
             return False
         try:
-            host = (urlsplit(urljoin(self.base_url or "http://x/", href)).hostname or "").lower()
+            if href.startswith(("http://", "https://")):
+                # absolute (most off-site links): urljoin returns the href itself, or for the base's scheme
+                # the href rebuilt from its own parts, with the same host either way
+                host = (urlsplit(href).hostname or "").lower()
+            else:
+                host = (urlsplit(urljoin(self.base_url or "http://x/", href)).hostname or "").lower()
         except ValueError:
             return False
         if not self.host:
