@@ -1,4 +1,4 @@
-"""Training-side building blocks that need no corpora: the spam vocabulary and threshold tuning."""
+"""Training-side building blocks that need no corpora: block labels, the spam vocabulary and threshold tuning."""
 
 from __future__ import annotations
 
@@ -8,8 +8,35 @@ import pytest
 
 from service.model import LABELS
 from training.evaluate import Scored
+from training.examples import TextBuilder
 from training.lexicons import build_vocab
 from training.pipeline import MAX_DEV_CLEAN_FPR, MAX_REAL_CLEAN_FPR, tune_thresholds
+
+
+def _block_labels(builder: TextBuilder) -> list[str]:
+    from training.examples import Example
+
+    text, spans = builder.text()
+    ex = Example(example_id="x", split="train", site="s", recipe="r", lang="zh", labels=[], text=text, spans=spans)
+    return ex.block_labels(ex.build())
+
+
+def test_a_substituted_gambling_name_makes_its_paragraph_an_injected_block():
+    b = TextBuilder(random.Random(0), nfkc=False)
+    b.add("全市教育大会召开", sep="\n\n")
+    b.add_inline("6月21日,台湾明新科技大学师生来", "永利集团", "进行访问交流,双方就人才培养展开深入讨论。", "injected_spam",
+                 sep="\n\n")
+    b.add("会议指出,要坚持立德树人,深化教育改革,加快建设教育强市。", sep="\n\n")
+    b.add("责任编辑:张三 | 分享到 | 打印", "boilerplate", sep="\n\n")
+    assert _block_labels(b) == ["content", "injected_spam", "content", "boilerplate"]
+
+
+def test_a_one_character_overlap_does_not_label_a_block():
+    b = TextBuilder(random.Random(0), nfkc=False)
+    b.add("会议指出,要坚持立德树人,深化教育改革,加快建设教育强市。", sep="\n\n")
+    start = len("会议指出,要坚持立德树人,深化教育改革,加快建设教育强市")
+    b.spans.append((start, start + 1, "injected_spam"))  # a stray character, as a cut can leave
+    assert _block_labels(b) == ["content"]
 
 
 def test_vocabulary_keeps_recurring_spam_words_and_drops_ordinary_ones():
@@ -71,3 +98,33 @@ def test_thresholds_cap_the_share_of_real_clean_pages_flagged_by_any_label():
     assert flagged / len(clean) <= MAX_REAL_CLEAN_FPR_ANY
     caught = sum(1 for s in real if s.gold and s.probs[s.gold[0]] >= flag[s.gold[0]])
     assert caught == 30  # raising past the clean pages' scores (0.5-0.7) costs no true positive
+
+
+def test_the_explainer_scaffold_keeps_every_paragraph_in_order_and_sums_up_at_the_end():
+    from training.recipes import SCAFFOLD_ENDS, Composer
+
+    paragraphs = ["随着时代的发展,工作方案越来越重要。", "经济发展,方案是对某项工作的总体安排,包括目标。",
+                  "实施方案则是在具体执行层面的操作指南。", "两者在适用范围上也有差异,前者用于大项目。", "因此要正确区分两者。"]
+    composer = Composer.__new__(Composer)
+    for seed in range(20):
+        composer.rng = random.Random(seed)
+        out = composer._scaffold(list(paragraphs), "方案与实施方案的区别")
+        joined = "".join(out)
+        positions = [joined.find(p.split(",")[-1]) for p in paragraphs]
+        assert all(pos >= 0 for pos in positions) and positions == sorted(positions)
+        assert out[0] == paragraphs[0] and out[-1].startswith(SCAFFOLD_ENDS) and out[-1].endswith(paragraphs[-1])
+        assert len(out) > len(paragraphs) or any(p.startswith(("首先", "第一", "一是", "一方面", "1", "一", "(")) for p in out)
+
+
+def test_coined_gambling_names_are_new_names_with_a_gambling_suffix():
+    from training.recipes import COINED_SUFFIXES, Composer
+
+    class _Pools:
+        ordinary_words = {"train": ["会议", "教育", "发展", "蓝天", "冠军", "亚洲"]}
+
+    composer = Composer.__new__(Composer)
+    composer.split, composer.pools, composer.rng = "train", _Pools(), random.Random(5)
+    names = [composer.coined_brand() for _ in range(50)]
+    assert all(name.endswith(COINED_SUFFIXES) for name in names)
+    assert len(set(names)) > 40
+    assert not any(word + suffix in names for word in _Pools.ordinary_words["train"] for suffix in COINED_SUFFIXES)

@@ -19,6 +19,10 @@ from service.model import BLOCK_LABELS
 
 SPAN_PRIORITY = ("injected_spam", "link_farm", "boilerplate")
 MIN_BLOCK_COVER = 0.5  # a span labels a block when it covers this share of it
+# ...and an injected span labels its block whatever share it covers once it is this long: a gambling name
+# substituted into a paragraph makes the paragraph an injected_spam block (LABELS.md: a page is injected_spam
+# when it "contains at least one injected_spam block"), not content that happens to carry spam.
+MIN_INJECTED_CHARS = 2
 
 
 @dataclass
@@ -64,7 +68,7 @@ class Example:
             chosen = default
             for label in SPAN_PRIORITY:
                 cover = sum(max(0, min(e, block.end) - max(s, block.start)) for s, e, lab in spans if lab == label)
-                if cover >= MIN_BLOCK_COVER * length:
+                if cover >= MIN_BLOCK_COVER * length or label == "injected_spam" and cover >= MIN_INJECTED_CHARS:
                     chosen = label
                     break
             labels.append(chosen)

@@ -23,6 +23,10 @@ CHAIN_SEPARATORS = ("_", "_", ",", "，", "丨", "|", " ", "、", "-")
 # Suffixes that gambling brands carry on hacked pages ("永利集团", "金沙手机网投app", "蓝冠注册").
 BRAND_SUFFIXES = ("", "集团", "集团网站", "唯一官方网址", "手机网投app", "注册", "官网", "娱乐", "平台", "网址",
                   "官方网站", "app下载", "娱乐场", "网投", "登录")
+# The suffixes that mark a made-up name as a gambling site's. Not "集团", "国际", "官网" or "平台": a legitimate
+# company or school carries those too ("澳门创世企业集团"), and a coined name must not teach otherwise.
+COINED_SUFFIXES = ("集团网站", "唯一官方网址", "手机网投app", "注册", "娱乐", "娱乐场", "网投", "手机版登录入口", "app下载",
+                   "彩票", "娱乐城", "网投平台")
 BULLETS = ("- • ", "• ", "· ", "", "", "- ", "")
 # Markers that document farms wrap around stitched documents (LABELS.md: 范文/范本,
 # "格式:docx 文档页数:4", "还剩N页未读"). The documents inside are real corpus texts.
@@ -32,6 +36,13 @@ DOCFARM_HEADERS = ("格式:docx\n大小:{kb}.00 KB\n文档页数:{pages}", "已�
 DOCFARM_TITLES = ("{t}范文", "{t}(精选{n}篇)", "{t}样例{cn}篇", "{t}范本", "关于{t}的心得体会{n}篇", "{t}大全")
 DOCFARM_PART = ("篇{n}", "第{cn}篇:{t}", "{t}_第{n}页", "【篇{n}】{t}")
 CN_NUM = "一二三四五六七八九十"
+# The scaffold of template explainers (LABELS.md: stock phrases, numbered "measures", the headline restated):
+# ordinal openers for the body paragraphs, a summing-up opener for the last one.
+SCAFFOLD_STEPS = (("首先,", "其次,", "再次,", "最后,"), ("首先,", "其次,", "再者,", "此外,", "最后,"),
+                  ("第一,", "第二,", "第三,", "第四,", "第五,"), ("一是", "二是", "三是", "四是", "五是"),
+                  ("一方面,", "另一方面,", "此外,", "同时,"))
+SCAFFOLD_ENDS = ("综上所述,", "总之,", "总而言之,", "总的来说,", "由此可见,")
+HEADING_NUMBERS = ("{cn}、", "{n}、", "({cn})", "{n}.")
 ORG_RE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:大学|学院|医院|中学|小学|公司|集团|中心|学校|委员会|协会|研究所)")
 
 
@@ -69,11 +80,31 @@ class Composer:
         return "".join(picked)
 
     def brand(self) -> str:
-        """A gambling name as it replaces an institution's own ("永利集团", "金沙网投")."""
-        if not self.pools.brands or self.rng.random() < 0.3:
+        """A gambling name as it replaces an institution's own ("永利集团", "金沙网投").
+
+        A quarter are names no lexicon holds, coined as spam networks coin
+        them ("888集团网站", "蓝冠注册"), so that what is learnt is how such a
+        name is built and where it sits, not the name itself.
+        """
+        draw = self.rng.random()
+        if draw < 0.25:
+            return self.coined_brand()
+        if not self.pools.brands or draw < 0.45:
             return self.spam_term("gambling")
         return self.rng.choice(("", "", "", "澳门", "新")) + self.rng.choice(self.pools.brands) + \
             self.rng.choice(BRAND_SUFFIXES)
+
+    def coined_brand(self) -> str:
+        """A made-up gambling name: a number, or two characters of unrelated words, then a gambling suffix."""
+        rng = self.rng
+        if rng.random() < 0.4:
+            digit = rng.choice("0123456789")
+            name = digit * 3 if rng.random() < 0.5 else "".join(rng.choice("0123456789") for _ in range(rng.randint(3, 4)))
+        else:
+            words = [w for w in self.pools.ordinary_words.get(self.split, []) if len(w) >= 2] or ["蓝天", "皇冠"]
+            first, second = rng.sample(words, 2) if len(words) >= 2 else (words[0], words[0])
+            name = first[0] + second[-1]
+        return name + rng.choice(COINED_SUFFIXES)  # no "澳门" in front: Macau's own institutions are named so
 
     def spam_term(self, category: str = "gambling") -> str:
         term = self.rng.choice(self.pools.terms(self.split, category))
@@ -288,17 +319,23 @@ class Composer:
         b = self.builder()
         sep = self.rng.choice(("\n\n", "\n", "******\n", "\n\n"))
         spam_inline = self.rng.random() < 0.15
+        whole_items = self.rng.random() < 0.35  # mirrors that copy whole news items, each under its title
         for doc in docs:
             paras = paragraphs_of(doc.text, self.rng)
-            snippet = " ".join(paras[: self.rng.randint(1, 2)])[: self.rng.randint(80, 500)]
-            if self.rng.random() < 0.4 and doc.title:
+            if whole_items:
+                snippet = "\n".join(paras[: self.rng.randint(2, 6)])[: self.rng.randint(300, 1500)]
+            else:
+                snippet = " ".join(paras[: self.rng.randint(1, 2)])[: self.rng.randint(80, 500)]
+            item_sep = sep
+            if doc.title and (whole_items or self.rng.random() < 0.4):
                 b.add(doc.title + ("******" if "*" in sep else ""))
+                item_sep = "\n" if "*" in sep else sep
             if spam_inline and len(snippet) > 40:
                 cut = self.rng.randint(10, len(snippet) - 10)
-                b.add_inline(snippet[:cut], self.spam_term(), snippet[cut:], "injected_spam", sep=sep)
+                b.add_inline(snippet[:cut], self.spam_term(), snippet[cut:], "injected_spam", sep=item_sep)
                 spam_inline = False
             else:
-                b.add(snippet, sep=sep)
+                b.add(snippet, sep=item_sep)
         url = throwaway_url(self.rng) if self.rng.random() < 0.5 else None
         labels = {"link_farm"} | ({"injected_spam"} if any(label == "injected_spam" for *_, label in b.spans) else set())
         return self.finish("farm_stitched", docs[0], b, labels, {"injected_spam"}, url=url, cut=False)
@@ -332,9 +369,38 @@ class Composer:
                 cut = para.find(",") + 1 or para.find("，") + 1
                 paragraphs[i] = para[:cut] + self.rng.choice(("", "关于", "在")) + quoted + \
                     self.rng.choice((",", "的", "")) + para[cut:]
+        if doc.lang == "zh" and len(paragraphs) >= 3 and self.rng.random() < 0.3:
+            paragraphs = self._scaffold(paragraphs, title or "")
         self.article(b, doc, wrap, title=title, paragraphs=paragraphs)
         self.footer(b, wrap)
         return self.finish("fabricated_llm", doc, b, {"fabricated_listicle"}, set())
+
+    def _scaffold(self, paragraphs: list[str], title: str) -> list[str]:
+        """Machine-written paragraphs put in a template explainer's scaffold.
+
+        Either ordinal openers (首先/其次/最后) or numbers (一、/1、) heading
+        each paragraph (a short first clause becomes its heading); then a summing-up opener on the
+        last paragraph, restating the title half of the time.
+        """
+        rng = self.rng
+        body, last = paragraphs[:-1], paragraphs[-1]
+        out = [body[0]]
+        rest = body[1:]
+        if rng.random() < 0.5:
+            steps = rng.choice(SCAFFOLD_STEPS)
+            for i, para in enumerate(rest):
+                marker = steps[-1] if i == len(rest) - 1 and i > 0 else steps[i] if i < len(steps) - 1 else ""
+                out.append(marker + para)
+        else:  # numbered: a short first clause becomes a heading line, a long one stays in its numbered paragraph
+            number = rng.choice(HEADING_NUMBERS)
+            for i, para in enumerate(rest, 1):
+                label = number.format(n=i, cn=CN_NUM[min(i, 10) - 1])
+                clause = re.split(r"[,，。:：;；]", para, maxsplit=1)[0]
+                out.extend((label + clause, para[len(clause) + 1:]) if len(clause) <= 12 and len(para) > len(clause) + 8
+                           else (label + para,))
+        restated = title.strip() + "," if title.strip() and rng.random() < 0.5 else ""
+        out.append(rng.choice(SCAFFOLD_ENDS) + restated + last)
+        return out
 
     def counterpart(self, doc: Doc) -> Example:
         """A human essay, abstract or review laid out as :meth:`fabricated` lays out machine-written ones."""
