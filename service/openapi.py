@@ -41,7 +41,7 @@ SCHEMAS = {
             "label": {"enum": [b for b in BLOCK_LABELS if b != "content"]},
             "score": {"type": "number"}, "reasons": {"type": "array", "items": {"type": "string"}},
             "path": {"type": "string", "description": "Element path (HTML input)"},
-            "excerpt": {"type": "string"}, "inline": {"type": "boolean", "description": "A term inside a content block"},
+            "excerpt": {"type": "string"}, "inline": {"type": "boolean", "description": "A spam term inside a block of prose (a gambling name substituted for an institution's own): the span is the term, and stripping it keeps the rest of the block"},
         },
     },
     "Reason": {

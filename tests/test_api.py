@@ -27,6 +27,18 @@ def test_classify_text_returns_full_verdict(client, auth):
         assert span["label"] in {"injected_spam", "link_farm", "boilerplate"} and span["reasons"]
 
 
+def test_a_gambling_name_substituted_into_a_paragraph_is_stripped_alone(client, auth):
+    """The paragraph is an injected_spam block; its span is narrowed to the name, and the paragraph stays."""
+    paragraph = "会议由澳门新葡京娱乐场承办,与会代表围绕提高教育质量展开深入探讨交流,并参观了当地学校的课堂教学和校园文化建设。"
+    text = ("湖南省基础教育研讨会召开\n\n11月28日,湖南省基础教育优质均衡发展研讨会在双峰县召开,全省各地教育部门负责人、"
+            "中小学校长共计260余人齐聚一堂。\n\n" + paragraph + "\n\n与会代表表示收获很大,将把好的经验带回去。")
+    body = client.post("/v1/classify", json={"text": text}, headers=auth).get_json()
+    assert body["flags"] == ["injected_spam"] and body["action"] == "strip"
+    spam = [(s["start"], s["end"]) for s in body["spans"] if s["label"] == "injected_spam"]
+    assert [text[s:e] for s, e in spam] == ["澳门新葡京娱乐场"]
+    assert paragraph.replace("澳门新葡京娱乐场", "") in body["clean_text"] and "新葡京" not in body["clean_text"]
+
+
 def test_classify_html_reports_element_paths(client, auth):
     html = f"<html><head><title>研讨会</title></head><body><nav><a href='/'>首页</a><a href='/n'>新闻</a></nav>" \
            f"<p>{ARTICLE}</p><footer>版权所有 湘ICP备05009375号</footer></body></html>"

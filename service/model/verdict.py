@@ -24,6 +24,11 @@ from service.model.reasons import block_reasons, excerpt, page_reasons
 
 BAD_BLOCK_LABELS = ("injected_spam", "link_farm")
 INLINE_CATEGORIES = ("gambling", "porn", "advert", "illicit")
+# An injected_spam block of prose (it has a sentence end) in which spam terms take at most this share is
+# reported as those terms: a gambling name substituted for a school's own is stripped, the paragraph stays.
+NARROW_MAX_TERM_SHARE = 0.34
+NARROW_MIN_BLOCK_CHARS = 40
+SENTENCE_ENDS = ("。", "！", "？", ". ")
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,46 @@ def _block_spans(pred: PagePrediction, policy: Policy, lexicons) -> list[dict]:
             span["path"] = block.path
         spans.append(span)
     return spans
+
+
+def _narrowed(pred: PagePrediction, spans: list[dict], lexicons) -> list[dict]:
+    """Injected prose blocks reported as the spam terms they carry (see ``NARROW_MAX_TERM_SHARE``).
+
+    The terms are the lexicon's and the strong words of the spam vocabulary;
+    a block where none is found (a name no lexicon holds) stays whole.
+    """
+    from service.analysis.text import normalize
+    from service.features.lexicon import evidence_vocabulary
+
+    page = pred.page
+    blocks = {(b.start, b.end): (b, m) for b, m in zip(page.blocks, pred.features.context.block_matches)}
+    out = []
+    for span in spans:
+        block, matches = blocks.get((span["start"], span["end"]), (None, None))
+        if span["label"] != "injected_spam" or block is None or len(block.text) < NARROW_MIN_BLOCK_CHARS or \
+                not any(end in block.text for end in SENTENCE_ENDS):
+            out.append(span)
+            continue
+        terms = {term for _, _, term, cats in matches if any(c in INLINE_CATEGORIES for c in cats)}
+        terms.update(evidence_vocabulary(normalize(block.text), lexicons))
+        found = _merge([hit for term in terms for hit in _find_raw(block, term)])
+        if not found or sum(e - s for s, e in found) > NARROW_MAX_TERM_SHARE * len(block.text):
+            out.append(span)
+            continue
+        for start, end in found:
+            out.append({**span, "start": start, "end": end, "excerpt": page.text[start:end], "inline": True})
+    return out
+
+
+def _merge(hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching offsets merged ("永利" + "集团网站" found apart -> one span when adjacent)."""
+    out: list[list[int]] = []
+    for start, end in sorted(hits):
+        if out and start <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(s, e) for s, e in out]
 
 
 def _inline_spans(pred: PagePrediction, taken: list[dict], lexicons) -> list[dict]:
@@ -138,9 +183,10 @@ def decide(pred: PagePrediction, policy: Policy, lexicons) -> dict:
     probs = pred.label_proba
     flagged = {label for label in LABELS if probs[label] >= policy.flag[label]}
     near = {label for label in LABELS if policy.review[label] <= probs[label] < policy.flag[label]}
-    spans = _block_spans(pred, policy, lexicons)
-    if "injected_spam" in flagged:
-        spans = sorted(spans + _inline_spans(pred, spans, lexicons), key=lambda s: (s["start"], s["end"]))
+    spans = _narrowed(pred, _block_spans(pred, policy, lexicons), lexicons)
+    if "injected_spam" in flagged:  # terms in content blocks, and in narrowed blocks where the lexicon saw more
+        inline = _dedupe([s for s in spans if s.get("inline")] + _inline_spans(pred, spans, lexicons))
+        spans = sorted([s for s in spans if not s.get("inline")] + inline, key=lambda s: (s["start"], s["end"]))
     bad = [s for s in spans if s["label"] in BAD_BLOCK_LABELS]
     boiler = [s for s in spans if s["label"] == "boilerplate"]
     content_chars = max(1, sum(len(b.text) for b in page.blocks) - sum(s["end"] - s["start"] for s in boiler))
