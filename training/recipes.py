@@ -4,9 +4,10 @@ Clean pages and their legitimate look-alikes (related-article boxes, real
 menus, real list pages, numbered officialese) sit on one side; on the other,
 spam strings from the real lexicons inserted where hacks put them (title,
 top, end, middle, hidden), gambling names substituted for an institution's
-own, walls and feeds of real but unrelated headlines, doorway stubs,
-pages stitched from unrelated stories, machine-written filler and
-document-farm compilations.
+own (some coined, as no lexicon holds them), walls and feeds of real but
+unrelated headlines, doorway stubs, pages stitched from unrelated stories
+(snippets or whole items), machine-written filler (some in a template
+explainer's scaffold) and document-farm compilations.
 """
 
 from __future__ import annotations
