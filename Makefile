@@ -32,7 +32,7 @@ bench: $(STAMP)
 
 ## Seed a demo review queue from the seed pages and save docs/review-{list,item}.png (headless Chromium).
 screenshots: $(STAMP)
-	$(PY) tests/prepare.py
+	$(PY) tests/prepare.py --screenshots
 	$(PY) tests/screenshots.py
 
 ## Rebuild the composed training set from ../shared/data.

@@ -4,6 +4,8 @@
   throw-away database the storage tests use (``pagesieve_test``).
 * Chromium: Debian's package for the browser tests of /review, installed when
   ``/usr/bin/chromium`` is missing (never a browser download by a test tool).
+* ``--screenshots`` (``make screenshots``): also Debian's CJK fonts, without
+  which the README's screenshots show the Chinese pages as boxes.
 Anything that cannot be prepared is reported; the tests that need it skip
 with a message saying so.
 """
@@ -40,23 +42,39 @@ def ensure_postgres() -> None:
                                                           f"not created: {made.stderr.strip()}"))
 
 
+def apt_install(package: str) -> str:
+    """Install a Debian package; return "" or what went wrong."""
+    if not shutil.which("apt-get"):
+        return "no apt-get"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], capture_output=True, text=True, env=env)
+    made = subprocess.run(["apt-get", "install", "-y", "-qq", package], capture_output=True, text=True, env=env)
+    return "" if made.returncode == 0 else made.stderr.strip()[-300:] or f"apt-get exited {made.returncode}"
+
+
 def ensure_chromium() -> None:
     if shutil.which("chromium") or glob.glob("/usr/bin/chromium"):
         print("prepare: chromium present")
         return
-    if not shutil.which("apt-get"):
-        print("prepare: chromium missing and no apt-get; browser tests will skip")
+    problem = apt_install("chromium")
+    print("prepare: chromium " + (f"not installed ({problem}); browser tests will skip" if problem else "installed"))
+
+
+def ensure_cjk_fonts() -> None:
+    if sh("dpkg", "-s", "fonts-noto-cjk").returncode == 0:
+        print("prepare: fonts-noto-cjk present")
         return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], capture_output=True, text=True, env=env)
-    made = subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, text=True, env=env)
-    print("prepare: chromium " + ("installed" if made.returncode == 0 else
-                                  f"not installed ({made.stderr.strip()[-300:]}); browser tests will skip"))
+    problem = apt_install("fonts-noto-cjk")
+    print("prepare: fonts-noto-cjk " + (f"not installed ({problem}); Chinese text will show as boxes"
+                                        if problem else "installed"))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     ensure_postgres()
     ensure_chromium()
+    if "--screenshots" in args:
+        ensure_cjk_fonts()
     return 0
 
 

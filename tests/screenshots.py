@@ -53,7 +53,7 @@ def main(out_dir: Path = ROOT / "docs") -> int:
     from tests.review.browser import CHROMIUM, Browser, ServerThread
 
     if not CHROMIUM.exists():
-        print(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk", file=sys.stderr)
+        print(f"{CHROMIUM} is missing: run `make screenshots` (it installs chromium and fonts-noto-cjk)", file=sys.stderr)
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="pagesieve-demo-"))
     from service.app import create_app
