@@ -82,7 +82,6 @@ def _narrowed(pred: PagePrediction, spans: list[dict], lexicons) -> list[dict]:
     The terms are the lexicon's and the strong words of the spam vocabulary;
     a block where none is found (a name no lexicon holds) stays whole.
     """
-    from service.analysis.text import normalize
     from service.features.lexicon import evidence_vocabulary
 
     page = pred.page
@@ -95,7 +94,7 @@ def _narrowed(pred: PagePrediction, spans: list[dict], lexicons) -> list[dict]:
             out.append(span)
             continue
         terms = {term for _, _, term, cats in matches if any(c in INLINE_CATEGORIES for c in cats)}
-        terms.update(evidence_vocabulary(normalize(block.text), lexicons))
+        terms.update(evidence_vocabulary(block.norm, lexicons))  # the block's cached normal form
         found = _merge([hit for term in terms for hit in _find_raw(block, term)])
         if not found or sum(e - s for s, e in found) > NARROW_MAX_TERM_SHARE * len(block.text):
             out.append(span)
