@@ -506,11 +506,11 @@ def normalize(text: str) -> str:
     return _WS_RE.sub(" ", text).strip().lower()
 
 
-def date_source_patterns(norm: str):
-    """style: the date and source patterns always with IGNORECASE."""
-    from service.features.style import _DATE, _SOURCE
+def norm_patterns(norm: str, digit_runs):
+    """style: the date and source patterns always with IGNORECASE, the document-farm markers as written."""
+    from service.features.style import _DATE, _SOURCE, DOCFARM_PLAIN
 
-    return _DATE, _SOURCE
+    return _DATE, _SOURCE, DOCFARM_PLAIN
 
 
 def element_hidden(self, el) -> str | None:
@@ -594,7 +594,8 @@ def swaps() -> list[tuple[object, str, object]]:
         *[(module, "evidence_vocabulary", evidence_vocabulary) for module in (lexicon, reasons)],
         (lexicon, "CHAIN_SPLIT", lexicon.CHAIN_SPLIT_PLAIN),
         (text, "normalize", normalize),
-        (style, "_date_source_patterns", date_source_patterns),
+        (style, "_norm_patterns", norm_patterns),
+        (style, "_DIGIT_RUN", style._DIGIT_RUN_PLAIN),
         (htmlblocks._Walker, "_element_hidden", element_hidden),
         (htmlblocks._Walker, "_is_offsite", is_offsite),
     ]

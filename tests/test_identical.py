@@ -517,8 +517,9 @@ def test_normalize_is_the_same():
     same()
 
 
-def test_date_and_source_patterns_on_lower_cased_text():
-    """Where style picks the case-sensitive date and source patterns, they find what the IGNORECASE ones find."""
+def test_date_source_and_docfarm_patterns_on_lower_cased_text():
+    """The date, source and document-farm patterns style picks for a normal form (case-sensitive, literal-first,
+    ASCII digits only) find what the IGNORECASE ones as written find there; so do the faster digit runs."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -526,23 +527,41 @@ def test_date_and_source_patterns_on_lower_cased_text():
     from service.features import style
 
     def same(norm: str) -> None:
-        date_re, source_re = style._date_source_patterns(norm)
+        digit_runs = style._DIGIT_RUN.findall(norm)
+        assert digit_runs == style._DIGIT_RUN_PLAIN.findall(norm)
+        date_re, source_re, docfarm_re = style._norm_patterns(norm, digit_runs)
         assert date_re.findall(norm) == style._DATE.findall(norm)
         assert source_re.findall(norm) == style._SOURCE.findall(norm)
+        assert docfarm_re.findall(norm) == style.DOCFARM_PLAIN.findall(norm)
 
     for page in PAGES:
         same(normalize(page.text or page.html or ""))
-    alphabet = _pattern_alphabet(style._DATE_PLAIN) + _pattern_alphabet(style._SOURCE_PLAIN) + "\u0130\u0131\u017f\u212a"
+    alphabet = (_pattern_alphabet(style._DATE_PLAIN) + _pattern_alphabet(style._SOURCE_PLAIN) +
+                _pattern_alphabet(style.DOCFARM_PLAIN) + "\u0130\u0131\u017f\u212a٣߂")
 
-    @settings(max_examples=400, deadline=None)
+    @settings(max_examples=1500, deadline=None)
     @given(st.text(alphabet=alphabet, max_size=80))
     def generated(text):
         same(text)
         same(normalize(text))
 
     generated()
-    assert style._date_source_patterns("said \u0131") == (style._DATE, style._SOURCE)
-    assert style._date_source_patterns("Said") == (style._DATE, style._SOURCE)
+    # texts of the alphabet's words and numbers, where the alternatives do match
+    words = ["said", "according to", "reported", "told", "ap", "afp", "reuters", "upi", "spokesman", "spokesperson",
+             "jan", "may", "june", "sept.", "dec", "1999", "2024", "19", "20", "12", "3", "年", "月", "日", "号",
+             "-", "/", ".", " ", "  ", "x", "_", "篇", "第", "页", "共", "精选", "格式:", "docx", "大小:", "kb",
+             "记者", "(", "据", "报道", "٣", "1.5", ","]
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(st.sampled_from(words), max_size=30))
+    def phrases(parts):
+        same("".join(parts))
+
+    phrases()
+    assert style._norm_patterns("said \u0131", [])[:2] == (style._DATE, style._SOURCE)
+    assert style._norm_patterns("Said", [])[:2] == (style._DATE, style._SOURCE)
+    assert style._norm_patterns("said 12", ["12"]) == (style._DATE_ASCII, style._SOURCE_LOWER, style._DOCFARM_ASCII)
+    assert style._norm_patterns("said ٣", ["٣"]) == (style._DATE_LOWER, style._SOURCE_LOWER, style.DOCFARM)
 
 
 def test_offsite_links_are_the_same():
