@@ -337,6 +337,27 @@ def test_structure_and_script_counts_are_the_same():
         reference_impl.structure_features(build_page(text=mixed).blocks[0], PageContext(build_page(text=mixed), None))
 
 
+def test_character_classes_of_a_whole_page_are_the_blocks_own():
+    """page_class_chars (one count over the page's text) == each block's own table lookup, on every page here,
+    on blocks that repeat or touch, and on pages whose blocks do not match its text or run backwards."""
+    from service.analysis import build_page
+    from service.analysis.page import Block, Page
+    from service.features import structure
+
+    for req in PAGES:
+        page = build_page(text=req.text, html=req.html, url=req.url, charset=req.charset)
+        assert structure.page_class_chars(page) == [structure._class_chars(b.text) for b in page.blocks]
+    odd = Page(text="abc 12", blocks=[Block(0, 0, 3, "abc"), Block(1, 4, 9, "12,中文x"), Block(2, 9, 9, "")])
+    assert structure.page_class_chars(odd) == [structure._class_chars(b.text) for b in odd.blocks]
+    text = "标题\n\n第1段, text 2024.\n\n\n- 列表 a\n- b"
+    spans = [(0, 2), (4, 19), (4, 19), (22, 33), (33, 33)]
+    laid_out = Page(text=text, blocks=[Block(i, s, e, text[s:e]) for i, (s, e) in enumerate(spans)])
+    assert structure.page_class_chars(laid_out) == [structure._class_chars(b.text) for b in laid_out.blocks]
+    backwards = Page(text=text, blocks=laid_out.blocks[::-1])
+    assert structure.page_class_chars(backwards) == [structure._class_chars(b.text) for b in backwards.blocks]
+    assert structure.page_class_chars(Page(text="", blocks=[])) == []
+
+
 def test_character_classes_by_table_are_the_patterns():
     """structure._class_chars (a code-point table) counts what the four run patterns find, for every
     code point and on generated text (astral characters and lone surrogates included)."""

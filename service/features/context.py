@@ -49,6 +49,13 @@ class PageContext:
         return max(1, sum(len(b.text) for b in self.page.blocks))
 
     @cached_property
+    def class_chars(self) -> list[list[int]]:
+        """Per block: its digit, CJK, Latin and punctuation characters (structure features)."""
+        from service.features.structure import page_class_chars  # structure imports this module
+
+        return page_class_chars(self.page)
+
+    @cached_property
     def block_matches(self) -> list[list]:
         return [self.lexicons.matches(b.norm) for b in self.page.blocks]
 
