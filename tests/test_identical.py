@@ -466,21 +466,23 @@ def test_stock_phrase_counts_are_str_counts():
 
 def test_to_matrix_is_the_same_matrix():
     """featurizer.to_matrix (one numpy call) == the row-by-row fill, missing keys, NaN and infinities included."""
+    import itertools
     import random
 
     from service.features.featurizer import to_matrix
 
     rng = random.Random(5)
-    names = [f"f{i}" for i in range(30)]
     specials = [float("nan"), float("inf"), -float("inf"), 0.1, 1e-40, 3.4e38, -0.0, 7, True]
-    for n_rows in (0, 1, 5, 40):
+    for n_names, present, n_rows in itertools.product((0, 1, 2, 30), (0.8, 1.0), (0, 1, 5, 40)):
+        names = [f"f{i}" for i in range(n_names)]
         rows = [{name: (rng.choice(specials) if rng.random() < 0.2 else rng.uniform(-1e6, 1e6))
-                 for name in names if rng.random() < 0.8} for _ in range(n_rows)]
+                 for name in names if rng.random() < present} for _ in range(n_rows)]
         for row in rows:
             row["extra"] = 1.0
         fast, slow = to_matrix(rows, names), reference_impl.to_matrix(rows, names)
         assert fast.dtype == slow.dtype == np.float32 and fast.shape == slow.shape
         np.testing.assert_array_equal(fast, slow)
+        assert np.signbit(fast).tolist() == np.signbit(slow).tolist()  # -0.0 stays -0.0
 
 
 def test_lexicon_features_are_the_same(loaded_model):
