@@ -256,6 +256,36 @@ def traditional_share(text: str, simplified: str | None = None) -> float:
     return changed / cjk
 
 
+def script_block_features(block, ctx) -> dict[str, float]:
+    """script.script_block_features: every block converted on its own, the page's head too."""
+    from service.analysis.text import traditional_share
+    from service.features.script import PINYIN_RESIDUE
+
+    page_trad = traditional_share(ctx.page.text[:20000])
+    block_trad = traditional_share(block.text)
+    return {
+        "script_block_trad": block_trad,
+        "script_page_trad": page_trad,
+        "script_mismatch": page_trad - block_trad,
+        "script_pinyin_residue": float(len(PINYIN_RESIDUE.findall(block.text))),
+    }
+
+
+def script_page_features(page) -> dict[str, float]:
+    """script.script_page_features: every block converted on its own, the page's head too."""
+    from service.analysis.text import traditional_share
+    from service.features.script import ENTITY_RESIDUE, PINYIN_RESIDUE
+
+    n = max(1, len(page.text))
+    trad = [traditional_share(b.text) for b in page.blocks if len(b.text) >= 20]
+    return {
+        "script_trad_share": traditional_share(page.text[:20000]),
+        "script_trad_spread": (max(trad) - min(trad)) if trad else 0.0,
+        "script_pinyin_per1k": 1000.0 * len(PINYIN_RESIDUE.findall(page.text)) / n,
+        "script_entity_per1k": 1000.0 * len(ENTITY_RESIDUE.findall(page.text)) / n,
+    }
+
+
 def page_bags(ctx):
     """PageContext's unit bags before unitindex: one Counter per block, the page's and the main content's
     bags added with Counter.update, one by one (cached on ``ctx``): ``(blocks, page, main, title)``."""
@@ -616,6 +646,8 @@ def swaps() -> list[tuple[object, str, object]]:
         # the block similarities one Counter at a time (unitindex computes them for all blocks at once)
         (featurizer, "topicality_features", topicality_features),
         (featurizer, "stitching_features", stitching_features),
+        (featurizer, "script_block_features", script_block_features),
+        (featurizer, "script_page_features", script_page_features),
         (text, "_langdetect", langdetect_sample),
         (pipeline.PageSieveModel, "block_text_scores", block_text_scores),
         (featurizer, "structure_features", structure_features),

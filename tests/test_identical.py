@@ -190,6 +190,64 @@ def _same_topicality(page) -> None:
     assert stitching_features(fast) == reference_impl.stitching_features(slow)
 
 
+def _same_traditional_shares(page) -> None:
+    from service.analysis.text import traditional_share
+
+    assert page.block_traditional_shares == [traditional_share(b.text) for b in page.blocks]
+    assert page.traditional_share == traditional_share(page.text[:20000])
+
+
+def test_block_traditional_shares_skip_only_what_converts_unchanged():
+    """Page.block_traditional_shares (no conversion of the blocks of a head that converts to itself) == every
+    block converted on its own: on every page here, on generated pages of simplified and traditional words,
+    phrases OpenCC converts as a whole (乾燥 -> 干燥, while 乾 alone stays), broken lines, and long pages
+    whose blocks run past the head."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import build_page
+    from service.analysis.page import TRADITIONAL_HEAD_CHARS, Block, Page
+    from service.analysis.textblocks import page_from_text
+
+    for req in PAGES:
+        _same_traditional_shares(build_page(text=req.text, html=req.html, url=req.url, charset=req.charset))
+    words = ["教育", "大会", "召开", "發展", "乾", "燥", "乾燥", "乾隆", "著", "名", "頭髮", "头发", "后", "後", "面",
+             "a", " ", "。", "\n", "\n\n", "- ", "𠁞", "〇"]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(words), max_size=80))
+    def generated(parts):
+        text = "".join(parts)
+        _same_traditional_shares(page_from_text(text))
+        # blocks that are not whole lines of the text: converted on their own
+        blocks = [Block(i, s, min(len(text), s + 3), text[s:s + 3]) for i, s in enumerate(range(0, len(text), 2))]
+        _same_traditional_shares(Page(text=text, blocks=blocks))
+
+    generated()
+    long_text = ("教育大会召开。\n\n" * (TRADITIONAL_HEAD_CHARS // 9)) + "發展乾燥\n\n全市教育"
+    _same_traditional_shares(page_from_text(long_text))
+
+
+def test_pinyin_residue_counted_at_the_bracket():
+    """script.pinyin_residue_count == len(PINYIN_RESIDUE.findall(text)), on pages here and generated text."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.features import script
+
+    for page in PAGES:
+        text = page.text or page.html or ""
+        assert script.pinyin_residue_count(text) == len(script.PINYIN_RESIDUE.findall(text))
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet="建設教(（)）shèyùaz1 \n中ü", max_size=60))
+    def same(text):
+        assert script.pinyin_residue_count(text) == len(script.PINYIN_RESIDUE.findall(text))
+
+    same()
+    assert script.pinyin_residue_count("建設(shè)教育(yù)(a)x(b)中（ü）") == 3
+
+
 def test_page_unit_arrays_give_the_same_similarities():
     """Block similarities computed for all blocks at once (unitindex) are the numbers the Counter bags give,
     on every page here and on generated pages (CJK at the edges of the unit ranges, stop words, titles)."""

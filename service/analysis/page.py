@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from service.analysis import text as textops
 
 BLOCK_KINDS = ("title", "heading", "paragraph", "list", "lines", "table")
+TRADITIONAL_HEAD_CHARS = 20000  # a page's traditional share is measured on its first characters
 
 
 @dataclass(eq=False)
@@ -78,8 +79,37 @@ class Page:
         return textops.normalize(self.text)
 
     @cached_property
+    def simplified_head(self) -> str:
+        """The first ``TRADITIONAL_HEAD_CHARS`` characters in simplified script."""
+        return textops.to_simplified(self.text[:TRADITIONAL_HEAD_CHARS])
+
+    @cached_property
     def traditional_share(self) -> float:
-        return textops.traditional_share(self.text[:20000])
+        return textops.traditional_share(self.text[:TRADITIONAL_HEAD_CHARS], self.simplified_head)
+
+    @cached_property
+    def block_traditional_shares(self) -> list[float]:
+        """``block.traditional_share`` of every block, without converting the blocks of an unchanged head.
+
+        When the page's head converts to itself, so does every block in it that
+        is whole lines of it: OpenCC matches its dictionaries' keys longest
+        first, left to right, and no key holds a line break (the dictionaries
+        are built from one entry per line), so no match crosses one and a run
+        of whole lines converts as it does inside the head. Such a block's
+        share is 0.0 (most blocks of a page in simplified script or without
+        Chinese); the others are converted on their own.
+        """
+        head = self.text[:TRADITIONAL_HEAD_CHARS]
+        unchanged = self.simplified_head == head
+        shares = []
+        for block in self.blocks:
+            start, end = block.start, block.end
+            if (unchanged and 0 <= start <= end <= len(head) and (start == 0 or head[start - 1] == "\n")
+                    and (end == len(head) or head[end] == "\n") and head[start:end] == block.text):
+                shares.append(0.0)
+            else:
+                shares.append(block.traditional_share)
+        return shares
 
     @cached_property
     def title_norm(self) -> str:
