@@ -628,8 +628,24 @@ def is_offsite(self, href: str) -> bool:
                                or self.host.endswith("." + host))
 
 
+def page_norm(page) -> str:
+    """Page.norm: the whole text normalised at once."""
+    from service.analysis.text import normalize
+
+    return normalize(page.text)
+
+
+def _cached(owner, name: str, function):
+    from functools import cached_property
+
+    prop = cached_property(function)
+    prop.__set_name__(owner, name)
+    return prop
+
+
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
+    from service.analysis import page as page_module
     from service.analysis import text
     from service.features import context, featurizer, lexicon, style
     from service.features import units as units_module
@@ -648,6 +664,7 @@ def swaps() -> list[tuple[object, str, object]]:
         (featurizer, "stitching_features", stitching_features),
         (featurizer, "script_block_features", script_block_features),
         (featurizer, "script_page_features", script_page_features),
+        (page_module.Page, "norm", _cached(page_module.Page, "norm", page_norm)),
         (text, "_langdetect", langdetect_sample),
         (pipeline.PageSieveModel, "block_text_scores", block_text_scores),
         (featurizer, "structure_features", structure_features),

@@ -10,6 +10,7 @@ there.
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -226,6 +227,52 @@ def test_block_traditional_shares_skip_only_what_converts_unchanged():
     generated()
     long_text = ("教育大会召开。\n\n" * (TRADITIONAL_HEAD_CHARS // 9)) + "發展乾燥\n\n全市教育"
     _same_traditional_shares(page_from_text(long_text))
+
+
+def _same_page_norm(page) -> None:
+    from service.analysis.text import normalize
+
+    assert page.norm == normalize(page.text)
+
+
+def test_page_norm_from_the_blocks_is_the_whole_text_normalised():
+    """Page.norm joined from the blocks' normal forms == the whole text normalised: on every page here and on
+    generated pages (NFKC that composes or expands, traditional phrases across line breaks, final sigma,
+    Kelvin sign, ASCII and CJK blocks, blocks that are not whole lines of the text)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import build_page
+    from service.analysis.page import Block, Page
+    from service.analysis.textblocks import page_from_text
+
+    for req in PAGES:
+        _same_page_norm(build_page(text=req.text, html=req.html, url=req.url, charset=req.charset))
+    words = ["教育", "發展", "乾", "燥", "乾燥", "頭髮", "ΑΣ", "Σ", "\u212a", "e\u0301", "\u0301", "ﬁ", "Ａ", "，",
+             "\u3000", "\u00a0", "\u2f00", "\uf900", "a", "Word", " ", "\t", "。", "\n", "\n\n", "- ", "• "]
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(words), max_size=60))
+    def generated(parts):
+        text = "".join(parts)
+        _same_page_norm(page_from_text(text))
+        lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+        _same_page_norm(Page(text=text, blocks=[Block(i, s, e, text[s:e]) for i, (s, e) in enumerate(lines)]))
+        _same_page_norm(Page(text=text, blocks=[Block(i, s, min(len(text), s + 3), text[s:s + 3])
+                                                for i, s in enumerate(range(0, len(text), 4))]))
+
+    generated()
+    # what the shortcut takes for granted about the characters below U+2E80 (but 〈 〉)
+    import unicodedata
+
+    from service.analysis import text as textops
+    from service.analysis.page import _BELOW_CJK, _TO_CJK
+
+    below = [chr(c) for c in range(1, ord(_BELOW_CJK)) if chr(c) not in _TO_CJK and not 0xD800 <= c <= 0xDFFF]
+    assert all(max(unicodedata.normalize("NFKC", c)) < _BELOW_CJK for c in below)
+    assert not any(map(textops.CJK_RE.search, below))
+    joined = "\n".join(c for c in below if c != "\n")
+    assert textops._t2s().convert(joined + "\n教育發展") == joined + "\n教育发展"
 
 
 def test_pinyin_residue_counted_at_the_bracket():

@@ -76,7 +76,9 @@ class Page:
 
     @cached_property
     def norm(self) -> str:
-        return textops.normalize(self.text)
+        """``normalize(self.text)``, from the blocks' normal forms when the text is made of them."""
+        joined = _norm_from_blocks(self)
+        return textops.normalize(self.text) if joined is None else joined
 
     @cached_property
     def simplified_head(self) -> str:
@@ -114,6 +116,44 @@ class Page:
     @cached_property
     def title_norm(self) -> str:
         return textops.normalize(self.title)
+
+
+_LINE_SPACE = "\n \t\r"  # what may lie between two blocks
+# Below the CJK radicals (U+2E80) no character is CJK or becomes CJK under NFKC but these two (〈 〉).
+_BELOW_CJK = "\u2e80"
+_TO_CJK = frozenset("\u2329\u232a")
+
+
+def _norm_from_blocks(page: Page) -> str | None:
+    """``normalize(page.text)`` as the blocks' normal forms joined by a space, when that is the same; else ``None``.
+
+    It is the same when the text is its blocks in order, each between line
+    breaks (or an end of the text), with only line breaks, spaces and tabs
+    between them, and every block holds a CJK character or none that is or
+    becomes one (all below U+2E80, the CJK radicals, but 〈 〉). Each step
+    of the normal form then works line by line: NFKC composes nothing across
+    a line break (a starter that composes with nothing), OpenCC matches no key
+    across one (its dictionaries hold one entry per line), runs of white space
+    become one space and lower-casing looks no further than white space. And
+    OpenCC, which converts the whole text when it holds a CJK character,
+    converts each block with one too, and leaves the others as they are (its
+    keys are Chinese; tests/test_identical.py checks every such character).
+    """
+    text, pos, parts = page.text, 0, []
+    for block in page.blocks:
+        start, end = block.start, block.end
+        if (start < pos or end > len(text) or text[pos:start].strip(_LINE_SPACE)
+                or (start > 0 and text[start - 1] != "\n") or (end < len(text) and text[end] != "\n")
+                or text[start:end] != block.text
+                or not (textops.CJK_RE.search(block.text)
+                        or (max(block.text, default="") < _BELOW_CJK and _TO_CJK.isdisjoint(block.text)))):
+            return None
+        if block.norm:
+            parts.append(block.norm)
+        pos = end
+    if text[pos:].strip(_LINE_SPACE):
+        return None
+    return " ".join(parts)
 
 
 def build_page(*, text: str | None = None, html: str | None = None, url: str = "",
