@@ -55,8 +55,6 @@ def run_text(run) -> str:
 
 def cosine_known_norm(a, b, b_norm2: float) -> float:
     """topicality: the block-to-main-content cosine recomputed ``b``'s norm on every call."""
-    from service.features.units import cosine
-
     return cosine(a, b)
 
 
@@ -258,27 +256,110 @@ def traditional_share(text: str, simplified: str | None = None) -> float:
     return changed / cjk
 
 
-def page_units(ctx):
-    """PageContext.page_units: the block bags added with Counter.update, one by one."""
-    from collections import Counter
+def script_block_features(block, ctx) -> dict[str, float]:
+    """script.script_block_features: every block converted on its own, the page's head too."""
+    from service.analysis.text import traditional_share
+    from service.features.script import PINYIN_RESIDUE
 
-    total: Counter = Counter()
-    for bag in ctx.block_units:
-        total.update(bag)
-    return total
+    page_trad = traditional_share(ctx.page.text[:20000])
+    block_trad = traditional_share(block.text)
+    return {
+        "script_block_trad": block_trad,
+        "script_page_trad": page_trad,
+        "script_mismatch": page_trad - block_trad,
+        "script_pinyin_residue": float(len(PINYIN_RESIDUE.findall(block.text))),
+    }
 
 
-def main_units(ctx):
-    """PageContext.main_units: the long paragraphs' bags added with Counter.update, one by one."""
+def script_page_features(page) -> dict[str, float]:
+    """script.script_page_features: every block converted on its own, the page's head too."""
+    from service.analysis.text import traditional_share
+    from service.features.script import ENTITY_RESIDUE, PINYIN_RESIDUE
+
+    n = max(1, len(page.text))
+    trad = [traditional_share(b.text) for b in page.blocks if len(b.text) >= 20]
+    return {
+        "script_trad_share": traditional_share(page.text[:20000]),
+        "script_trad_spread": (max(trad) - min(trad)) if trad else 0.0,
+        "script_pinyin_per1k": 1000.0 * len(PINYIN_RESIDUE.findall(page.text)) / n,
+        "script_entity_per1k": 1000.0 * len(ENTITY_RESIDUE.findall(page.text)) / n,
+    }
+
+
+def page_bags(ctx):
+    """PageContext's unit bags before unitindex: one Counter per block, the page's and the main content's
+    bags added with Counter.update, one by one (cached on ``ctx``): ``(blocks, page, main, title)``."""
     from collections import Counter
 
     from service.features.context import MAIN_MIN_CHARS
 
-    total: Counter = Counter()
-    for block, bag in zip(ctx.page.blocks, ctx.block_units):
-        if block.kind == "paragraph" and len(block.text) >= MAIN_MIN_CHARS:
-            total.update(bag)
-    return total or ctx.page_units
+    bags = ctx.__dict__.get("_reference_bags")
+    if bags is None:
+        block_units = [units(b.norm) for b in ctx.page.blocks]
+        page: Counter = Counter()
+        main: Counter = Counter()
+        for block, bag in zip(ctx.page.blocks, block_units):
+            page.update(bag)
+            if block.kind == "paragraph" and len(block.text) >= MAIN_MIN_CHARS:
+                main.update(bag)
+        bags = ctx.__dict__["_reference_bags"] = (block_units, page, main or page, units(ctx.page.title_norm))
+    return bags
+
+
+def topicality_features(block, ctx) -> dict[str, float]:
+    """topicality.topicality_features: the block's Counter compared with the page's, one block at a time."""
+    from itertools import combinations
+
+    from service.analysis.text import normalize
+    from service.features.topicality import LINKED_ITEM_JACCARD, MAX_ITEMS
+
+    block_units, page, main, title = page_bags(ctx)
+    bag = block_units[block.index]
+    in_main = block.index in ctx.main_blocks and len(ctx.main_blocks) > 0 and main is not page
+    feats = {
+        "topic_sim_rest": cosine_without(bag, page, norm2(page)),
+        "topic_sim_main": (cosine_without(bag, main, norm2(main)) if in_main
+                           else cosine_known_norm(bag, main, norm2(main))),
+        "topic_sim_title": overlap(title, bag) if title else 0.0,
+        "topic_units_in_rest": overlap_without(bag, page),
+    }
+    items = [i for i in (block.items or []) if i.strip()][:MAX_ITEMS]
+    if len(items) >= 3:
+        bags = [units(normalize(i)) for i in items]
+        linked = [False] * len(bags)
+        total = 0.0
+        pairs = 0
+        for a, b in combinations(range(len(bags)), 2):
+            sim = jaccard(bags[a], bags[b])
+            total += sim
+            pairs += 1
+            if sim > LINKED_ITEM_JACCARD:
+                linked[a] = linked[b] = True
+        feats["topic_item_coherence"] = total / pairs
+        feats["topic_item_linked_share"] = sum(linked) / len(bags)
+        feats["topic_item_page_overlap"] = sum(overlap(b, main) for b in bags) / len(bags)
+    else:
+        feats["topic_item_coherence"] = -1.0
+        feats["topic_item_linked_share"] = -1.0
+        feats["topic_item_page_overlap"] = -1.0
+    return feats
+
+
+def stitching_features(ctx) -> dict[str, float]:
+    """stitching.stitching_features: the cosine of adjacent prose blocks' Counters, pair by pair."""
+    from service.features.stitching import PROSE_MIN_CHARS, SEAM_MAX_COSINE
+
+    block_units = page_bags(ctx)[0]
+    prose = [b.index for b in ctx.page.blocks if b.kind == "paragraph" and len(b.text) >= PROSE_MIN_CHARS]
+    pairs = list(zip(prose, prose[1:]))
+    sims = [cosine(block_units[a], block_units[b]) for a, b in pairs]
+    seams = sum(1 for s in sims if s < SEAM_MAX_COSINE)
+    return {
+        "page_topic_prose_pairs": float(len(pairs)),
+        "page_topic_seams": float(seams),
+        "page_topic_seam_share": seams / len(pairs) if pairs else 0.0,
+        "page_topic_mean_adjacent_sim": sum(sims) / len(sims) if sims else -1.0,
+    }
 
 
 def detect_language(text: str) -> str:
@@ -506,11 +587,11 @@ def normalize(text: str) -> str:
     return _WS_RE.sub(" ", text).strip().lower()
 
 
-def date_source_patterns(norm: str):
-    """style: the date and source patterns always with IGNORECASE."""
-    from service.features.style import _DATE, _SOURCE
+def norm_patterns(norm: str, digit_runs):
+    """style: the date and source patterns always with IGNORECASE, the document-farm markers as written."""
+    from service.features.style import _DATE, _SOURCE, DOCFARM_PLAIN
 
-    return _DATE, _SOURCE
+    return _DATE, _SOURCE, DOCFARM_PLAIN
 
 
 def element_hidden(self, el) -> str | None:
@@ -547,6 +628,13 @@ def is_offsite(self, href: str) -> bool:
                                or self.host.endswith("." + host))
 
 
+def page_norm(page) -> str:
+    """Page.norm: the whole text normalised at once."""
+    from service.analysis.text import normalize
+
+    return normalize(page.text)
+
+
 def _cached(owner, name: str, function):
     from functools import cached_property
 
@@ -557,8 +645,9 @@ def _cached(owner, name: str, function):
 
 # (module, attribute, reference) triples that test_identical swaps in to build the "before" verdict.
 def swaps() -> list[tuple[object, str, object]]:
+    from service.analysis import page as page_module
     from service.analysis import text
-    from service.features import context, featurizer, lexicon, stitching, style
+    from service.features import context, featurizer, lexicon, style
     from service.features import units as units_module
     from service.model import compiled, pipeline, reasons
 
@@ -566,24 +655,23 @@ def swaps() -> list[tuple[object, str, object]]:
         (compiled.CompiledForest, "leaves", forest_leaves),
         (compiled.LinearScorer, "predict_proba", linear_predict_proba),
         (htmlblocks._Run, "text", property(run_text)),
-        (topicality, "cosine_known_norm", cosine_known_norm),
         # the unit-bag helpers, wherever they were imported by name
         *[(module, "units", units) for module in (units_module, topicality, context, style)],
-        *[(module, "overlap", overlap) for module in (units_module, topicality, style)],
+        *[(module, "overlap", overlap) for module in (units_module, style)],
         (topicality, "jaccard", jaccard),
-        (topicality, "cosine_without", cosine_without),
-        (topicality, "overlap_without", overlap_without),
-        *[(module, "norm2", norm2) for module in (units_module, context)],
+        # the block similarities one Counter at a time (unitindex computes them for all blocks at once)
+        (featurizer, "topicality_features", topicality_features),
+        (featurizer, "stitching_features", stitching_features),
+        (featurizer, "script_block_features", script_block_features),
+        (featurizer, "script_page_features", script_page_features),
+        (page_module.Page, "norm", _cached(page_module.Page, "norm", page_norm)),
         (text, "_langdetect", langdetect_sample),
         (pipeline.PageSieveModel, "block_text_scores", block_text_scores),
         (featurizer, "structure_features", structure_features),
         (text, "cjk_count", cjk_count),
         (text, "traditional_share", traditional_share),
         (text, "detect_language", detect_language),
-        (context.PageContext, "page_units", _cached(context.PageContext, "page_units", page_units)),
-        (context.PageContext, "main_units", _cached(context.PageContext, "main_units", main_units)),
         (pipeline.PageSieveModel, "page_text_scores", page_text_scores),
-        *[(module, "cosine", cosine) for module in (units_module, stitching)],
         *[(module, "to_matrix", to_matrix) for module in (featurizer, pipeline)],
         (style, "_count_phrases", count_phrases),
         (style, "_cjk_chars", style_cjk_chars),
@@ -594,7 +682,8 @@ def swaps() -> list[tuple[object, str, object]]:
         *[(module, "evidence_vocabulary", evidence_vocabulary) for module in (lexicon, reasons)],
         (lexicon, "CHAIN_SPLIT", lexicon.CHAIN_SPLIT_PLAIN),
         (text, "normalize", normalize),
-        (style, "_date_source_patterns", date_source_patterns),
+        (style, "_norm_patterns", norm_patterns),
+        (style, "_DIGIT_RUN", style._DIGIT_RUN_PLAIN),
         (htmlblocks._Walker, "_element_hidden", element_hidden),
         (htmlblocks._Walker, "_is_offsite", is_offsite),
     ]

@@ -10,6 +10,7 @@ there.
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -177,17 +178,144 @@ def test_guarded_style_regexes_find_the_same_matches(name):
     same()
 
 
-def test_cosine_with_a_known_norm_is_the_same_number():
-    import random
-    from collections import Counter
+def _same_topicality(page) -> None:
+    """topicality and stitching features from the page's unit arrays == from one Counter per block."""
+    from service.features.context import PageContext
+    from service.features.lexicon import Lexicons
+    from service.features.stitching import stitching_features
+    from service.features.topicality import topicality_features
 
-    from service.features.units import cosine, cosine_known_norm, norm2
+    fast, slow = PageContext(page, Lexicons()), PageContext(page, Lexicons())
+    for block in page.blocks:
+        assert topicality_features(block, fast) == reference_impl.topicality_features(block, slow), block.index
+    assert stitching_features(fast) == reference_impl.stitching_features(slow)
 
-    rng = random.Random(0)
-    for _ in range(300):
-        a = Counter({f"u{rng.randrange(40)}": rng.randrange(1, 9) for _ in range(rng.randrange(0, 25))})
-        b = Counter({f"u{rng.randrange(40)}": rng.randrange(1, 9) for _ in range(rng.randrange(0, 25))})
-        assert cosine_known_norm(a, b, norm2(b)) == cosine(a, b)
+
+def _same_traditional_shares(page) -> None:
+    from service.analysis.text import traditional_share
+
+    assert page.block_traditional_shares == [traditional_share(b.text) for b in page.blocks]
+    assert page.traditional_share == traditional_share(page.text[:20000])
+
+
+def test_block_traditional_shares_skip_only_what_converts_unchanged():
+    """Page.block_traditional_shares (no conversion of the blocks of a head that converts to itself) == every
+    block converted on its own: on every page here, on generated pages of simplified and traditional words,
+    phrases OpenCC converts as a whole (乾燥 -> 干燥, while 乾 alone stays), broken lines, and long pages
+    whose blocks run past the head."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import build_page
+    from service.analysis.page import TRADITIONAL_HEAD_CHARS, Block, Page
+    from service.analysis.textblocks import page_from_text
+
+    for req in PAGES:
+        _same_traditional_shares(build_page(text=req.text, html=req.html, url=req.url, charset=req.charset))
+    words = ["教育", "大会", "召开", "發展", "乾", "燥", "乾燥", "乾隆", "著", "名", "頭髮", "头发", "后", "後", "面",
+             "a", " ", "。", "\n", "\n\n", "- ", "𠁞", "〇"]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(words), max_size=80))
+    def generated(parts):
+        text = "".join(parts)
+        _same_traditional_shares(page_from_text(text))
+        # blocks that are not whole lines of the text: converted on their own
+        blocks = [Block(i, s, min(len(text), s + 3), text[s:s + 3]) for i, s in enumerate(range(0, len(text), 2))]
+        _same_traditional_shares(Page(text=text, blocks=blocks))
+
+    generated()
+    long_text = ("教育大会召开。\n\n" * (TRADITIONAL_HEAD_CHARS // 9)) + "發展乾燥\n\n全市教育"
+    _same_traditional_shares(page_from_text(long_text))
+
+
+def _same_page_norm(page) -> None:
+    from service.analysis.text import normalize
+
+    assert page.norm == normalize(page.text)
+
+
+def test_page_norm_from_the_blocks_is_the_whole_text_normalised():
+    """Page.norm joined from the blocks' normal forms == the whole text normalised: on every page here and on
+    generated pages (NFKC that composes or expands, traditional phrases across line breaks, final sigma,
+    Kelvin sign, ASCII and CJK blocks, blocks that are not whole lines of the text)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import build_page
+    from service.analysis.page import Block, Page
+    from service.analysis.textblocks import page_from_text
+
+    for req in PAGES:
+        _same_page_norm(build_page(text=req.text, html=req.html, url=req.url, charset=req.charset))
+    words = ["教育", "發展", "乾", "燥", "乾燥", "頭髮", "ΑΣ", "Σ", "\u212a", "e\u0301", "\u0301", "ﬁ", "Ａ", "，",
+             "\u3000", "\u00a0", "\u2f00", "\uf900", "a", "Word", " ", "\t", "。", "\n", "\n\n", "- ", "• "]
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(words), max_size=60))
+    def generated(parts):
+        text = "".join(parts)
+        _same_page_norm(page_from_text(text))
+        lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+        _same_page_norm(Page(text=text, blocks=[Block(i, s, e, text[s:e]) for i, (s, e) in enumerate(lines)]))
+        _same_page_norm(Page(text=text, blocks=[Block(i, s, min(len(text), s + 3), text[s:s + 3])
+                                                for i, s in enumerate(range(0, len(text), 4))]))
+
+    generated()
+    # what the shortcut takes for granted about the characters below U+2E80 (but 〈 〉)
+    import unicodedata
+
+    from service.analysis import text as textops
+    from service.analysis.page import _BELOW_CJK, _TO_CJK
+
+    below = [chr(c) for c in range(1, ord(_BELOW_CJK)) if chr(c) not in _TO_CJK and not 0xD800 <= c <= 0xDFFF]
+    assert all(max(unicodedata.normalize("NFKC", c)) < _BELOW_CJK for c in below)
+    assert not any(map(textops.CJK_RE.search, below))
+    joined = "\n".join(c for c in below if c != "\n")
+    assert textops._t2s().convert(joined + "\n教育發展") == joined + "\n教育发展"
+
+
+def test_pinyin_residue_counted_at_the_bracket():
+    """script.pinyin_residue_count == len(PINYIN_RESIDUE.findall(text)), on pages here and generated text."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.features import script
+
+    for page in PAGES:
+        text = page.text or page.html or ""
+        assert script.pinyin_residue_count(text) == len(script.PINYIN_RESIDUE.findall(text))
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet="建設教(（)）shèyùaz1 \n中ü", max_size=60))
+    def same(text):
+        assert script.pinyin_residue_count(text) == len(script.PINYIN_RESIDUE.findall(text))
+
+    same()
+    assert script.pinyin_residue_count("建設(shè)教育(yù)(a)x(b)中（ü）") == 3
+
+
+def test_page_unit_arrays_give_the_same_similarities():
+    """Block similarities computed for all blocks at once (unitindex) are the numbers the Counter bags give,
+    on every page here and on generated pages (CJK at the edges of the unit ranges, stop words, titles)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import build_page
+    from service.analysis.textblocks import page_from_text
+
+    for req in PAGES:
+        _same_topicality(build_page(text=req.text, html=req.html, url=req.url, charset=req.charset))
+    words = ["教育", "大会", "召开", "教", "育", "\u3400", "\u4dbf", "\u4dc0", "\u4e00", "\u9fff", "\ua000", "一区",
+             "the", "and", "school", "budget", "council", "o'neil", "x-ray", "ab", "12", " ", " ", ",", "。", "\n",
+             "\n\n", "\n\n", "- ", "• ", "相关阅读", "首页"]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(words), max_size=120))
+    def generated(parts):
+        _same_topicality(page_from_text("".join(parts)))
+
+    generated()
 
 
 # Text langdetect sees in real pages: Latin with accents, capitals, URLs and mail addresses, CJK, kana,
@@ -286,15 +414,9 @@ def test_unit_bag_helpers_give_the_same_numbers():
     rng = random.Random(1)
     for _ in range(500):
         a, b = _random_bag(rng), _random_bag(rng)
-        total = a + b
         assert units.jaccard(a, b) == reference_impl.jaccard(a, b)
         assert units.overlap(a, b) == reference_impl.overlap(a, b)
         assert units.overlap(set(a), list(b)) == reference_impl.overlap(set(a), list(b))
-        assert units.norm2(a) == reference_impl.norm2(a)
-        assert units.cosine_known_norm(a, b, units.norm2(b)) == units.cosine(a, b)
-        assert units.cosine_without(a, total, units.norm2(total)) == \
-            reference_impl.cosine_without(a, total, reference_impl.norm2(total))
-        assert units.overlap_without(a, total) == reference_impl.overlap_without(a, total)
     for page in PAGES:
         text = (page.text or page.html or "").lower()
         assert units.units(text) == reference_impl.units(text)
@@ -318,6 +440,27 @@ def test_structure_and_script_counts_are_the_same():
     assert textops.cjk_count(mixed) == reference_impl.cjk_count(mixed)
     assert structure_features(build_page(text=mixed).blocks[0], PageContext(build_page(text=mixed), None)) == \
         reference_impl.structure_features(build_page(text=mixed).blocks[0], PageContext(build_page(text=mixed), None))
+
+
+def test_character_classes_of_a_whole_page_are_the_blocks_own():
+    """page_class_chars (one count over the page's text) == each block's own table lookup, on every page here,
+    on blocks that repeat or touch, and on pages whose blocks do not match its text or run backwards."""
+    from service.analysis import build_page
+    from service.analysis.page import Block, Page
+    from service.features import structure
+
+    for req in PAGES:
+        page = build_page(text=req.text, html=req.html, url=req.url, charset=req.charset)
+        assert structure.page_class_chars(page) == [structure._class_chars(b.text) for b in page.blocks]
+    odd = Page(text="abc 12", blocks=[Block(0, 0, 3, "abc"), Block(1, 4, 9, "12,中文x"), Block(2, 9, 9, "")])
+    assert structure.page_class_chars(odd) == [structure._class_chars(b.text) for b in odd.blocks]
+    text = "标题\n\n第1段, text 2024.\n\n\n- 列表 a\n- b"
+    spans = [(0, 2), (4, 19), (4, 19), (22, 33), (33, 33)]
+    laid_out = Page(text=text, blocks=[Block(i, s, e, text[s:e]) for i, (s, e) in enumerate(spans)])
+    assert structure.page_class_chars(laid_out) == [structure._class_chars(b.text) for b in laid_out.blocks]
+    backwards = Page(text=text, blocks=laid_out.blocks[::-1])
+    assert structure.page_class_chars(backwards) == [structure._class_chars(b.text) for b in backwards.blocks]
+    assert structure.page_class_chars(Page(text="", blocks=[])) == []
 
 
 def test_character_classes_by_table_are_the_patterns():
@@ -428,32 +571,23 @@ def test_stock_phrase_counts_are_str_counts():
 
 def test_to_matrix_is_the_same_matrix():
     """featurizer.to_matrix (one numpy call) == the row-by-row fill, missing keys, NaN and infinities included."""
+    import itertools
     import random
 
     from service.features.featurizer import to_matrix
 
     rng = random.Random(5)
-    names = [f"f{i}" for i in range(30)]
     specials = [float("nan"), float("inf"), -float("inf"), 0.1, 1e-40, 3.4e38, -0.0, 7, True]
-    for n_rows in (0, 1, 5, 40):
+    for n_names, present, n_rows in itertools.product((0, 1, 2, 30), (0.8, 1.0), (0, 1, 5, 40)):
+        names = [f"f{i}" for i in range(n_names)]
         rows = [{name: (rng.choice(specials) if rng.random() < 0.2 else rng.uniform(-1e6, 1e6))
-                 for name in names if rng.random() < 0.8} for _ in range(n_rows)]
+                 for name in names if rng.random() < present} for _ in range(n_rows)]
         for row in rows:
             row["extra"] = 1.0
         fast, slow = to_matrix(rows, names), reference_impl.to_matrix(rows, names)
         assert fast.dtype == slow.dtype == np.float32 and fast.shape == slow.shape
         np.testing.assert_array_equal(fast, slow)
-
-
-def test_cosine_is_the_same_number():
-    import random
-
-    from service.features import units
-
-    rng = random.Random(6)
-    for _ in range(500):
-        a, b = _random_bag(rng), _random_bag(rng)
-        assert units.cosine(a, b) == reference_impl.cosine(a, b)
+        assert np.signbit(fast).tolist() == np.signbit(slow).tolist()  # -0.0 stays -0.0
 
 
 def test_lexicon_features_are_the_same(loaded_model):
@@ -517,8 +651,9 @@ def test_normalize_is_the_same():
     same()
 
 
-def test_date_and_source_patterns_on_lower_cased_text():
-    """Where style picks the case-sensitive date and source patterns, they find what the IGNORECASE ones find."""
+def test_date_source_and_docfarm_patterns_on_lower_cased_text():
+    """The date, source and document-farm patterns style picks for a normal form (case-sensitive, literal-first,
+    ASCII digits only) find what the IGNORECASE ones as written find there; so do the faster digit runs."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -526,23 +661,41 @@ def test_date_and_source_patterns_on_lower_cased_text():
     from service.features import style
 
     def same(norm: str) -> None:
-        date_re, source_re = style._date_source_patterns(norm)
+        digit_runs = style._DIGIT_RUN.findall(norm)
+        assert digit_runs == style._DIGIT_RUN_PLAIN.findall(norm)
+        date_re, source_re, docfarm_re = style._norm_patterns(norm, digit_runs)
         assert date_re.findall(norm) == style._DATE.findall(norm)
         assert source_re.findall(norm) == style._SOURCE.findall(norm)
+        assert docfarm_re.findall(norm) == style.DOCFARM_PLAIN.findall(norm)
 
     for page in PAGES:
         same(normalize(page.text or page.html or ""))
-    alphabet = _pattern_alphabet(style._DATE_PLAIN) + _pattern_alphabet(style._SOURCE_PLAIN) + "\u0130\u0131\u017f\u212a"
+    alphabet = (_pattern_alphabet(style._DATE_PLAIN) + _pattern_alphabet(style._SOURCE_PLAIN) +
+                _pattern_alphabet(style.DOCFARM_PLAIN) + "\u0130\u0131\u017f\u212a٣߂")
 
-    @settings(max_examples=400, deadline=None)
+    @settings(max_examples=1500, deadline=None)
     @given(st.text(alphabet=alphabet, max_size=80))
     def generated(text):
         same(text)
         same(normalize(text))
 
     generated()
-    assert style._date_source_patterns("said \u0131") == (style._DATE, style._SOURCE)
-    assert style._date_source_patterns("Said") == (style._DATE, style._SOURCE)
+    # texts of the alphabet's words and numbers, where the alternatives do match
+    words = ["said", "according to", "reported", "told", "ap", "afp", "reuters", "upi", "spokesman", "spokesperson",
+             "jan", "may", "june", "sept.", "dec", "1999", "2024", "19", "20", "12", "3", "年", "月", "日", "号",
+             "-", "/", ".", " ", "  ", "x", "_", "篇", "第", "页", "共", "精选", "格式:", "docx", "大小:", "kb",
+             "记者", "(", "据", "报道", "٣", "1.5", ","]
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(st.sampled_from(words), max_size=30))
+    def phrases(parts):
+        same("".join(parts))
+
+    phrases()
+    assert style._norm_patterns("said \u0131", [])[:2] == (style._DATE, style._SOURCE)
+    assert style._norm_patterns("Said", [])[:2] == (style._DATE, style._SOURCE)
+    assert style._norm_patterns("said 12", ["12"]) == (style._DATE_ASCII, style._SOURCE_LOWER, style._DOCFARM_ASCII)
+    assert style._norm_patterns("said ٣", ["٣"]) == (style._DATE_LOWER, style._SOURCE_LOWER, style.DOCFARM)
 
 
 def test_offsite_links_are_the_same():

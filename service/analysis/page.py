@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from service.analysis import text as textops
 
 BLOCK_KINDS = ("title", "heading", "paragraph", "list", "lines", "table")
+TRADITIONAL_HEAD_CHARS = 20000  # a page's traditional share is measured on its first characters
 
 
 @dataclass(eq=False)
@@ -75,15 +76,84 @@ class Page:
 
     @cached_property
     def norm(self) -> str:
-        return textops.normalize(self.text)
+        """``normalize(self.text)``, from the blocks' normal forms when the text is made of them."""
+        joined = _norm_from_blocks(self)
+        return textops.normalize(self.text) if joined is None else joined
+
+    @cached_property
+    def simplified_head(self) -> str:
+        """The first ``TRADITIONAL_HEAD_CHARS`` characters in simplified script."""
+        return textops.to_simplified(self.text[:TRADITIONAL_HEAD_CHARS])
 
     @cached_property
     def traditional_share(self) -> float:
-        return textops.traditional_share(self.text[:20000])
+        return textops.traditional_share(self.text[:TRADITIONAL_HEAD_CHARS], self.simplified_head)
+
+    @cached_property
+    def block_traditional_shares(self) -> list[float]:
+        """``block.traditional_share`` of every block, without converting the blocks of an unchanged head.
+
+        When the page's head converts to itself, so does every block in it that
+        is whole lines of it: OpenCC matches its dictionaries' keys longest
+        first, left to right, and no key holds a line break (the dictionaries
+        are built from one entry per line), so no match crosses one and a run
+        of whole lines converts as it does inside the head. Such a block's
+        share is 0.0 (most blocks of a page in simplified script or without
+        Chinese); the others are converted on their own.
+        """
+        head = self.text[:TRADITIONAL_HEAD_CHARS]
+        unchanged = self.simplified_head == head
+        shares = []
+        for block in self.blocks:
+            start, end = block.start, block.end
+            if (unchanged and 0 <= start <= end <= len(head) and (start == 0 or head[start - 1] == "\n")
+                    and (end == len(head) or head[end] == "\n") and head[start:end] == block.text):
+                shares.append(0.0)
+            else:
+                shares.append(block.traditional_share)
+        return shares
 
     @cached_property
     def title_norm(self) -> str:
         return textops.normalize(self.title)
+
+
+_LINE_SPACE = "\n \t\r"  # what may lie between two blocks
+# Below the CJK radicals (U+2E80) no character is CJK or becomes CJK under NFKC but these two (〈 〉).
+_BELOW_CJK = "\u2e80"
+_TO_CJK = frozenset("\u2329\u232a")
+
+
+def _norm_from_blocks(page: Page) -> str | None:
+    """``normalize(page.text)`` as the blocks' normal forms joined by a space, when that is the same; else ``None``.
+
+    It is the same when the text is its blocks in order, each between line
+    breaks (or an end of the text), with only line breaks, spaces and tabs
+    between them, and every block holds a CJK character or none that is or
+    becomes one (all below U+2E80, the CJK radicals, but 〈 〉). Each step
+    of the normal form then works line by line: NFKC composes nothing across
+    a line break (a starter that composes with nothing), OpenCC matches no key
+    across one (its dictionaries hold one entry per line), runs of white space
+    become one space and lower-casing looks no further than white space. And
+    OpenCC, which converts the whole text when it holds a CJK character,
+    converts each block with one too, and leaves the others as they are (its
+    keys are Chinese; tests/test_identical.py checks every such character).
+    """
+    text, pos, parts = page.text, 0, []
+    for block in page.blocks:
+        start, end = block.start, block.end
+        if (start < pos or end > len(text) or text[pos:start].strip(_LINE_SPACE)
+                or (start > 0 and text[start - 1] != "\n") or (end < len(text) and text[end] != "\n")
+                or text[start:end] != block.text
+                or not (textops.CJK_RE.search(block.text)
+                        or (max(block.text, default="") < _BELOW_CJK and _TO_CJK.isdisjoint(block.text)))):
+            return None
+        if block.norm:
+            parts.append(block.norm)
+        pos = end
+    if text[pos:].strip(_LINE_SPACE):
+        return None
+    return " ".join(parts)
 
 
 def build_page(*, text: str | None = None, html: str | None = None, url: str = "",

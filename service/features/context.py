@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain
 
 from service.analysis.page import Page
 from service.features.lexicon import Lexicons
-from service.features.units import norm2, units
+from service.features.unitindex import PageUnits
+from service.features.units import units
 
 MAIN_MIN_CHARS = 60  # paragraphs at least this long make up the page's main content
 
@@ -20,26 +20,21 @@ class PageContext:
     lexicons: Lexicons
 
     @cached_property
-    def block_units(self) -> list[Counter]:
-        return [units(b.norm) for b in self.page.blocks]
+    def units(self) -> PageUnits:
+        """The unit bags of every block, as arrays; the main content is the long prose blocks (the whole
+        page if they hold no unit)."""
+        blocks = self.page.blocks
+        return PageUnits([b.norm for b in blocks], [b.index in self.main_blocks for b in blocks], self.title_units)
 
     @cached_property
-    def page_units(self) -> Counter:
-        return _summed(self.block_units)
+    def topic_similarities(self) -> dict[str, list[float]]:
+        """Per block: similarity with the rest of the page, its main content and its title (topicality)."""
+        return self.units.block_similarities()
 
     @cached_property
-    def main_units(self) -> Counter:
-        """Units of the long prose blocks (the main content); the whole page if there are none."""
-        return _summed([bag for block, bag in zip(self.page.blocks, self.block_units)
-                        if block.kind == "paragraph" and len(block.text) >= MAIN_MIN_CHARS]) or self.page_units
-
-    @cached_property
-    def page_norm2(self) -> float:
-        return norm2(self.page_units)
-
-    @cached_property
-    def main_norm2(self) -> float:
-        return norm2(self.main_units)
+    def main_keys(self) -> set[int]:
+        """The unit keys of the main content (:meth:`PageUnits.key_of`)."""
+        return self.units.main_keys()
 
     @cached_property
     def main_blocks(self) -> set[int]:
@@ -54,10 +49,13 @@ class PageContext:
         return max(1, sum(len(b.text) for b in self.page.blocks))
 
     @cached_property
+    def class_chars(self) -> list[list[int]]:
+        """Per block: its digit, CJK, Latin and punctuation characters (structure features)."""
+        from service.features.structure import page_class_chars  # structure imports this module
+
+        return page_class_chars(self.page)
+
+    @cached_property
     def block_matches(self) -> list[list]:
         return [self.lexicons.matches(b.norm) for b in self.page.blocks]
 
-
-def _summed(bags: list[Counter]) -> Counter:
-    """The bags added up, counted in C (``Counter.update`` with a mapping loops in Python)."""
-    return Counter(chain.from_iterable(bag.elements() for bag in bags))

@@ -9,7 +9,6 @@ These features count such seams between consecutive prose blocks.
 from __future__ import annotations
 
 from service.features.context import PageContext
-from service.features.units import cosine
 
 PROSE_MIN_CHARS = 40
 SEAM_MAX_COSINE = 0.03  # consecutive prose blocks this dissimilar meet at a seam
@@ -18,7 +17,7 @@ SEAM_MAX_COSINE = 0.03  # consecutive prose blocks this dissimilar meet at a sea
 def stitching_features(ctx: PageContext) -> dict[str, float]:
     prose = [b.index for b in ctx.page.blocks if b.kind == "paragraph" and len(b.text) >= PROSE_MIN_CHARS]
     pairs = list(zip(prose, prose[1:]))
-    sims = [cosine(ctx.block_units[a], ctx.block_units[b]) for a, b in pairs]
+    sims = ctx.units.adjacent_cosines(pairs)  # cosine of the two blocks' unit bags
     seams = sum(1 for s in sims if s < SEAM_MAX_COSINE)
     return {
         "page_topic_prose_pairs": float(len(pairs)),

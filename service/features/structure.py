@@ -6,6 +6,7 @@ import functools
 import math
 import re
 import sys
+from operator import gt
 
 import numpy as np
 
@@ -85,6 +86,30 @@ def _class_chars(text: str) -> list[int]:
     return np.bincount(_class_table()[codes], minlength=len(_CLASSES) + 1)[1:].tolist()
 
 
+def page_class_chars(page) -> list[list[int]]:
+    """``_class_chars(block.text)`` for every block of ``page``, from one table lookup over the page's text.
+
+    A block's text is the page's text between the block's offsets, and the
+    blocks follow each other: every character is labelled with its block (or
+    none, between blocks) and the (block, class) pairs are counted in one
+    ``bincount``. A page whose blocks are not laid out so (put together by
+    hand) is counted block by block.
+    """
+    text, blocks = page.text, page.blocks
+    n = len(blocks)
+    bounds = [x for b in blocks for x in (b.start, b.end)]
+    if not n or any(map(gt, bounds, bounds[1:])) or bounds[0] < 0 or bounds[-1] > len(text) or \
+            any(text[b.start:b.end] != b.text for b in blocks):
+        return [_class_chars(b.text) for b in blocks]
+    classes = _class_table()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+    lengths = np.diff(np.array([0, *bounds, len(classes)], dtype=np.intp))  # gap, block, gap, block, ..., gap
+    labels = np.full(2 * n + 1, n, dtype=np.intp)  # the gaps: label n
+    labels[1::2] = np.arange(n)
+    width = len(_CLASSES) + 1
+    counts = np.bincount(np.repeat(labels, lengths) * width + classes, minlength=(n + 1) * width)
+    return counts.reshape(n + 1, width)[:n, 1:].tolist()
+
+
 def structure_features(block: Block, ctx: PageContext) -> dict[str, float]:
     """Shape of one block and where it sits in the page."""
     text = block.text
@@ -92,7 +117,7 @@ def structure_features(block: Block, ctx: PageContext) -> dict[str, float]:
     items = block.items or [text]
     item_lens = [len(i) for i in items]
     n_blocks = max(1, len(ctx.page.blocks))
-    digits, cjk, latin, punct = _class_chars(text)
+    digits, cjk, latin, punct = ctx.class_chars[block.index]  # counted for the whole page at once
     feats = {
         "struct_log_chars": math.log1p(len(text)),
         "struct_n_items": float(len(items)),

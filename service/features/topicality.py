@@ -12,22 +12,20 @@ from itertools import combinations
 
 from service.analysis.page import Block
 from service.features.context import PageContext
-from service.features.units import cosine_known_norm, cosine_without, jaccard, overlap, overlap_without, units
+from service.features.units import jaccard, units
 
 MAX_ITEMS = 40  # pairwise coherence is computed on at most this many items
 LINKED_ITEM_JACCARD = 0.08  # two items this similar share a topic
 
 
 def topicality_features(block: Block, ctx: PageContext) -> dict[str, float]:
-    bag = ctx.block_units[block.index]
-    main = ctx.main_units
-    in_main = block.index in ctx.main_blocks and len(ctx.main_blocks) > 0 and main is not ctx.page_units
+    # computed for every block of the page at once (service/features/unitindex.py)
+    sims, i = ctx.topic_similarities, block.index
     feats = {
-        "topic_sim_rest": cosine_without(bag, ctx.page_units, ctx.page_norm2),
-        "topic_sim_main": (cosine_without(bag, main, ctx.main_norm2) if in_main
-                           else cosine_known_norm(bag, main, ctx.main_norm2)),
-        "topic_sim_title": overlap(ctx.title_units, bag) if ctx.title_units else 0.0,
-        "topic_units_in_rest": overlap_without(bag, ctx.page_units),
+        "topic_sim_rest": sims["sim_rest"][i],  # cosine with the rest of the page
+        "topic_sim_main": sims["sim_main"][i],  # with the main content (less the block, if it is part of it)
+        "topic_sim_title": sims["sim_title"][i],  # share of the title's units in the block
+        "topic_units_in_rest": sims["units_in_rest"][i],  # share of the block's units found elsewhere
     }
     items = [i for i in (block.items or []) if i.strip()][:MAX_ITEMS]
     if len(items) >= 3:
@@ -45,7 +43,10 @@ def topicality_features(block: Block, ctx: PageContext) -> dict[str, float]:
                 linked[a] = linked[b] = True
         feats["topic_item_coherence"] = total / pairs
         feats["topic_item_linked_share"] = sum(linked) / len(bags)
-        feats["topic_item_page_overlap"] = sum(overlap(b, main) for b in bags) / len(bags)
+        main, key_of = ctx.main_keys, ctx.units.key_of
+        # overlap(item bag, main content bag): the share of an item's distinct units the main content holds
+        feats["topic_item_page_overlap"] = sum(
+            (sum(1 for unit in b if key_of(unit) in main) / len(b)) if b else 0.0 for b in bags) / len(bags)
     else:
         feats["topic_item_coherence"] = -1.0
         feats["topic_item_linked_share"] = -1.0

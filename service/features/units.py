@@ -1,16 +1,16 @@
 """Comparable text units for topicality: CJK character bigrams and Latin words.
 
-A unit bag is a ``Counter``; cosine and Jaccard on bags are how blocks are
-compared with each other, with the page's main content and with its title.
+A unit bag is a ``Counter``; Jaccard and overlap on bags compare list items
+with each other and a title with a paragraph. The similarities of every block
+of a page are computed on the same bags held as arrays
+(:mod:`service.features.unitindex`).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
-from itertools import repeat
-from operator import add, gt, mul
+from operator import add
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9'-]{2,}")
@@ -28,35 +28,6 @@ def units(norm_text: str) -> Counter:
             found += map(add, run, run[1:])
     found += [w for w in _LATIN_WORD.findall(norm_text) if w not in _EN_STOP]
     return Counter(found)
-
-
-def _dot(small: Counter, large: Counter) -> int:
-    """Integer dot product of two bags (C-level iteration over the smaller one)."""
-    return sum(map(mul, small.values(), map(large.get, small.keys(), repeat(0))))
-
-
-def cosine(a: Counter, b: Counter) -> float:
-    """Cosine similarity of two bags (0 when either is empty); exact integer dot product and norms."""
-    if not a or not b:
-        return 0.0
-    dot = _dot(a, b) if len(a) <= len(b) else _dot(b, a)
-    if dot == 0:
-        return 0.0
-    return dot / (math.sqrt(norm2(a)) * math.sqrt(norm2(b)))
-
-
-def cosine_known_norm(a: Counter, b: Counter, b_norm2: float) -> float:
-    """:func:`cosine` when ``norm2(b)`` is already known (the page's main content, compared with every block).
-
-    The same number as ``cosine(a, b)``: the dot product and the squared norms
-    are exact integer sums, and only ``b``'s is no longer recomputed per call.
-    """
-    if not a or not b:
-        return 0.0
-    dot = _dot(a, b) if len(a) <= len(b) else _dot(b, a)
-    if dot == 0:
-        return 0.0
-    return dot / (math.sqrt(norm2(a)) * math.sqrt(b_norm2))
 
 
 def jaccard(a, b) -> float:
@@ -78,28 +49,3 @@ def overlap(a, b) -> float:
 def _keys(bag):
     """The distinct units of a bag as a set-like view (no copy of a Counter's keys)."""
     return bag.keys() if isinstance(bag, dict) else set(bag)
-
-
-def norm2(bag: Counter) -> float:
-    values = bag.values()
-    return float(sum(map(mul, values, values)))
-
-
-def cosine_without(bag: Counter, total: Counter, total_norm2: float) -> float:
-    """Cosine of ``bag`` with ``total - bag`` in O(len(bag)) (``total`` contains ``bag``)."""
-    if not bag:
-        return 0.0
-    dot_total = _dot(bag, total)
-    bag2 = norm2(bag)
-    dot = dot_total - bag2
-    rest2 = total_norm2 - 2 * dot_total + bag2
-    if dot <= 0 or rest2 <= 0:
-        return 0.0
-    return dot / (math.sqrt(bag2) * math.sqrt(rest2))
-
-
-def overlap_without(bag: Counter, total: Counter) -> float:
-    """Share of ``bag``'s distinct units that occur in ``total - bag``."""
-    if not bag:
-        return 0.0
-    return sum(map(gt, map(total.get, bag.keys(), repeat(0)), bag.values())) / len(bag)
