@@ -131,51 +131,6 @@ def test_coined_gambling_names_are_new_names_with_a_gambling_suffix():
     assert not any(word + suffix in names for word in _Pools.ordinary_words["train"] for suffix in COINED_SUFFIXES)
 
 
-def test_a_tag_line_is_one_boilerplate_block_of_one_categorys_keywords():
-    from training.recipes import TAG_HEADS, Composer
-
-    class _Pools:
-        tag_words = {"train": {"tech": ["网站建设", "电话销售", "人工智能", "云计算", "芯片", "5G"],
-                               "sports": ["足球", "篮球", "中超", "奥运"]}}
-
-    composer = Composer.__new__(Composer)
-    composer.split, composer.pools = "train", _Pools()
-    for seed in range(10):
-        composer.rng = random.Random(seed)
-        b = TextBuilder(random.Random(seed), nfkc=False)
-        composer.tag_line(b)
-        [line] = [b_.text for b_ in _built(b).blocks]
-        assert line.startswith(TAG_HEADS) and _block_labels(b) == ["boilerplate"]
-        words = set(_Pools.tag_words["train"]["tech"]) | set(_Pools.tag_words["train"]["sports"])
-        found = {w for w in words if w in line}
-        assert found <= set(_Pools.tag_words["train"]["tech"]) or found <= set(_Pools.tag_words["train"]["sports"])
-
-
-def _built(builder: TextBuilder):
-    from training.examples import Example
-
-    text, spans = builder.text()
-    return Example(example_id="x", split="train", site="s", recipe="r", lang="zh", labels=[], text=text,
-                   spans=spans).build()
-
-
-def test_a_lexicon_term_substituted_for_a_name_carries_a_brand_suffix():
-    """"博彩" alone is a word the news uses; a name made of it reads "博彩官网", "博彩平台"."""
-    from training.recipes import Composer
-
-    class _Pools:
-        brands: list[str] = []
-
-        def terms(self, split, category):
-            return ["博彩", "百家乐"]
-
-    composer = Composer.__new__(Composer)
-    composer.split, composer.pools, composer.rng = "train", _Pools(), random.Random(3)
-    composer.pools.ordinary_words = {"train": ["会议", "教育"]}
-    names = [composer.brand() for _ in range(40)]
-    assert not {"博彩", "百家乐"} & set(names)
-
-
 def test_the_any_label_cap_finds_the_best_combination_under_the_cap():
     """Five clean pages, each flagged by one label, break the any-label cap together. The greedy walk this
     replaced raised the thresholds one step at a time and ended at summed F1 1.50; the best combination

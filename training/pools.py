@@ -78,8 +78,6 @@ class Pools:
     term_words: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     brands: list[str] = field(default_factory=list)  # strong gambling names (vocabulary log-odds >= 3)
     ordinary_words: dict[str, list[str]] = field(default_factory=dict)  # split -> words of clean headlines
-    # split -> news category -> the keywords of its headlines: what a site's tag cloud ("热门标签") holds
-    tag_words: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def terms(self, split: str, category: str) -> list[str]:
         return self.lexicon_terms[split][category]
@@ -139,7 +137,6 @@ def build_pools(docs: list[Doc], lexicons: Lexicons, rng: random.Random) -> Pool
         pools.boilerplate[split] = []
         pools.queries[split] = []
         pools.en_queries[split] = []
-        pools.tag_words[split] = defaultdict(list)
     for doc in docs:
         if doc.kind == "headline":
             split = split_of("headline:" + doc.text)
@@ -147,8 +144,6 @@ def build_pools(docs: list[Doc], lexicons: Lexicons, rng: random.Random) -> Pool
             for kw in (doc.meta.get("keywords") or "").split(","):
                 if 2 <= len(kw.strip()) <= 12:
                     pools.queries[split].append(kw.strip())
-                if 2 <= len(kw.strip()) <= 8 and doc.meta.get("category"):
-                    pools.tag_words[split][doc.meta["category"]].append(kw.strip())
         elif doc.kind == "sms_spam":
             pools.sms_spam[split_of("sms:" + doc.text)].append(doc.text)
         elif doc.source == "c-red" and doc.meta.get("domain") == "question_answer" and doc.title:

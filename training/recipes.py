@@ -29,9 +29,6 @@ BRAND_SUFFIXES = ("", "集团", "集团网站", "唯一官方网址", "手机网
 COINED_SUFFIXES = ("集团网站", "唯一官方网址", "手机网投app", "注册", "娱乐", "娱乐场", "网投", "手机版登录入口", "app下载",
                    "彩票", "娱乐城", "网投平台")
 BULLETS = ("- • ", "• ", "· ", "", "", "- ", "")
-# A site's tag cloud or keyword line, boilerplate on clean pages (a dozen keywords of one news category).
-TAG_HEADS = ("热门标签:", "标签:", "关键词:", "相关标签:", "热门搜索:", "Tags:", "本文标签:", "热搜词:")
-TAG_SEPARATORS = (" ", " ", ",", "、", " | ")
 # Markers that document farms wrap around stitched documents (LABELS.md: 范文/范本,
 # "格式:docx 文档页数:4", "还剩N页未读"). The documents inside are real corpus texts.
 DOCFARM_HEADERS = ("格式:docx\n大小:{kb}.00 KB\n文档页数:{pages}", "已阅读{read}页,还剩{left}页未读 继续免费阅读",
@@ -93,9 +90,8 @@ class Composer:
         draw = self.rng.random()
         if draw < 0.25:
             return self.coined_brand()
-        if not self.pools.brands or draw < 0.45:  # a lexicon term made a name: "博彩" alone is a word news uses
-            return self.rng.choice(self.pools.terms(self.split, "gambling")) + \
-                self.rng.choice(("官网", "app", "平台", "注册", "登录入口", "娱乐", "网址"))
+        if not self.pools.brands or draw < 0.45:
+            return self.spam_term("gambling")
         return self.rng.choice(("", "", "", "澳门", "新")) + self.rng.choice(self.pools.brands) + \
             self.rng.choice(BRAND_SUFFIXES)
 
@@ -189,19 +185,8 @@ class Composer:
                 prefix = self.rng.choice(BULLETS)
                 b.add(self.rng.choice(("相关阅读", "相关新闻", "推荐阅读", "延伸阅读")), "boilerplate")
                 b.add("\n".join(prefix + t for t in items), "boilerplate")
-        if self.rng.random() < 0.12:
-            self.tag_line(b)
         self.footer(b, wrap)
         return self.finish("clean_article", doc, b, set(), set())
-
-    def tag_line(self, b: TextBuilder) -> None:
-        """A site's keyword line ("热门标签:电话销售 话术 网站建设 ..."): boilerplate, however commercial its words."""
-        by_category = self.pools.tag_words.get(self.split) or {}
-        if not by_category:
-            return
-        words = by_category[self.rng.choice(sorted(by_category))]
-        picked = list(dict.fromkeys(self.rng.sample(words, min(len(words), self.rng.randint(4, 12)))))
-        b.add(self.rng.choice(TAG_HEADS) + self.rng.choice(TAG_SEPARATORS).join(picked), "boilerplate")
 
     def clean_short(self, doc: Doc) -> Example:
         b = self.builder()
