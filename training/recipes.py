@@ -271,7 +271,9 @@ class Composer:
             for para in paragraphs[1:]:
                 b.add(para)
             return
-        name = max(set(names), key=names.count)
+        # the most named institution; of equals, the first named (a set's order changes with the hash seed, and
+        # the composed set must be the same on every run)
+        name = max(dict.fromkeys(names), key=names.count)
         budget = self.rng.randint(1, 3)
         for para in paragraphs:
             idx = para.find(name)
