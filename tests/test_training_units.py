@@ -179,3 +179,20 @@ def test_a_substitution_picks_the_same_name_whatever_the_hash_seed():
         outputs.add(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
                                    check=True).stdout)
     assert len(outputs) == 1 and "永利集团与清华大学" in outputs.pop()
+
+
+def test_a_composed_set_built_by_other_code_is_rebuilt_not_reused(tmp_path, monkeypatch):
+    import json
+
+    import training.pipeline as pipeline
+    from training.build import composing_code_hash
+
+    built = []
+    monkeypatch.setattr(pipeline, "build", lambda data, work, scale: built.append(scale) or {"scale": scale})
+    (tmp_path / "examples.jsonl").write_text("", encoding="utf-8")
+    summary = {"scale": 1.0, "code_sha256": composing_code_hash(), "dataset_sha256": "x"}
+    (tmp_path / "build.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert pipeline.ensure_build(tmp_path, tmp_path, 1.0)["dataset_sha256"] == "x" and built == []
+    (tmp_path / "build.json").write_text(json.dumps({**summary, "code_sha256": "older"}), encoding="utf-8")
+    pipeline.ensure_build(tmp_path, tmp_path, 1.0)
+    assert built == [1.0]

@@ -154,9 +154,24 @@ def build(data: Path, out_dir: Path, seed: int = 13, scale: float = 1.0, progres
     joblib.dump(lexicons, out_dir / "lexicons.joblib", compress=3)
     summary = {"examples": str(examples_path), "dataset_sha256": digest.hexdigest(),
                "lexicon_sha256": lexicons.source_hash, "counts": counts, "seed": seed, "scale": scale,
-               "sources": sorted({d.source for d in docs})}
+               "code_sha256": composing_code_hash(), "sources": sorted({d.source for d in docs})}
     (out_dir / "build.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     return summary
+
+
+# The modules whose code decides what the composed set holds; their source hash is kept in build.json, and a
+# set built by other code is rebuilt rather than reused (see training.pipeline.ensure_build).
+COMPOSING_MODULES = ("build.py", "corpora.py", "examples.py", "lexicons.py", "pools.py", "recipes.py",
+                     "recipes_html.py", "urls.py", "farmlist.py")
+
+
+def composing_code_hash() -> str:
+    """sha256 over the source of :data:`COMPOSING_MODULES` (in that order)."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in COMPOSING_MODULES:
+        digest.update(name.encode("utf-8") + b"\0" + (here / name).read_bytes())
+    return digest.hexdigest()
 
 
 def load_examples(path: Path, split: str | None = None) -> list[Example]:

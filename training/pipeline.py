@@ -15,7 +15,7 @@ import numpy as np
 from service.features.featurizer import Featurizer
 from service.model import LABELS
 from service.model.verdict import DEFAULT_THRESHOLDS, Policy
-from training.build import build, load_examples
+from training.build import build, composing_code_hash, load_examples
 from training.evaluate import (
     baseline_scored,
     page_metrics,
@@ -42,11 +42,14 @@ def log(msg: str) -> None:
 
 
 def ensure_build(data: Path, work: Path, scale: float) -> dict:
+    """The composed set in ``work``: reused when it was built at this scale by the composing code as it is now,
+    built (again) otherwise."""
     summary_path = work / "build.json"
     if summary_path.exists() and (work / "examples.jsonl").exists():
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        if summary.get("scale") == scale:
+        if summary.get("scale") == scale and summary.get("code_sha256") == composing_code_hash():
             return summary
+        log(f"the composed set in {work} was built by other composing code or at another scale: rebuilding")
     log(f"building the composed page set (scale {scale})")
     return build(data, work, scale=scale)
 
