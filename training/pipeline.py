@@ -60,9 +60,9 @@ def tune_thresholds(dev_scored, real_scored) -> dict:
     A threshold is feasible when it keeps the clean pages of both dev sets
     under their false-positive caps; when none is, the ones with the fewest
     false positives (real, then composed) are the candidates. The per-label
-    caps add up, so the thresholds are then raised one grid step at a time,
-    each time where it costs the least weighted F1, until at most
-    ``MAX_REAL_CLEAN_FPR_ANY`` of the real clean pages carry any flag.
+    caps add up, so the thresholds are then raised to the combination with
+    the best summed weighted F1 that flags at most ``MAX_REAL_CLEAN_FPR_ANY``
+    of the real clean pages with any label (:func:`_cap_any_label`).
     """
     thresholds = json.loads(json.dumps(DEFAULT_THRESHOLDS))
     real_clean = np.array([not s.gold for s in real_scored])
