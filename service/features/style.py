@@ -134,9 +134,10 @@ def _norm_patterns(norm: str, digit_runs: list[str]) -> tuple[re.Pattern, re.Pat
     """The date, source and document-farm patterns to run on ``norm`` (lower-cased), whose
     ``_DIGIT_RUN`` matches are ``digit_runs``: the fastest forms that find the same there."""
     ascii_digits = "".join(digit_runs).isascii()  # every \d of the text is in a run
+    docfarm = _DOCFARM_ASCII if ascii_digits else DOCFARM
     if "\u0131" not in norm and "\u017f" not in norm and norm == norm.lower():
-        return (_DATE_ASCII if ascii_digits else _DATE_LOWER), _SOURCE_LOWER, (_DOCFARM_ASCII if ascii_digits else DOCFARM)
-    return _DATE, _SOURCE, (_DOCFARM_ASCII if ascii_digits else DOCFARM)
+        return (_DATE_ASCII if ascii_digits else _DATE_LOWER), _SOURCE_LOWER, docfarm
+    return _DATE, _SOURCE, docfarm
 
 
 def _cjk_chars(text: str) -> int:

@@ -14,10 +14,12 @@ code. Actions:
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
+from service.analysis.text import normalize, to_simplified
 from service.model import BLOCK_LABELS, LABELS
 from service.model.pipeline import PagePrediction
 from service.model.reasons import block_reasons, excerpt, page_reasons
@@ -95,7 +97,8 @@ def _narrowed(pred: PagePrediction, spans: list[dict], lexicons) -> list[dict]:
             continue
         terms = {term for _, _, term, cats in matches if any(c in INLINE_CATEGORIES for c in cats)}
         terms.update(evidence_vocabulary(block.norm, lexicons))  # the block's cached normal form
-        found = _merge([hit for term in terms for hit in _find_raw(block, term)])
+        folded = _folded(block.text)
+        found = _merge([hit for term in terms for hit in _find_raw(block, term, folded)])
         if not found or sum(e - s for s, e in found) > NARROW_MAX_TERM_SHARE * len(block.text):
             out.append(span)
             continue
@@ -125,30 +128,33 @@ def _inline_spans(pred: PagePrediction, taken: list[dict], lexicons) -> list[dic
     for block, matches in zip(page.blocks, pred.features.context.block_matches):
         if any(s <= block.start and block.end <= e for s, e in covered):
             continue
+        folded = None
         for _, _, term, cats in matches:
             category = next((c for c in INLINE_CATEGORIES if c in cats), None)
             if not category:
                 continue
-            for start, end in _find_raw(block, term):
+            folded = _folded(block.text) if folded is None else folded
+            for start, end in _find_raw(block, term, folded):
                 out.append({"start": start, "end": end, "label": "injected_spam", "score": round(
                     pred.label_proba["injected_spam"], 4), "reasons": [LEX_REASON[category]],
                     "excerpt": page.text[start:end], "inline": True})
     return _dedupe(out)
 
 
-def _find_raw(block, term: str):
-    """Offsets in the page text of a normalised term found in ``block``.
+def _folded(text: str) -> str:
+    """``text`` under NFKC, simplified script and lower case, without folding white space (the normal form's
+    other step), so that it usually keeps the text's length: :func:`_find_raw` takes it once per block."""
+    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
+
+
+def _find_raw(block, term: str, folded: str):
+    """Offsets in the page text of a normalised term found in ``block`` (``folded``: :func:`_folded` of its text).
 
     Normalisation (NFKC, simplified script, lower case) keeps the length of
     almost every text, giving a 1:1 offset map; otherwise a slower scan
     normalises candidate windows one by one.
     """
-    import unicodedata
-
-    from service.analysis.text import normalize, to_simplified
-
     text = block.text
-    folded = to_simplified(unicodedata.normalize("NFKC", text)).lower()
     hits = []
     if len(folded) == len(text):
         i = folded.find(term)
