@@ -635,6 +635,10 @@ def page_norm(page) -> str:
     return normalize(page.text)
 
 
+def normalize_blocks(page) -> None:
+    """Page.normalize_blocks: nothing; each block normalises its own text when asked (Block.norm)."""
+
+
 def _cached(owner, name: str, function):
     from functools import cached_property
 
@@ -665,6 +669,7 @@ def swaps() -> list[tuple[object, str, object]]:
         (featurizer, "script_block_features", script_block_features),
         (featurizer, "script_page_features", script_page_features),
         (page_module.Page, "norm", _cached(page_module.Page, "norm", page_norm)),
+        (page_module.Page, "normalize_blocks", normalize_blocks),
         (text, "_langdetect", langdetect_sample),
         (pipeline.PageSieveModel, "block_text_scores", block_text_scores),
         (featurizer, "structure_features", structure_features),

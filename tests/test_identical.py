@@ -651,6 +651,35 @@ def test_normalize_is_the_same():
     same()
 
 
+def test_normalize_all_is_normalize_text_by_text():
+    """text.normalize_all == normalize of each text, on the blocks of every page here and on generated lists of texts
+    (NFKC that composes or expands next to a line break, traditional phrases cut by line breaks, texts with and
+    without CJK, empty ones); and no character but a line break becomes one under NFKC."""
+    import sys
+    import unicodedata
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import build_page
+    from service.analysis import text
+
+    every_char = (chr(c) for c in range(sys.maxunicode + 1) if c != 10 and not 0xD800 <= c <= 0xDFFF)
+    assert not any("\n" in unicodedata.normalize("NFKC", c) for c in every_char)
+    for req in PAGES:
+        blocks = [b.text for b in build_page(text=req.text, html=req.html, url=req.url, charset=req.charset).blocks]
+        assert text.normalize_all(blocks) == [text.normalize(b) for b in blocks]
+    words = ["教育", "發展", "乾", "燥", "乾燥", "頭髮", "ΑΣ", "Σ", "\u212a", "e\u0301", "\u0301", "ﬁ", "Ａ", "，",
+             "\u3000", "\u00a0", "\u2f00", "\uf900", "\u1100", "\u1161", "a", "Word", " ", "\t", "。", "\n", "\r"]
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.lists(st.sampled_from(words), max_size=8).map("".join), max_size=12))
+    def same(texts):
+        assert text.normalize_all(texts) == [text.normalize(t) for t in texts]
+
+    same()
+
+
 def test_date_source_and_docfarm_patterns_on_lower_cased_text():
     """The date, source and document-farm patterns style picks for a normal form (case-sensitive, literal-first,
     ASCII digits only) find what the IGNORECASE ones as written find there; so do the faster digit runs."""

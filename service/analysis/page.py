@@ -113,6 +113,17 @@ class Page:
                 shares.append(block.traditional_share)
         return shares
 
+    def normalize_blocks(self) -> None:
+        """Fill in the ``norm`` of every block that has none yet, all in one :func:`textops.normalize_all` call.
+
+        The same strings as block by block, in a fraction of the time (one
+        OpenCC call per page instead of one per block); the featurizer calls
+        this before it reads any block's normal form.
+        """
+        todo = [block for block in self.blocks if "norm" not in block.__dict__]
+        for block, norm in zip(todo, textops.normalize_all([block.text for block in todo])):
+            block.__dict__["norm"] = norm  # where the cached property keeps its value
+
     @cached_property
     def title_norm(self) -> str:
         return textops.normalize(self.title)

@@ -42,6 +42,49 @@ def normalize(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+def normalize_all(texts: list[str]) -> list[str]:
+    """``[normalize(t) for t in texts]`` with one NFKC and one OpenCC call for all the texts, not one per text.
+
+    A call costs far more than the few characters of a page block. The texts
+    are joined by line breaks and the results cut at the same line breaks,
+    which gives each text's own result: NFKC composes nothing across a line
+    break (a starter that composes with nothing) and makes none from another
+    character (tests/test_identical.py checks every code point); OpenCC
+    matches no key across one and makes none (its dictionaries hold one entry
+    per line). So the k-th line break of a result is the k-th of its input.
+    Only the texts holding a CJK character go to OpenCC, as in
+    :func:`to_simplified`. Should the line breaks not add up (an assumption
+    broken by a new library version), the texts are normalised one by one.
+    """
+    if not texts:
+        return []
+    breaks = [t.count("\n") for t in texts]
+    nfkc = _cut_lines(unicodedata.normalize("NFKC", "\n".join(texts)), breaks)
+    if nfkc is None:
+        return [normalize(t) for t in texts]
+    cjk = [i for i, t in enumerate(nfkc) if CJK_RE.search(t)]
+    if cjk:
+        converted = _cut_lines(_t2s().convert("\n".join(nfkc[i] for i in cjk)), [breaks[i] for i in cjk])
+        if converted is None:
+            converted = [_t2s().convert(nfkc[i]) for i in cjk]
+        for i, text in zip(cjk, converted):
+            nfkc[i] = text
+    return [" ".join(t.split()).lower() for t in nfkc]
+
+
+def _cut_lines(text: str, breaks: list[int]) -> list[str] | None:
+    """``text`` cut into parts holding ``breaks[i]`` line breaks each, one line break between two parts;
+    ``None`` if its line breaks do not add up to that."""
+    lines = text.split("\n")
+    if len(lines) != sum(breaks) + len(breaks):
+        return None
+    parts, pos = [], 0
+    for n in breaks:
+        parts.append(lines[pos] if n == 0 else "\n".join(lines[pos:pos + n + 1]))
+        pos += n + 1
+    return parts
+
+
 def cjk_count(text: str) -> int:
     """Number of CJK characters (counted as the total length of CJK runs: fewer match objects)."""
     return sum(map(len, _CJK_RUNS.findall(text)))

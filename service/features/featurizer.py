@@ -49,6 +49,7 @@ class Featurizer:
     farm_domains: frozenset[str] = field(default_factory=frozenset)
 
     def featurize(self, page: Page) -> Features:
+        page.normalize_blocks()
         ctx = PageContext(page, self.lexicons)
         rows = []
         for block in page.blocks:
