@@ -179,7 +179,8 @@ def test_guarded_style_regexes_find_the_same_matches(name):
 
 
 def _same_topicality(page) -> None:
-    """topicality and stitching features from the page's unit arrays == from one Counter per block."""
+    """topicality and stitching features from the page's unit arrays == from one Counter per block (and the list
+    items normalised one by one)."""
     from service.features.context import PageContext
     from service.features.lexicon import Lexicons
     from service.features.stitching import stitching_features

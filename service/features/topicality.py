@@ -29,9 +29,9 @@ def topicality_features(block: Block, ctx: PageContext) -> dict[str, float]:
     }
     items = [i for i in (block.items or []) if i.strip()][:MAX_ITEMS]
     if len(items) >= 3:
-        from service.analysis.text import normalize
+        from service.analysis.text import normalize_all
 
-        bags = [units(normalize(i)) for i in items]
+        bags = [units(norm) for norm in normalize_all(items)]  # one OpenCC call for the items, not one each
         linked = [False] * len(bags)
         total = 0.0
         pairs = 0
