@@ -31,6 +31,11 @@ def forest_leaves(forest, x: np.ndarray) -> np.ndarray:
     return idx
 
 
+def head_bank_predict(self, rows, count=None) -> list[float]:
+    """compiled.HeadBank.predict: every head on its own row, one forest pass each."""
+    return [float(head.predict(rows[row])[0]) for head, row in list(zip(self.heads, self.row_of_head))[:count]]
+
+
 def linear_predict_proba(scorer, x) -> np.ndarray:
     """LinearScorer: ``x @ coef.T`` on the float32 coefficients, up-cast by scipy on every call."""
     scores = np.asarray(x @ scorer.coef.T, dtype=np.float64) + scorer.intercept
@@ -658,6 +663,7 @@ def swaps() -> list[tuple[object, str, object]]:
     return [
         (compiled.CompiledForest, "leaves", forest_leaves),
         (compiled.LinearScorer, "predict_proba", linear_predict_proba),
+        (compiled.HeadBank, "predict", head_bank_predict),
         (htmlblocks._Run, "text", property(run_text)),
         # the unit-bag helpers, wherever they were imported by name
         *[(module, "units", units) for module in (units_module, topicality, context, style)],

@@ -18,6 +18,7 @@ import reference_impl
 from conftest import DATA_DIR, SEEDS_DIR
 
 from service.classify import classify_page
+from service.model import compiled
 from service.requests import page_from_bytes, parse_page
 
 ZH_ARTICLE = ("全市教育大会召开\n\n4月25日上午,全市教育大会召开。市委书记出席并讲话,强调要推动全市教育事业高质量发展。"
@@ -120,7 +121,32 @@ def test_leaf_bitmasks_reach_the_same_leaves(loaded_model, rows):
         x[rng.random(x.shape) < 0.05] = np.nan
         masked = forest._masked_arrays()
         assert masked is not None
-        np.testing.assert_array_equal(forest._masked_leaves(x, masked), reference_impl.forest_leaves(forest, x))
+        np.testing.assert_array_equal(compiled._masked_leaves(x, masked), reference_impl.forest_leaves(forest, x))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_head_bank_gives_every_heads_own_probability(loaded_model, seed):
+    """The page heads in one bitmask pass == each head on its own row, NaN included, all heads or the first few,
+    and with a head whose trees do not fit the bitmasks; the bank is not pickled."""
+    import copy
+
+    model = loaded_model.model
+    bank = model._head_bank()
+    rng = np.random.default_rng(seed)
+    rows = []
+    for width in bank.row_widths:
+        x = rng.normal(size=(1, width)) * rng.choice([0.01, 1.0, 100.0], size=(1, width))
+        x[rng.random(x.shape) < 0.1] = 0.0
+        x[rng.random(x.shape) < 0.05] = np.nan
+        rows.append(x.astype(np.float32))  # as to_matrix makes them
+    assert bank.predict(rows) == reference_impl.head_bank_predict(bank, rows)
+    assert bank.predict(rows[:1], count=2) == reference_impl.head_bank_predict(bank, rows, count=2)
+    unmasked = copy.deepcopy(bank.heads[0])
+    unmasked.forest.__dict__["_masked"] = None  # as for trees of more than 64 leaves
+    mixed = compiled.HeadBank([unmasked] + bank.heads[1:], bank.row_of_head, bank.row_widths)
+    assert mixed.predict(rows) == reference_impl.head_bank_predict(bank, rows)
+    assert mixed.predict(rows[:1], count=1) == reference_impl.head_bank_predict(bank, rows, count=1)
+    assert "_heads" in model.__dict__ and "_heads" not in model.__getstate__()
 
 
 def test_forest_walk_on_no_rows(loaded_model):

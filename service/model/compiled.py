@@ -27,6 +27,23 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def _masked_leaves(x: np.ndarray, masked: tuple[np.ndarray, ...]) -> np.ndarray:
+    """:meth:`CompiledForest.leaves` by leaf bitmasks (QuickScorer), for the arrays of
+    :meth:`CompiledForest._masked_arrays`: every split node is compared at once; a split that sends
+    the row right rules out the leaves of its left subtree, and the row's leaf is the leftmost leaf
+    no split ruled out (a leaf left of it shares an ancestor with it that sent the row right; no
+    split on its own path rules it out). The decision rule is the walk's."""
+    feature, threshold, nan_right, mask, tree_starts, leaf_base, leaf_nodes = masked
+    values = x[:, feature]
+    go_right = values > threshold
+    if np.isnan(values).any():
+        go_right |= np.isnan(values) & nan_right
+    remaining = np.bitwise_and.reduceat(np.where(go_right, mask, _ALL_LEAVES), tree_starts, axis=1)
+    lowest = remaining & (~remaining + np.uint64(1))  # the lowest set bit: 2**k for the k-th leaf
+    _, exponent = np.frexp(lowest.astype(np.float64))  # exact: 2**k = 0.5 * 2**(k + 1)
+    return leaf_nodes[leaf_base + (exponent - 1)]
+
+
 class CompiledForest:
     """All trees of a fitted HistGradientBoostingClassifier as flat arrays."""
 
@@ -163,21 +180,6 @@ class CompiledForest:
                                              np.asarray(leaf_nodes, dtype=np.intp))
         return masked
 
-    def _masked_leaves(self, x: np.ndarray, masked: tuple[np.ndarray, ...]) -> np.ndarray:
-        """:meth:`leaves` by leaf bitmasks (QuickScorer): every split node is compared at once; a split
-        that sends the row right rules out the leaves of its left subtree, and the row's leaf is the
-        leftmost leaf no split ruled out (a leaf left of it shares an ancestor with it that sent the
-        row right; no split on its own path rules it out). The decision rule is the walk's."""
-        feature, threshold, nan_right, mask, tree_starts, leaf_base, leaf_nodes = masked
-        values = x[:, feature]
-        go_right = values > threshold
-        if np.isnan(values).any():
-            go_right |= np.isnan(values) & nan_right
-        remaining = np.bitwise_and.reduceat(np.where(go_right, mask, _ALL_LEAVES), tree_starts, axis=1)
-        lowest = remaining & (~remaining + np.uint64(1))  # the lowest set bit: 2**k for the k-th leaf
-        _, exponent = np.frexp(lowest.astype(np.float64))  # exact: 2**k = 0.5 * 2**(k + 1)
-        return leaf_nodes[leaf_base + (exponent - 1)]
-
     def leaves(self, x: np.ndarray) -> np.ndarray:
         """The leaf every row reaches in every tree, shape (n_rows, n_trees).
 
@@ -192,7 +194,7 @@ class CompiledForest:
         # faster (measured: 2 rows cost the bitmasks 3.5x what 1 row does, the walk 1.1x)
         masked = self._masked_arrays() if x.shape[0] == 1 else None
         if masked is not None:
-            return self._masked_leaves(x, masked)
+            return _masked_leaves(x, masked)
         feature, threshold, child, nan_right, roots, is_leaf, original = self._walk_arrays()
         n, n_trees = x.shape[0], len(self.roots)
         flat = x.ravel()
@@ -216,16 +218,22 @@ class CompiledForest:
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         """Raw scores, shape (n_rows, n_trees_per_iteration)."""
-        x = np.asarray(x, dtype=np.float64)
-        n = x.shape[0]
-        leaf_values = self.value[self.leaves(x)]
+        return self.raw_of_leaves(self.leaves(np.asarray(x, dtype=np.float64)))
+
+    def raw_of_leaves(self, leaves: np.ndarray) -> np.ndarray:
+        """Raw scores, shape (n_rows, n_trees_per_iteration), of the leaves the rows reach (:meth:`leaves`)."""
+        n = leaves.shape[0]
+        leaf_values = self.value[leaves]
         out = np.empty((n, self.per_iter))
         for k in range(self.per_iter):
             out[:, k] = leaf_values[:, self.tree_class == k].sum(axis=1) + self.baseline[k]
         return out
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        raw = self.raw(x)
+        return self.proba_of_raw(self.raw(x))
+
+    def proba_of_raw(self, raw: np.ndarray) -> np.ndarray:
+        """Class probabilities, shape (n_rows, n_classes), of raw scores (:meth:`raw`)."""
         if self.per_iter == 1:
             p = _sigmoid(raw[:, 0])
             return np.column_stack([1.0 - p, p])
@@ -279,5 +287,70 @@ class CalibratedHead:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Calibrated probability of the positive class per row."""
-        score = self.forest.predict_proba(x)[:, 1]
-        return np.interp(score, self.x_thresholds, self.y_thresholds)
+        return self.calibrate(self.forest.predict_proba(x))
+
+    def calibrate(self, proba: np.ndarray) -> np.ndarray:
+        """Calibrated probability of the positive class per row, from the forest's class probabilities."""
+        return np.interp(proba[:, 1], self.x_thresholds, self.y_thresholds)
+
+
+class HeadBank:
+    """Calibrated heads that score one row each, walked together: one leaf-bitmask pass for all their trees.
+
+    A page is scored by several heads (per label, clean, style) on one row;
+    a bitmask pass costs a dozen NumPy calls whatever the number of trees, so
+    the heads' split nodes are stacked, each head's reading its own row's
+    columns of the rows laid side by side. Each head's probability then comes
+    from its own leaves as in :meth:`CalibratedHead.predict`: the same leaves
+    (the comparisons are the same, on the same values), the same sums. A head
+    whose trees do not fit the bitmasks (more than 64 leaves) is scored on its
+    own. The heads are stacked in order, so the first ``count`` of them can be
+    scored alone, on the first arrays. ``tests/test_identical.py`` compares the
+    probabilities.
+    """
+
+    def __init__(self, heads: list[CalibratedHead], row_of_head: list[int], row_widths: list[int]):
+        self.heads = heads
+        self.row_of_head = row_of_head  # head i reads rows[row_of_head[i]]
+        self.row_widths = row_widths  # columns of each row
+        self._stacked = None  # built on first use
+
+    def _stack(self) -> tuple[tuple[np.ndarray, ...] | None, list[tuple[int, int, int, int]]]:
+        """The bitmask arrays of every head that has them, stacked, and ``(head, first tree, end tree, end split)``
+        for each."""
+        if self._stacked is None:
+            row_start = np.cumsum([0] + self.row_widths[:-1]).tolist()
+            parts, spans, n_trees, n_splits, n_leaves = [], [], 0, 0, 0
+            for i, head in enumerate(self.heads):
+                masked = head.forest._masked_arrays()
+                if masked is None:
+                    continue
+                feature, threshold, nan_right, mask, tree_starts, leaf_base, leaf_nodes = masked
+                parts.append((feature + row_start[self.row_of_head[i]], threshold, nan_right, mask,
+                              tree_starts + n_splits, leaf_base + n_leaves, leaf_nodes))
+                spans.append((i, n_trees, n_trees + len(tree_starts), n_splits + len(feature)))
+                n_trees, n_splits, n_leaves = n_trees + len(tree_starts), n_splits + len(feature), \
+                    n_leaves + len(leaf_nodes)
+            self._stacked = (tuple(np.concatenate(arrays) for arrays in zip(*parts)) if parts else None, spans)
+        return self._stacked
+
+    def predict(self, rows: list[np.ndarray], count: int | None = None) -> list[float]:
+        """Calibrated positive probability of each of the first ``count`` heads (default: all), head ``i`` scoring
+        ``rows[row_of_head[i]]`` (one row each; the rows those heads read suffice)."""
+        count = len(self.heads) if count is None else count
+        stacked, spans = self._stack()
+        spans = [span for span in spans if span[0] < count]
+        proba: list[float | None] = [None] * count
+        if spans:
+            split_end, tree_end = spans[-1][3], spans[-1][2]
+            feature, threshold, nan_right, mask, tree_starts, leaf_base, leaf_nodes = stacked
+            leaves = _masked_leaves(np.ascontiguousarray(np.hstack(rows), dtype=np.float64),
+                                    (feature[:split_end], threshold[:split_end], nan_right[:split_end],
+                                     mask[:split_end], tree_starts[:tree_end], leaf_base[:tree_end], leaf_nodes))
+            for i, start, end, _ in spans:
+                forest = self.heads[i].forest
+                proba[i] = float(self.heads[i].calibrate(forest.proba_of_raw(forest.raw_of_leaves(leaves[:, start:end])))[0])
+        for i, head in enumerate(self.heads[:count]):
+            if proba[i] is None:
+                proba[i] = float(head.predict(rows[self.row_of_head[i]])[0])
+        return proba

@@ -24,7 +24,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from service.analysis.page import Page
 from service.features.featurizer import Features, Featurizer, to_matrix
 from service.model import BLOCK_LABELS, LABELS
-from service.model.compiled import CalibratedHead, CompiledForest, LinearScorer
+from service.model.compiled import CalibratedHead, CompiledForest, HeadBank, LinearScorer
 from service.model.ngrams import FastHasher, block_terms, page_terms
 
 FORMAT_VERSION = 3  # 2: compiled forests and linear scorers; 3: language-independent style heads
@@ -108,7 +108,22 @@ class PageSieveModel:
         state = dict(self.__dict__)
         state.pop("_block_hasher", None)
         state.pop("_page_hasher", None)
+        state.pop("_heads", None)
         return state
+
+    def _head_bank(self) -> HeadBank:
+        """The page heads (per label, clean, then the style heads) as one bank, made once per process (not pickled).
+
+        The label and clean heads read the page row, each style head its own row of style features.
+        """
+        bank = self.__dict__.get("_heads")
+        if bank is None:
+            style = list(self.style_heads.values())
+            bank = self.__dict__["_heads"] = HeadBank(
+                [self.page_models[label] for label in LABELS] + [self.clean_model] + [head for _, head in style],
+                row_of_head=[0] * (len(LABELS) + 1) + list(range(1, len(style) + 1)),
+                row_widths=[len(self.page_feature_names)] + [len(names) for names, _ in style])
+        return bank
 
     # -- the stages, exposed so training can fit them one by one ---------------
     def block_text_scores(self, features: Features) -> np.ndarray:
@@ -140,11 +155,15 @@ class PageSieveModel:
             block_proba = np.zeros((0, len(BLOCK_LABELS)))
         text_scores = self.page_text_scores(features)
         x = to_matrix([self.page_row(features, block_proba, text_scores)], self.page_feature_names)
-        label_proba = {label: float(self.page_models[label].predict(x)[0]) for label in LABELS}
+        # the label and clean heads in one pass, and the style heads with them on pages with little Chinese
         if features.page_row.get("style_cjk_word_share", 1.0) < STYLE_HEAD_MAX_CJK_SHARE:
-            for label, (names, head) in self.style_heads.items():
-                p_style = float(head.predict(to_matrix([features.page_row], names))[0])
-                label_proba[label] = max(label_proba[label], p_style)
-        clean = float(self.clean_model.predict(x)[0])
+            style = list(self.style_heads.items())
+            proba = self._head_bank().predict([x] + [to_matrix([features.page_row], names) for _, (names, _) in style])
+        else:
+            style, proba = [], self._head_bank().predict([x], count=len(LABELS) + 1)
+        label_proba = dict(zip(LABELS, proba))
+        for (label, _), p_style in zip(style, proba[len(LABELS) + 1:]):
+            label_proba[label] = max(label_proba[label], p_style)
+        clean = proba[len(LABELS)]
         return PagePrediction(features=features, block_proba=block_proba, label_proba=label_proba,
                               clean_proba=clean, page_text_scores=text_scores)
