@@ -36,6 +36,13 @@ def head_bank_predict(self, rows, count=None) -> list[float]:
     return [float(head.predict(rows[row])[0]) for head, row in list(zip(self.heads, self.row_of_head))[:count]]
 
 
+def page_words(page_text: str, block_norms, block_texts, block_words) -> list[str]:
+    """ngrams.page_words: the page text segmented whole."""
+    from service.analysis.text import segment_raw
+
+    return segment_raw(page_text)
+
+
 def linear_predict_proba(scorer, x) -> np.ndarray:
     """LinearScorer: ``x @ coef.T`` on the float32 coefficients, up-cast by scipy on every call."""
     scores = np.asarray(x @ scorer.coef.T, dtype=np.float64) + scorer.intercept
@@ -122,8 +129,8 @@ def page_hasher():
     return HashingVectorizer(analyzer=page_terms, n_features=PAGE_HASH_FEATURES, alternate_sign=False, norm="l2")
 
 
-def block_text_scores(model, features) -> np.ndarray:
-    """PageSieveModel.block_text_scores through HashingVectorizer.transform."""
+def block_text_scores(model, features, words=None) -> np.ndarray:
+    """PageSieveModel.block_text_scores through HashingVectorizer.transform (which segments the texts itself)."""
     from service.model import BLOCK_LABELS
 
     if not features.block_texts:
@@ -131,8 +138,8 @@ def block_text_scores(model, features) -> np.ndarray:
     return model.block_text_model.predict_proba(block_hasher().transform(features.block_texts))
 
 
-def page_text_scores(model, features) -> dict[str, float]:
-    """PageSieveModel.page_text_scores through HashingVectorizer.transform."""
+def page_text_scores(model, features, words=None) -> dict[str, float]:
+    """PageSieveModel.page_text_scores through HashingVectorizer.transform (which segments the text itself)."""
     x = page_hasher().transform([features.page_text])
     return {label: float(m.predict_proba(x)[0, 1]) for label, m in model.page_text_models.items()}
 
@@ -683,6 +690,7 @@ def swaps() -> list[tuple[object, str, object]]:
         (text, "traditional_share", traditional_share),
         (text, "detect_language", detect_language),
         (pipeline.PageSieveModel, "page_text_scores", page_text_scores),
+        (pipeline, "page_words", page_words),
         *[(module, "to_matrix", to_matrix) for module in (featurizer, pipeline)],
         (style, "_count_phrases", count_phrases),
         (style, "_cjk_chars", style_cjk_chars),

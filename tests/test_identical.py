@@ -427,6 +427,37 @@ def test_fast_hashers_give_scikit_learns_matrices(loaded_model):
     same()
 
 
+def test_page_words_are_the_page_texts_own(loaded_model):
+    """ngrams.page_words (the blocks' words reused) == segment_raw of the page text, on every page here and on page
+    texts cut anywhere; jieba's words of texts joined by a space are each text's words with the space between."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import build_page
+    from service.analysis.text import segment_raw
+    from service.model.ngrams import page_words
+
+    for req in PAGES:
+        page = build_page(text=req.text, html=req.html, url=req.url, charset=req.charset)
+        features = loaded_model.model.featurizer.featurize(page)
+        norms = [block.norm for block in page.blocks]
+        for text, texts in [(features.page_text, features.block_texts),
+                            (page.norm[:333], [norm[:40] for norm in norms])]:
+            words = page_words(text, norms, texts, [segment_raw(t) for t in texts])
+            assert words == segment_raw(text), req.id
+    alphabet = "教育發展的是了abcXYZ019+#&._%-，。!?😀 \u3000\t\n\r'()ßé\u0301"
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.text(alphabet=alphabet, max_size=12), min_size=1, max_size=5))
+    def joined(parts):
+        words = []
+        for k, part in enumerate(parts):
+            words += ([" "] if k else []) + segment_raw(part)
+        assert segment_raw(" ".join(parts)) == words
+
+    joined()
+
+
 def _random_bag(rng):
     from collections import Counter
 

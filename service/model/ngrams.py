@@ -16,51 +16,84 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN = re.compile(r"[a-z][a-z0-9'-]+")
 
 
-def block_terms(text: str) -> list[str]:
+def block_terms(text: str, words: list[str] | None = None) -> list[str]:
     """Character uni- and bigrams of CJK runs, Latin words (``l:``), and jieba words (``w:``).
 
-    Only the multiset of terms counts (they are hashed and counted), not their order.
+    Only the multiset of terms counts (they are hashed and counted), not their order. ``words`` is
+    ``segment_raw(text)`` when the caller has it (so do the other analyzers take it).
     """
     terms: list[str] = []
     for run in _CJK_RUN.findall(text):
         terms += run
         terms += map(add, run, run[1:])
     terms += ["l:" + w for w in _LATIN.findall(text)]
-    terms += ["w:" + w for w in segment_raw(text) if len(w) > 1 and not w.isspace()]
+    terms += ["w:" + w for w in (segment_raw(text) if words is None else words) if len(w) > 1 and not w.isspace()]
     return terms
 
 
-def block_terms_without_cjk(text: str) -> list[str]:
+def block_terms_without_cjk(text: str, words: list[str] | None = None) -> list[str]:
     """:func:`block_terms` less its CJK character n-grams (FastHasher hashes those in NumPy)."""
     terms = ["l:" + w for w in _LATIN.findall(text)]
-    terms += ["w:" + w for w in segment_raw(text) if len(w) > 1 and not w.isspace()]
+    terms += ["w:" + w for w in (segment_raw(text) if words is None else words) if len(w) > 1 and not w.isspace()]
     return terms
 
 
-def page_terms_without_cjk(text: str) -> list[str]:
+def page_terms_without_cjk(text: str, words: list[str] | None = None) -> list[str]:
     """:func:`page_terms` less its CJK character n-grams (FastHasher hashes those in NumPy)."""
-    words = _LATIN.findall(text)
-    terms = ["l:" + w for w in words]
-    terms += [f"l2:{a} {b}" for a, b in zip(words, words[1:])]
-    terms += ["w:" + w for w in segment_raw(text) if len(w) > 1 and not w.isspace()]
+    latin = _LATIN.findall(text)
+    terms = ["l:" + w for w in latin]
+    terms += [f"l2:{a} {b}" for a, b in zip(latin, latin[1:])]
+    terms += ["w:" + w for w in (segment_raw(text) if words is None else words) if len(w) > 1 and not w.isspace()]
     return terms
+
+
+def page_words(page_text: str, block_norms: list[str], block_texts: list[str],
+               block_words: list[list[str]]) -> list[str]:
+    """``segment_raw(page_text)``, reusing the blocks' words, for a page text made of the blocks' normal forms.
+
+    The page text is the blocks' (non-empty) normal forms joined by single
+    spaces, cut short; the block texts are the same normal forms cut shorter,
+    and ``block_words`` their ``segment_raw``. jieba segments runs of CJK
+    characters, Latin letters, digits and ``+#&._%-`` one by one and makes
+    every other character a word of its own, a space included: so the words
+    of texts joined by spaces are each text's words with a space between
+    (tests/test_identical.py checks it). A part of the page text equal to its
+    block's text takes that block's words, another part is segmented here;
+    a page text made otherwise is segmented whole.
+    """
+    parts, pos = [], 0  # (block, its part of the page text), pos: where the part starts in the page text
+    for i, norm in enumerate(block_norms):
+        if not norm:
+            continue
+        if pos > len(page_text):
+            break
+        parts.append((i, norm[:len(page_text) - pos]))
+        pos += len(norm) + 1
+    if " ".join(part for _, part in parts) != page_text:
+        return segment_raw(page_text)
+    words: list[str] = []
+    for k, (i, part) in enumerate(parts):
+        if k:
+            words.append(" ")
+        words += block_words[i] if part == block_texts[i] else segment_raw(part)
+    return words
 
 
 # analyzer -> (the CJK character n-gram sizes it makes, the analyzer without them)
 _SPLIT_ANALYZERS = {}  # filled below, once the analyzers exist
 
 
-def page_terms(text: str) -> list[str]:
+def page_terms(text: str, words: list[str] | None = None) -> list[str]:
     """Character bi- and trigrams of CJK runs, Latin words and word bigrams, jieba words."""
     terms: list[str] = []
     for run in _CJK_RUN.findall(text):
         bigrams = list(map(add, run, run[1:]))
         terms += bigrams
         terms += map(add, bigrams, run[2:])
-    words = _LATIN.findall(text)
-    terms += ["l:" + w for w in words]
-    terms += [f"l2:{a} {b}" for a, b in zip(words, words[1:])]
-    terms += ["w:" + w for w in segment_raw(text) if len(w) > 1 and not w.isspace()]
+    latin = _LATIN.findall(text)
+    terms += ["l:" + w for w in latin]
+    terms += [f"l2:{a} {b}" for a, b in zip(latin, latin[1:])]
+    terms += ["w:" + w for w in (segment_raw(text) if words is None else words) if len(w) > 1 and not w.isspace()]
     return terms
 
 
@@ -159,14 +192,16 @@ class FastHasher:
         self.n_features = int(vectorizer.n_features)
         self.cjk_sizes, self.rest_analyzer = _SPLIT_ANALYZERS.get(self.analyzer, ((), self.analyzer))
 
-    def transform(self, docs: list[str]) -> sp.csr_array:
-        """The l2-normalised hashed term counts of ``docs``, as ``HashingVectorizer.transform`` returns them."""
+    def transform(self, docs: list[str], words: list[list[str]] | None = None) -> sp.csr_array:
+        """The l2-normalised hashed term counts of ``docs``, as ``HashingVectorizer.transform`` returns them
+        (``words``: each doc's ``segment_raw``, when the caller has it)."""
         if isinstance(docs, str):
             raise ValueError("Iterable over raw text documents expected, string object received.")
         n = self.n_features
         analyzer = self.rest_analyzer
         docs = list(docs)
-        indices, indptr, _ = _hashing_transform((zip(analyzer(doc), repeat(1)) for doc in docs), n,
+        terms = map(analyzer, docs) if words is None else map(analyzer, docs, words)
+        indices, indptr, _ = _hashing_transform((zip(doc_terms, repeat(1)) for doc_terms in terms), n,
                                                 np.float64, False, seed=0)
         n_docs = len(indptr) - 1
         if n_docs == 0:

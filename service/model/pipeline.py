@@ -25,7 +25,8 @@ from service.analysis.page import Page
 from service.features.featurizer import Features, Featurizer, to_matrix
 from service.model import BLOCK_LABELS, LABELS
 from service.model.compiled import CalibratedHead, CompiledForest, HeadBank, LinearScorer
-from service.model.ngrams import FastHasher, block_terms, page_terms
+from service.analysis.text import segment_raw
+from service.model.ngrams import FastHasher, block_terms, page_terms, page_words
 
 FORMAT_VERSION = 3  # 2: compiled forests and linear scorers; 3: language-independent style heads
 # Pages with less Chinese than this (share of words) also get the style heads' probabilities.
@@ -126,17 +127,19 @@ class PageSieveModel:
         return bank
 
     # -- the stages, exposed so training can fit them one by one ---------------
-    def block_text_scores(self, features: Features) -> np.ndarray:
+    def block_text_scores(self, features: Features, words: list[list[str]] | None = None) -> np.ndarray:
+        """``words``: each block text's ``segment_raw``, when the caller has it."""
         if not features.block_texts:
             return np.zeros((0, len(BLOCK_LABELS)))
-        return self.block_text_model.predict_proba(self._block_hasher.transform(features.block_texts))
+        return self.block_text_model.predict_proba(self._block_hasher.transform(features.block_texts, words))
 
     def block_matrix(self, features: Features, text_scores: np.ndarray) -> np.ndarray:
         dense = to_matrix(features.block_rows, self.block_feature_names)
         return np.hstack([dense, text_scores.astype(np.float32)]) if len(dense) else dense
 
-    def page_text_scores(self, features: Features) -> dict[str, float]:
-        x = self._page_hasher.transform([features.page_text])
+    def page_text_scores(self, features: Features, words: list[str] | None = None) -> dict[str, float]:
+        """``words``: the page text's ``segment_raw``, when the caller has it."""
+        x = self._page_hasher.transform([features.page_text], None if words is None else [words])
         return {label: float(m.predict_proba(x)[0, 1]) for label, m in self.page_text_models.items()}
 
     def page_row(self, features: Features, block_proba: np.ndarray, text_scores: dict[str, float]) -> dict:
@@ -148,12 +151,15 @@ class PageSieveModel:
     # -- inference -----------------------------------------------------------
     def predict(self, page: Page) -> PagePrediction:
         features = self.featurizer.featurize(page)
+        # jieba once per block text; the page text is mostly the same texts again
+        block_words = [segment_raw(text) for text in features.block_texts]
         if page.blocks:
             block_proba = self.block_model.predict_proba(
-                self.block_matrix(features, self.block_text_scores(features)))
+                self.block_matrix(features, self.block_text_scores(features, block_words)))
         else:
             block_proba = np.zeros((0, len(BLOCK_LABELS)))
-        text_scores = self.page_text_scores(features)
+        text_scores = self.page_text_scores(features, page_words(
+            features.page_text, [block.norm for block in page.blocks], features.block_texts, block_words))
         x = to_matrix([self.page_row(features, block_proba, text_scores)], self.page_feature_names)
         # the label and clean heads in one pass, and the style heads with them on pages with little Chinese
         if features.page_row.get("style_cjk_word_share", 1.0) < STYLE_HEAD_MAX_CJK_SHARE:
