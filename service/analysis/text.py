@@ -43,28 +43,23 @@ def normalize(text: str) -> str:
 
 
 def normalize_all(texts: list[str]) -> list[str]:
-    """``[normalize(t) for t in texts]`` with one NFKC and one OpenCC call for all the texts, not one per text.
+    """``[normalize(t) for t in texts]`` with one OpenCC call for all the texts, not one per text.
 
-    A call costs far more than the few characters of a page block. The texts
-    are joined by line breaks and the results cut at the same line breaks,
-    which gives each text's own result: NFKC composes nothing across a line
-    break (a starter that composes with nothing) and makes none from another
-    character (tests/test_identical.py checks every code point); OpenCC
-    matches no key across one and makes none (its dictionaries hold one entry
-    per line). So the k-th line break of a result is the k-th of its input.
-    Only the texts holding a CJK character go to OpenCC, as in
-    :func:`to_simplified`. Should the line breaks not add up (an assumption
-    broken by a new library version), the texts are normalised one by one.
+    A call costs more than the few characters of a page block. The texts that
+    hold a CJK character (the ones :func:`to_simplified` converts) go to
+    OpenCC joined by line breaks, and the result is cut at the same line
+    breaks, which gives each text's own result: OpenCC matches no key across
+    a line break and makes none (its dictionaries hold one entry per line),
+    so the k-th line break of the result is the k-th of its input. Should the
+    line breaks not add up (an assumption broken by a new library version),
+    the texts are converted one by one. NFKC stays text by text: its quick
+    check passes over a text already in normal form, which a whole page
+    seldom is.
     """
-    if not texts:
-        return []
-    breaks = [t.count("\n") for t in texts]
-    nfkc = _cut_lines(unicodedata.normalize("NFKC", "\n".join(texts)), breaks)
-    if nfkc is None:
-        return [normalize(t) for t in texts]
+    nfkc = [unicodedata.normalize("NFKC", t) for t in texts]
     cjk = [i for i, t in enumerate(nfkc) if CJK_RE.search(t)]
     if cjk:
-        converted = _cut_lines(_t2s().convert("\n".join(nfkc[i] for i in cjk)), [breaks[i] for i in cjk])
+        converted = _cut_lines(_t2s().convert("\n".join(nfkc[i] for i in cjk)), [nfkc[i].count("\n") for i in cjk])
         if converted is None:
             converted = [_t2s().convert(nfkc[i]) for i in cjk]
         for i, text in zip(cjk, converted):
