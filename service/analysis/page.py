@@ -39,10 +39,6 @@ class Block:
         return textops.normalize(self.text)
 
     @cached_property
-    def tokens(self) -> list[str]:
-        return textops.segment(self.norm)
-
-    @cached_property
     def traditional_share(self) -> float:
         return textops.traditional_share(self.text)
 

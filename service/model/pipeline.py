@@ -22,10 +22,10 @@ import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from service.analysis.page import Page
+from service.analysis.text import segment_raw
 from service.features.featurizer import Features, Featurizer, to_matrix
 from service.model import BLOCK_LABELS, LABELS
 from service.model.compiled import CalibratedHead, CompiledForest, HeadBank, LinearScorer
-from service.analysis.text import segment_raw
 from service.model.ngrams import FastHasher, block_terms, page_terms, page_words
 
 FORMAT_VERSION = 3  # 2: compiled forests and linear scorers; 3: language-independent style heads
