@@ -61,13 +61,28 @@ DEFAULT_THRESHOLDS = {
 }
 
 
+def _main_block(pred: PagePrediction, policy: Policy) -> int | None:
+    """The block kept as content when every block would be reported as boilerplate: the one the block
+    classifier finds most likely content. A page always has main text (as an extractor falls back to its best
+    candidate), so a short page of one paragraph between a menu and a footer keeps that paragraph in
+    ``clean_text``."""
+    proba = pred.block_proba
+    if not len(pred.page.blocks):
+        return None
+    boiler = BLOCK_LABELS.index("boilerplate")
+    if any(int(np.argmax(p)) != boiler or p[boiler] < policy.block.get("boilerplate", 0.5) for p in proba):
+        return None
+    return int(np.argmax([p[BLOCK_LABELS.index("content")] for p in proba]))
+
+
 def _block_spans(pred: PagePrediction, policy: Policy, lexicons) -> list[dict]:
     page = pred.page
     spans = []
-    for block, proba, row in zip(page.blocks, pred.block_proba, pred.features.block_rows):
+    main = _main_block(pred, policy)
+    for i, (block, proba, row) in enumerate(zip(page.blocks, pred.block_proba, pred.features.block_rows)):
         j = int(np.argmax(proba))
         label = BLOCK_LABELS[j]
-        if label == "content" or proba[j] < policy.block.get(label, 0.5):
+        if label == "content" or proba[j] < policy.block.get(label, 0.5) or i == main:
             continue
         span = {"start": block.start, "end": block.end, "label": label, "score": round(float(proba[j]), 4),
                 "reasons": block_reasons(block, row, lexicons, label, len(page.blocks)),

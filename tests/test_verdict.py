@@ -1,0 +1,46 @@
+"""From model probabilities to the verdict: what the decision rules do with block and page probabilities."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from service.analysis.page import build_page
+from service.model import BLOCK_LABELS
+from service.model.verdict import decide
+
+MENU = "<nav><a href='/'>首页</a><a href='/n'>新闻</a><a href='/c'>通知公告</a></nav>"
+ARTICLE = "11月28日,湖南省基础教育优质均衡发展研讨会在双峰县召开,全省各地教育部门负责人、中小学校长共计260余人齐聚一堂。"
+FOOTER = "<footer>版权所有 湘ICP备05009375号</footer>"
+
+
+def _predicted(loaded_model, html: str, block_proba: list[list[float]]):
+    page = build_page(html=html, url="http://edu.example.cn/a.html")
+    pred = loaded_model.model.predict(page)
+    assert len(page.blocks) == len(block_proba)
+    return replace(pred, block_proba=np.array(block_proba))
+
+
+def _proba(**kw: float) -> list[float]:
+    return [kw.get(label, 0.0) for label in BLOCK_LABELS]
+
+
+def test_a_page_whose_every_block_looks_like_boilerplate_keeps_its_likeliest_content_block(loaded_model):
+    html = f"<html><body>{MENU}<p>{ARTICLE}</p>{FOOTER}</body></html>"
+    pred = _predicted(loaded_model, html, [_proba(content=0.05, boilerplate=0.95),
+                                           _proba(content=0.35, boilerplate=0.65),
+                                           _proba(content=0.02, boilerplate=0.98)])
+    body = decide(pred, loaded_model.policy, loaded_model.model.featurizer.lexicons)
+    assert ARTICLE in body["clean_text"] and "首页" not in body["clean_text"] and "ICP" not in body["clean_text"]
+    assert [s["excerpt"][:2] for s in body["spans"] if s["label"] == "boilerplate"] == ["首页", "版权"]
+
+
+def test_boilerplate_is_still_cut_when_a_content_block_remains(loaded_model):
+    html = f"<html><body>{MENU}<p>{ARTICLE}</p>{FOOTER}</body></html>"
+    pred = _predicted(loaded_model, html, [_proba(content=0.05, boilerplate=0.95),
+                                           _proba(content=0.9, boilerplate=0.1),
+                                           _proba(content=0.3, boilerplate=0.7)])
+    body = decide(pred, loaded_model.policy, loaded_model.model.featurizer.lexicons)
+    assert body["clean_text"] == ARTICLE
+    assert len([s for s in body["spans"] if s["label"] == "boilerplate"]) == 2
