@@ -100,16 +100,18 @@ class Spool:
 
     @staticmethod
     def read(path: Path) -> list[dict]:
+        """The records of a claimed spool file. A line torn by a crash mid-write (cut JSON, or cut inside a
+        multi-byte character) is kept in ``rejected.jsonl`` for a human; the other lines are read."""
         records = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
+        for raw in path.read_bytes().split(b"\n"):
+            if not raw.strip():
                 continue
             try:
-                records.append(json.loads(line))
-            except ValueError:  # a line torn by a crash mid-write: keep it for a human, skip it here
+                records.append(json.loads(raw.decode("utf-8")))
+            except ValueError:  # UnicodeDecodeError is one too
                 log.error("unreadable spool line in %s kept in rejected file", path)
                 with (path.parent / "rejected.jsonl").open("a", encoding="utf-8") as fh:
-                    fh.write(line + "\n")
+                    fh.write(raw.decode("utf-8", errors="backslashreplace") + "\n")
         return records
 
     def reject(self, record: dict, reason: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import multiprocessing
+import os
 import time
 
 import pytest
@@ -33,9 +35,15 @@ def count_spooled(enq) -> int:
     for path in enq.spool.directory.glob("*.jsonl"):
         if path.name != "rejected.jsonl":
             try:
-                seen |= {r["page_id"] for r in Spool.read(path)}
+                fd = os.open(path, os.O_RDONLY)
             except FileNotFoundError:  # replayed while we looked: its records are in the database
-                pass
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH)  # not while the writer thread is half-way through an append
+                with os.fdopen(os.dup(fd), "rb") as fh:
+                    seen |= {json.loads(line)["page_id"] for line in fh.read().splitlines() if line.strip()}
+            finally:
+                os.close(fd)
     return len(seen)
 
 
@@ -246,3 +254,16 @@ def test_workers_sharing_a_spool_dir_lose_nothing(tmp_path):
 def test_migrate_is_idempotent(db_url):
     migrate(db_url)
     migrate(db_url)
+
+
+def test_a_spool_line_torn_inside_a_character_is_kept_aside_and_the_rest_replayed(tmp_path):
+    """A crash mid-append can cut the last line inside a multi-byte character: the file stays readable."""
+    spool = Spool(tmp_path)
+    spool.append([{"page_id": "a", "text": "湖南省基础教育"}, {"page_id": "b", "text": "研讨会"}])
+    path = spool._own()
+    torn = json.dumps({"page_id": "c", "text": "双峰县召开"}, ensure_ascii=False).encode("utf-8")
+    with path.open("ab") as fh:
+        fh.write(torn[:torn.index("峰".encode("utf-8")) + 1])  # one byte of a three-byte character
+    assert [r["page_id"] for r in Spool.read(path)] == ["a", "b"]
+    rejected = (tmp_path / "rejected.jsonl").read_text(encoding="utf-8")
+    assert '"page_id": "c"' in rejected and "双" in rejected
