@@ -197,3 +197,18 @@ def test_evidence_vocabulary_lists_strong_words_strongest_first():
 
     assert evidence_vocabulary("永利集团_一区新闻_精品在线_永利官网", VOCAB_LEXICONS) == ["永利", "一区"]
     assert evidence_vocabulary("", VOCAB_LEXICONS) == [] and evidence_vocabulary("永利", Lexicons(terms={})) == []
+
+
+def test_filler_under_a_headline_wall_keeps_its_rates_in_the_main_text_features():
+    """The stock-phrase rate of a short filler article is measured on its prose, not diluted by the wall."""
+    from service.features.style import MAIN_TEXT_RATES, style_features
+
+    filler = ("安源区入选先行区,这不仅是对教育事业的极大肯定,更是对社会各界共同努力的最好回报。"
+              "总之,相信在不久的将来,安源区将为全国义务教育均衡发展贡献力量,助力教育事业谱写新篇章。")
+    wall = "\n".join(f"- • 某地第{i}届农民丰收节开幕 现场热闹非凡群众喜笑颜开" for i in range(60))
+    walled = style_features(build_page(text=f"安源区荣膺先行区\n\n{filler}\n\n{wall}"))
+    alone = style_features(build_page(text=f"安源区荣膺先行区\n\n{filler}"))
+    assert walled["style_main_share"] < 0.2 and alone["style_main_share"] > 0.8
+    assert walled["style_zh_stock_per1k"] < alone["style_zh_stock_per1k"] / 4  # the whole page: diluted
+    assert walled["style_main_zh_stock_per1k"] > alone["style_zh_stock_per1k"] * 0.9  # its prose: not
+    assert all(alone[f"style_main_{name}"] == alone[f"style_{name}"] for name in MAIN_TEXT_RATES)

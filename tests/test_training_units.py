@@ -196,3 +196,32 @@ def test_a_composed_set_built_by_other_code_is_rebuilt_not_reused(tmp_path, monk
     (tmp_path / "build.json").write_text(json.dumps({**summary, "code_sha256": "older"}), encoding="utf-8")
     pipeline.ensure_build(tmp_path, tmp_path, 1.0)
     assert built == [1.0]
+
+
+def test_centered_isotonic_keeps_the_plateau_values_and_the_forest_order():
+    """Calibration must not tie pages the forest ranked apart: each isotonic plateau becomes its centre point."""
+    from sklearn.isotonic import IsotonicRegression
+
+    from training.train import centered_isotonic
+
+    rng = np.random.default_rng(3)
+    scores = rng.random(400)
+    y = (rng.random(400) < scores).astype(int)
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, y)
+    xs, ys = centered_isotonic(iso.X_thresholds_, iso.y_thresholds_)
+    assert np.all(np.diff(xs) > 0) and np.all(np.diff(ys) >= 0)
+    assert set(np.round(ys, 9)) == set(np.round(iso.y_thresholds_, 9))  # the same calibrated values
+    inner = np.linspace(xs[1], xs[-2], 500)  # strictly rising between the first and last plateau centres
+    assert np.all(np.diff(np.interp(inner, xs, ys)) > 0)
+    assert np.interp(0.0, xs, ys) == iso.predict([0.0])[0] and np.interp(1.0, xs, ys) == iso.predict([1.0])[0]
+
+
+def test_page_heads_may_only_rise_with_their_own_evidence():
+    from training.train import evidence_constraints
+
+    names = ["agg_content_max", "agg_injected_spam_max", "agg_link_farm_char_share", "ngram_fabricated_listicle",
+             "ngram_injected_spam", "style_zh_stock_per1k"]
+    assert evidence_constraints(names, "injected_spam") == [0, 1, 0, 0, 1, 0]
+    assert evidence_constraints(names, "link_farm") == [0, 0, 1, 0, 0, 0]
+    assert evidence_constraints(names, "fabricated_listicle") == [0, 0, 0, 1, 0, 0]
+    assert evidence_constraints(names, None) == [0, -1, -1, -1, -1, 0]

@@ -52,9 +52,29 @@ def _block_model() -> HistGradientBoostingClassifier:
                                           l2_regularization=1.0, class_weight="balanced", random_state=SEED)
 
 
-def _page_model() -> HistGradientBoostingClassifier:
+def _page_model(monotonic_cst: list[int] | None = None) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=24,
-                                          min_samples_leaf=30, l2_regularization=2.0, random_state=SEED)
+                                          min_samples_leaf=30, l2_regularization=2.0, random_state=SEED,
+                                          monotonic_cst=monotonic_cst)
+
+
+def evidence_constraints(names: list[str], target: str | None) -> list[int]:
+    """Monotonic constraints for a page head: more evidence of its own label can only raise its probability.
+
+    For the head of ``target`` (a page label), the aggregates of its block label's probabilities (its
+    maximum, character share, blocks over one half, first and last three) and its page n-gram score may
+    only raise the output; for the clean head (``target`` None), every block aggregate of injected spam and
+    link farm and every page n-gram score may only lower it. A block the block model is surer of cannot
+    make a page less likely spam: what the page model learns on composed pages (where spam blocks score
+    near 1) must still hold on real ones, where a real substitution scores 0.85.
+    """
+    own = {"injected_spam": ("agg_injected_spam_", "ngram_injected_spam"),
+           "link_farm": ("agg_link_farm_", "ngram_link_farm"),
+           "fabricated_listicle": ("ngram_fabricated_listicle",)}
+    if target is not None:
+        return [1 if name.startswith(own[target]) else 0 for name in names]
+    bad = own["injected_spam"] + own["link_farm"] + own["fabricated_listicle"]
+    return [-1 if name.startswith(bad) else 0 for name in names]
 
 
 def _sample_weight(y: np.ndarray) -> np.ndarray:
@@ -115,9 +135,11 @@ def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print) 
         page_rows.append(row)
     page_names = sorted({k for row in page_rows for k in row})
     xp = to_matrix(page_rows, page_names)
-    page_models = {label: _calibrated_head(xp, page_y[label], folds) for label in LABELS}
+    page_models = {label: _calibrated_head(xp, page_y[label], folds, evidence_constraints(page_names, label))
+                   for label in LABELS}
     log("page models done")
-    clean_model = _calibrated_head(xp, np.array([not r.labels for r in rows], dtype=np.int64), folds)
+    clean_model = _calibrated_head(xp, np.array([not r.labels for r in rows], dtype=np.int64), folds,
+                                   evidence_constraints(page_names, None))
     style_heads = {"fabricated_listicle": _style_head(rows, "fabricated_listicle")}
     log("style head done")
 
@@ -148,10 +170,37 @@ def _style_head(rows: list[Row], label: str) -> tuple[list[str], CalibratedHead]
     return names, _calibrated_head(x, y, folds)
 
 
-def _calibrated_head(x: np.ndarray, y: np.ndarray, folds) -> CalibratedHead:
+def _calibrated_head(x: np.ndarray, y: np.ndarray, folds, monotonic_cst: list[int] | None = None) -> CalibratedHead:
     """Gradient boosting on all rows, calibrated by isotonic regression on its out-of-fold scores."""
     oof = np.zeros(len(y))
     for train_idx, held_idx in folds:
-        oof[held_idx] = _page_model().fit(x[train_idx], y[train_idx]).predict_proba(x[held_idx])[:, 1]
+        oof[held_idx] = _page_model(monotonic_cst).fit(x[train_idx], y[train_idx]).predict_proba(x[held_idx])[:, 1]
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(oof, y)
-    return CalibratedHead(CompiledForest(_page_model().fit(x, y)), iso.X_thresholds_, iso.y_thresholds_)
+    xs, ys = centered_isotonic(iso.X_thresholds_, iso.y_thresholds_)
+    return CalibratedHead(CompiledForest(_page_model(monotonic_cst).fit(x, y)), xs, ys)
+
+
+def centered_isotonic(x_thresholds: np.ndarray, y_thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centered isotonic regression (Oron and Flournoy, 2017) from a fitted isotonic step function.
+
+    Isotonic regression maps a whole range of forest scores to one value: on
+    real pages a clean page and a dozen spam pages then tie at 0.98, and no
+    threshold can part them although the forest ranked them apart. Here each
+    plateau is replaced by one point at its centre, and the map interpolates
+    linearly between centres (the first and last plateau keep their outer
+    ends): the same calibrated values at the plateau centres, strictly
+    increasing in between, so the forest's order survives calibration.
+    ``x_thresholds``/``y_thresholds`` are scikit-learn's ``X_thresholds_`` and
+    ``y_thresholds_`` (each plateau given by its two ends).
+    """
+    xs = np.asarray(x_thresholds, dtype=np.float64)
+    ys = np.asarray(y_thresholds, dtype=np.float64)
+    if len(xs) < 2:
+        return xs, ys
+    starts = np.flatnonzero(np.r_[True, np.diff(ys) != 0])
+    ends = np.r_[starts[1:], len(ys)] - 1
+    centres = (xs[starts] + xs[ends]) / 2.0
+    out_x = np.r_[xs[0], centres, xs[-1]]
+    out_y = np.r_[ys[0], ys[starts], ys[-1]]
+    keep = np.r_[True, np.diff(out_x) > 0]  # an end that is its plateau's centre (a one-point plateau) once
+    return out_x[keep], out_y[keep]
