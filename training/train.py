@@ -171,7 +171,8 @@ def _style_head(rows: list[Row], label: str) -> tuple[list[str], CalibratedHead]
 
 
 def _calibrated_head(x: np.ndarray, y: np.ndarray, folds, monotonic_cst: list[int] | None = None) -> CalibratedHead:
-    """Gradient boosting on all rows, calibrated by isotonic regression on its out-of-fold scores."""
+    """Gradient boosting on all rows (under ``monotonic_cst``, see :func:`evidence_constraints`), calibrated by
+    centered isotonic regression (:func:`centered_isotonic`) on its out-of-fold scores."""
     oof = np.zeros(len(y))
     for train_idx, held_idx in folds:
         oof[held_idx] = _page_model(monotonic_cst).fit(x[train_idx], y[train_idx]).predict_proba(x[held_idx])[:, 1]
