@@ -63,7 +63,10 @@ SCHEMAS = {
             "quality": {"type": "number", "minimum": 0, "maximum": 1},
             "action": {"enum": ["keep", "strip", "review", "drop"]},
             "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
-            "text": {"type": "string"}, "clean_text": {"type": "string"},
+            "text": {"type": "string", "description": "The page's extracted text; span offsets point into it"},
+            "clean_text": {"type": "string",
+                           "description": "The text without boilerplate and stripped blocks; a page whose every "
+                                          "block looks like boilerplate keeps the one most likely content"},
             "reasons": {"type": "array", "items": {"$ref": "#/components/schemas/Reason"}},
             "input": {"enum": ["html", "text"]}, "charset": {"type": "string"},
         },
