@@ -212,3 +212,16 @@ def test_filler_under_a_headline_wall_keeps_its_rates_in_the_main_text_features(
     assert walled["style_zh_stock_per1k"] < alone["style_zh_stock_per1k"] / 4  # the whole page: diluted
     assert walled["style_main_zh_stock_per1k"] > alone["style_zh_stock_per1k"] * 0.9  # its prose: not
     assert all(alone[f"style_main_{name}"] == alone[f"style_{name}"] for name in MAIN_TEXT_RATES)
+
+
+def test_prose_only_style_rates_are_computed_only_for_models_trained_with_them(loaded_model):
+    """A model pickled before the style_main_ features existed reads none, so its featurizer computes none."""
+    from dataclasses import replace
+
+    page_text = "安源区荣膺先行区\n\n" + "总之,相信在不久的将来,安源区将为全国义务教育均衡发展贡献力量。" * 3
+    featurizer = loaded_model.model.featurizer
+    reads = any(name.startswith("style_main_") for name in loaded_model.model.page_feature_names)
+    computed = featurizer.featurize(build_page(text=page_text)).page_row
+    assert reads == any(name.startswith("style_main_") for name in computed)
+    with_main = replace(featurizer, main_text_style=True).featurize(build_page(text=page_text)).page_row
+    assert with_main["style_main_share"] > 0.8 and with_main["style_main_stock_per100w"] > 0

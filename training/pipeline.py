@@ -174,7 +174,7 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
 
     summary = ensure_build(data, work, scale)
     lexicons = joblib.load(work / "lexicons.joblib")
-    featurizer = Featurizer(lexicons, load_farm_domains(data))
+    featurizer = Featurizer(lexicons, load_farm_domains(data), main_text_style=True)
     version = version or f"{datetime.now(UTC):%Y%m%d}-{summary['dataset_sha256'][:8]}"
     train = load_examples(work / "examples.jsonl", "train")
     if decisions:  # moderator decisions (python -m training export-decisions) join the training split

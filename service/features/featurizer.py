@@ -47,6 +47,9 @@ class Features:
 class Featurizer:
     lexicons: Lexicons
     farm_domains: frozenset[str] = field(default_factory=frozenset)
+    # The prose-only style rates (``style_main_*``) are computed for models trained with them; a model pickled
+    # before they existed unpickles with this class default and is not charged for features it never reads.
+    main_text_style: bool = False
 
     def featurize(self, page: Page) -> Features:
         page.normalize_blocks()
@@ -67,7 +70,7 @@ class Featurizer:
                 row[prev_key] = prev_row[key] if prev_row else -1.0
                 row[next_key] = next_row[key] if next_row else -1.0
         page_row = {}
-        page_row.update(style_features(page))
+        page_row.update(style_features(page, main_text=self.main_text_style))
         page_row.update(script_page_features(page))
         page_row.update(url_features(page.url, self.farm_domains))
         page_row.update(page_structure_features(page, ctx, rows))

@@ -192,7 +192,8 @@ def _count_phrases(text: str, phrases: tuple[str, ...]) -> tuple[int, int]:
     return total, distinct
 
 
-def style_features(page: Page) -> dict[str, float]:
+def style_features(page: Page, main_text: bool = True) -> dict[str, float]:
+    """The page's ``style_`` features; the prose-only ``style_main_`` rates too when ``main_text``."""
     norm = page.norm
     n = max(1, len(norm))
     paragraphs = [b for b in page.blocks if b.kind == "paragraph" and len(b.text) >= 30]
@@ -246,7 +247,8 @@ def style_features(page: Page) -> dict[str, float]:
     feats["style_stock_per100w"] = (zh_total + en_total) * per100w
     feats["style_stock_distinct"] = float(zh_distinct + en_distinct)
     feats.update({f"style_{name}_per100w": count * per100w for name, count in counts.items()})
-    feats.update(_main_text_features(page, paragraphs, feats))
+    if main_text:
+        feats.update(_main_text_features(page, paragraphs, feats))
     return feats
 
 
