@@ -15,11 +15,14 @@ ARTICLE = "11月28日,湖南省基础教育优质均衡发展研讨会在双峰�
 FOOTER = "<footer>版权所有 湘ICP备05009375号</footer>"
 
 
-def _predicted(loaded_model, html: str, block_proba: list[list[float]]):
-    page = build_page(html=html, url="http://edu.example.cn/a.html")
+def _verdict(loaded_model, block_proba: list[list[float]]) -> dict:
+    """The verdict on a menu, one paragraph and a footer, the block model's probabilities set to ``block_proba``."""
+    page = build_page(html=f"<html><body>{MENU}<p>{ARTICLE}</p>{FOOTER}</body></html>",
+                      url="http://edu.example.cn/a.html")
     pred = loaded_model.model.predict(page)
     assert len(page.blocks) == len(block_proba)
-    return replace(pred, block_proba=np.array(block_proba))
+    return decide(replace(pred, block_proba=np.array(block_proba)), loaded_model.policy,
+                  loaded_model.model.featurizer.lexicons)
 
 
 def _proba(**kw: float) -> list[float]:
@@ -27,20 +30,14 @@ def _proba(**kw: float) -> list[float]:
 
 
 def test_a_page_whose_every_block_looks_like_boilerplate_keeps_its_likeliest_content_block(loaded_model):
-    html = f"<html><body>{MENU}<p>{ARTICLE}</p>{FOOTER}</body></html>"
-    pred = _predicted(loaded_model, html, [_proba(content=0.05, boilerplate=0.95),
-                                           _proba(content=0.35, boilerplate=0.65),
-                                           _proba(content=0.02, boilerplate=0.98)])
-    body = decide(pred, loaded_model.policy, loaded_model.model.featurizer.lexicons)
+    body = _verdict(loaded_model, [_proba(content=0.05, boilerplate=0.95), _proba(content=0.35, boilerplate=0.65),
+                                   _proba(content=0.02, boilerplate=0.98)])
     assert ARTICLE in body["clean_text"] and "首页" not in body["clean_text"] and "ICP" not in body["clean_text"]
     assert [s["excerpt"][:2] for s in body["spans"] if s["label"] == "boilerplate"] == ["首页", "版权"]
 
 
 def test_boilerplate_is_still_cut_when_a_content_block_remains(loaded_model):
-    html = f"<html><body>{MENU}<p>{ARTICLE}</p>{FOOTER}</body></html>"
-    pred = _predicted(loaded_model, html, [_proba(content=0.05, boilerplate=0.95),
-                                           _proba(content=0.9, boilerplate=0.1),
-                                           _proba(content=0.3, boilerplate=0.7)])
-    body = decide(pred, loaded_model.policy, loaded_model.model.featurizer.lexicons)
+    body = _verdict(loaded_model, [_proba(content=0.05, boilerplate=0.95), _proba(content=0.9, boilerplate=0.1),
+                                   _proba(content=0.3, boilerplate=0.7)])
     assert body["clean_text"] == ARTICLE
     assert len([s for s in body["spans"] if s["label"] == "boilerplate"]) == 2

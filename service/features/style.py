@@ -239,8 +239,7 @@ def style_features(page: Page, main_text: bool = True) -> dict[str, float]:
     feats["style_title_repeats_per1k"] = _title_repeats(page.title_norm, norm)
     words = _LATIN_WORD.findall(norm)
     feats["style_en_type_token_ratio"] = (len(set(words)) / len(words)) if len(words) >= 20 else 0.0
-    cjk_words = _cjk_chars(norm) / CJK_CHARS_PER_WORD
-    n_words = max(1.0, cjk_words + len(words))
+    cjk_words, n_words = _word_count(norm, words)
     per100w = 100.0 / n_words
     feats["style_words"] = n_words
     feats["style_cjk_word_share"] = cjk_words / n_words
@@ -275,14 +274,20 @@ def _main_text_features(page: Page, paragraphs: list, whole: dict[str, float]) -
     en_total, _ = _count_phrases(norm, EN_STOCK)
     digit_runs = _DIGIT_RUN.findall(norm)
     date_re, source_re, _ = _norm_patterns(norm, digit_runs)
-    words = _LATIN_WORD.findall(norm)
-    per100w = 100.0 / max(1.0, _cjk_chars(norm) / CJK_CHARS_PER_WORD + len(words))
+    per100w = 100.0 / _word_count(norm, _LATIN_WORD.findall(norm))[1]
     out.update({"style_main_zh_stock_per1k": _rate(zh_total, n), "style_main_en_stock_per1k": _rate(en_total, n),
                 "style_main_stock_per100w": (zh_total + en_total) * per100w,
                 "style_main_digits_per100w": len(digit_runs) * per100w,
                 "style_main_dates_per100w": len(date_re.findall(norm)) * per100w,
                 "style_main_sources_per100w": len(source_re.findall(norm)) * per100w})
     return out
+
+
+def _word_count(norm: str, latin_words: list[str]) -> tuple[float, float]:
+    """``(CJK words, all words but at least 1)`` of a normal form whose Latin words are ``latin_words``: a Chinese
+    word counted as ``CJK_CHARS_PER_WORD`` characters, so that per-100-word rates compare across languages."""
+    cjk_words = _cjk_chars(norm) / CJK_CHARS_PER_WORD
+    return cjk_words, max(1.0, cjk_words + len(latin_words))
 
 
 def _title_repeats(title: str, norm: str) -> float:

@@ -67,12 +67,11 @@ def _main_block(pred: PagePrediction, policy: Policy) -> int | None:
     candidate), so a short page of one paragraph between a menu and a footer keeps that paragraph in
     ``clean_text``."""
     proba = pred.block_proba
-    if not len(pred.page.blocks):
-        return None
     boiler = BLOCK_LABELS.index("boilerplate")
-    if any(int(np.argmax(p)) != boiler or p[boiler] < policy.block.get("boilerplate", 0.5) for p in proba):
+    if not len(proba) or (proba.argmax(axis=1) != boiler).any() or \
+            (proba[:, boiler] < policy.block.get("boilerplate", 0.5)).any():
         return None
-    return int(np.argmax([p[BLOCK_LABELS.index("content")] for p in proba]))
+    return int(proba[:, BLOCK_LABELS.index("content")].argmax())
 
 
 def _block_spans(pred: PagePrediction, policy: Policy, lexicons) -> list[dict]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import json
 import multiprocessing
-import os
 import time
 
 import pytest
@@ -35,15 +34,11 @@ def count_spooled(enq) -> int:
     for path in enq.spool.directory.glob("*.jsonl"):
         if path.name != "rejected.jsonl":
             try:
-                fd = os.open(path, os.O_RDONLY)
+                with path.open("rb") as fh:
+                    fcntl.flock(fh, fcntl.LOCK_SH)  # not while the writer thread is half-way through an append
+                    seen |= {json.loads(line)["page_id"] for line in fh.read().splitlines() if line.strip()}
             except FileNotFoundError:  # replayed while we looked: its records are in the database
                 continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH)  # not while the writer thread is half-way through an append
-                with os.fdopen(os.dup(fd), "rb") as fh:
-                    seen |= {json.loads(line)["page_id"] for line in fh.read().splitlines() if line.strip()}
-            finally:
-                os.close(fd)
     return len(seen)
 
 
