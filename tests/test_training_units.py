@@ -225,3 +225,23 @@ def test_page_heads_may_only_rise_with_their_own_evidence():
     assert evidence_constraints(names, "link_farm") == [0, 0, 1, 0, 0, 0]
     assert evidence_constraints(names, "fabricated_listicle") == [0, 0, 0, 1, 0, 0]
     assert evidence_constraints(names, None) == [0, -1, -1, -1, -1, 0]
+
+
+def test_the_page_design_saved_by_training_loads_back_with_its_folds(tmp_path):
+    """``train`` keeps the page heads' design, so a change to the heads alone can be refit on the same rows."""
+    from sklearn.model_selection import GroupKFold
+
+    from training.train import load_page_design, save_page_design
+
+    rng = np.random.default_rng(5)
+    x = rng.random((30, 4)).astype(np.float32)
+    groups = np.array([f"site{i % 7}" for i in range(30)])
+    page_y = {label: rng.integers(0, 2, 30) for label in LABELS}
+    folds = list(GroupKFold(n_splits=3).split(x, groups=groups))
+    save_page_design(tmp_path / "design.npz", x, ["a", "b", "c", "d"], page_y, groups, folds)
+    design = load_page_design(tmp_path / "design.npz")
+    assert design["names"] == ["a", "b", "c", "d"] and np.array_equal(design["x"], x)
+    assert all(np.array_equal(design["y"][label], page_y[label]) for label in LABELS)
+    assert design["groups"].tolist() == groups.tolist()
+    for (train, held), (train_back, held_back) in zip(folds, design["folds"]):
+        assert sorted(train) == train_back.tolist() and sorted(held) == held_back.tolist()

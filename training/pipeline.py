@@ -30,6 +30,7 @@ from training.realpages import load_realpages, realpages_hash
 from training.report import write_reports
 
 MODEL_NAME = "pagesieve"
+PAGE_DESIGN = "page_design.npz"  # the page heads' training design, written by train next to the composed set
 REAL_WEIGHT = 0.6  # threshold tuning weighs real dev pages over composed dev pages
 MAX_REAL_CLEAN_FPR = 0.04  # per label, on the real clean dev pages, while tuning
 MAX_REAL_CLEAN_FPR_ANY = 0.05  # any label: the share of real clean dev pages flagged at all
@@ -184,7 +185,7 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
     log(f"featurizing {len(train)} training pages")
     rows = featurize_all(train, featurizer, progress=True)
     log("fitting")
-    model = fit_model(rows, featurizer, version, log=log)
+    model = fit_model(rows, featurizer, version, log=log, design_out=work / PAGE_DESIGN)
     return publish(model, summary, data, work, model_dir, reports_dir, decisions=decisions)
 
 

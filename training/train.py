@@ -8,6 +8,8 @@ n-gram models are then refit on all training pages.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
@@ -92,7 +94,13 @@ def _full_proba(model, x, n_classes: int) -> np.ndarray:
     return out
 
 
-def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print) -> PageSieveModel:
+def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print,
+              design_out: Path | None = None) -> PageSieveModel:
+    """Fit every level on ``rows``; with ``design_out``, also save the page heads' design there.
+
+    The design (:func:`save_page_design`) is the out-of-fold page matrix the heads are fitted on, so a
+    change to the heads alone can be studied without featurizing the training pages again.
+    """
     block_names = sorted({k for r in rows for b in r.block_rows for k in b})
     blocks = _Blocks(rows, block_names)
     block_hasher, page_hasher = make_block_hasher(), make_page_hasher()
@@ -135,6 +143,8 @@ def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print) 
         page_rows.append(row)
     page_names = sorted({k for row in page_rows for k in row})
     xp = to_matrix(page_rows, page_names)
+    if design_out is not None:
+        save_page_design(design_out, xp, page_names, page_y, page_groups, folds)
     page_models = {label: _calibrated_head(xp, page_y[label], folds, evidence_constraints(page_names, label))
                    for label in LABELS}
     log("page models done")
@@ -154,6 +164,27 @@ def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print) 
                           page_text_models={k: LinearScorer(m) for k, m in page_text_models.items()},
                           page_models=page_models, clean_model=clean_model, style_heads=style_heads,
                           version=version)
+
+
+def save_page_design(path: Path, xp: np.ndarray, names: list[str], page_y: dict[str, np.ndarray],
+                     groups: np.ndarray, folds) -> None:
+    """The page heads' training design as one ``.npz``: matrix, column names, labels, sites and folds."""
+    fold_of = np.zeros(len(groups), dtype=np.int64)
+    for k, (_train, held) in enumerate(folds):
+        fold_of[held] = k
+    np.savez_compressed(path, x=xp, names=np.array(names), groups=groups, fold=fold_of,
+                        **{f"y_{label}": y for label, y in page_y.items()})
+
+
+def load_page_design(path: Path) -> dict:
+    """What :func:`save_page_design` wrote, with the folds rebuilt as (train, held) index pairs."""
+    with np.load(path, allow_pickle=False) as z:
+        design = {k: z[k] for k in z.files}
+    fold = design.pop("fold")
+    design["names"] = design["names"].tolist()
+    design["folds"] = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(int(fold.max()) + 1)]
+    design["y"] = {label: design.pop(f"y_{label}") for label in LABELS}
+    return design
 
 
 def _style_head(rows: list[Row], label: str) -> tuple[list[str], CalibratedHead]:
