@@ -62,3 +62,35 @@ def test_committed_artifact_is_compact_and_described():
     for key in ("sha256", "format_version", "libraries", "jieba_dict_sha256", "training_data_sha256", "metrics",
                 "thresholds"):
         assert manifest.get(key), key
+
+
+def test_committed_page_heads_only_rise_with_their_own_evidence():
+    """The shipped heads obey ``evidence_constraints``: raising one evidence column of a real page row never
+    lowers its label's probability (nor raises the clean probability)."""
+    import numpy as np
+
+    from service.analysis import build_page
+    from service.model import LABELS
+    from service.model.pipeline import to_matrix
+    from training.train import evidence_constraints
+
+    model = load_verified(REPO_ROOT / "models").model
+    page = build_page(text="今日新闻。本市召开会议，部署下一阶段工作。\n\n澳门葡京娱乐官网 注册送彩金", html=None,
+                      url="http://news.example.cn/1.html", charset=None)
+    features = model.featurizer.featurize(page)
+    block_proba = model.block_model.predict_proba(model.block_matrix(features, model.block_text_scores(features)))
+    row = to_matrix([model.page_row(features, block_proba, model.page_text_scores(features))],
+                    model.page_feature_names)
+    names = model.page_feature_names
+    checked = 0
+    for target, head in [*((label, model.page_models[label]) for label in LABELS), (None, model.clean_model)]:
+        signs = evidence_constraints(names, target)
+        for col, sign in enumerate(signs):
+            if not sign:
+                continue
+            grid = np.repeat(row, 11, axis=0)
+            grid[:, col] = np.linspace(0.0, 1.0, 11)
+            proba = head.predict(grid)
+            assert np.all(sign * np.diff(proba) >= -1e-9), (target, names[col], proba)
+            checked += 1
+    assert checked >= 10
