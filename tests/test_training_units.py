@@ -245,3 +245,23 @@ def test_the_page_design_saved_by_training_loads_back_with_its_folds(tmp_path):
     assert design["groups"].tolist() == groups.tolist()
     for (train, held), (train_back, held_back) in zip(folds, design["folds"]):
         assert sorted(train) == train_back.tolist() and sorted(held) == held_back.tolist()
+
+
+def test_thresholds_cap_the_share_of_composed_clean_pages_flagged_by_any_label():
+    """On the composed dev pages each label's best threshold (0.44) flags 2% of the clean pages, its per-label
+    cap, and different pages for each label: 6% together. The any-label cap (2.5%, 5 of 200 pages) leaves one
+    label where it was and raises the other two past their clean pages (0.5-0.7), missing their low positives."""
+    from training.pipeline import MAX_DEV_CLEAN_FPR_ANY
+
+    def page(gold, label, p):
+        return Scored(gold=gold, probs={**dict.fromkeys(LABELS, 0.0), label: p}, flags=[], action="keep")
+
+    dev = [page([label], label, p) for label in LABELS for p in [0.9] * 20 + [0.45] * 10]
+    dev += [page([], label, 0.5 + 0.1 * i) for i, label in enumerate(LABELS) for _ in range(4)]
+    dev += [page([], LABELS[0], 0.0) for _ in range(188)]
+    real = [page([label], label, 0.9) for label in LABELS for _ in range(5)] + [page([], LABELS[0], 0.0)] * 40
+    flag = tune_thresholds(dev, real)["flag"]
+    clean = [s for s in dev if not s.gold]
+    flagged = sum(1 for s in clean if any(s.probs[label] >= flag[label] for label in LABELS))
+    assert flagged / len(clean) <= MAX_DEV_CLEAN_FPR_ANY
+    assert sorted(t <= 0.45 for t in flag.values()) == [False, False, True]
