@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import gc
 import ipaddress
 import logging
 import os
@@ -82,13 +83,27 @@ def run(config: Config) -> int:
     return 0
 
 
+def settle_heap() -> int:
+    """Move every object alive now (the model, lexicons, libraries) out of the garbage collector's reach.
+
+    The loaded model leaves a few hundred thousand long-lived Python objects. Without this, the first
+    full (generation 2) collection after start-up walks them all inside some request and adds 100+ ms to
+    it. Frozen objects are never collected, which is right for what lives as long as the process. Returns
+    how many objects were frozen.
+    """
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def _warm_up(worker) -> None:
-    """Load and verify the model in each worker before it takes requests."""
+    """Load and verify the model in each worker before it takes requests, then settle the heap."""
     app = worker.wsgi
     state = getattr(app, "extensions", {}).get("pagesieve")
     if state is not None:
         ready, detail = state.registry.status()
         worker.log.info("model %s", detail if ready else f"NOT loaded: {detail}")
+        worker.log.info("heap settled: %d objects frozen out of the garbage collector", settle_heap())
 
 
 def _child_exit(server, worker) -> None:

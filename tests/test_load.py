@@ -155,3 +155,14 @@ def test_server_answers_health_and_openapi(server):
     assert request(server.port, "GET", "/healthz").json() == {"status": "ok"}
     spec = request(server.port, "GET", "/openapi.json").json()
     assert "/metrics" in spec["paths"]
+
+
+def test_each_worker_settles_its_heap_after_loading_the_model(server):
+    """Every worker freezes the model's long-lived objects out of the garbage collector (``settle_heap``), so no
+    request pays for a full collection walking them."""
+    import re
+
+    log = server.log_path.read_text(errors="replace")
+    frozen = [int(n) for n in re.findall(r"heap settled: (\d+) objects frozen", log)]
+    assert len(frozen) >= 2, server.log_tail()
+    assert min(frozen) > 50_000

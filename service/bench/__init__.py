@@ -73,6 +73,7 @@ def in_process(args) -> dict:
     """The in-process measurement (run in a child process by :func:`main`)."""
     from service.bench.stages import StageSampler
     from service.model.registry import ModelRegistry
+    from service.server import settle_heap
 
     pages, note = _mix(args)
     config = load_config()
@@ -80,6 +81,7 @@ def in_process(args) -> dict:
     started = time.perf_counter()
     loaded = ModelRegistry(config.path("model", "dir")).get()
     load_seconds = time.perf_counter() - started
+    settle_heap()  # as each gunicorn worker does after loading the model
     for page in pages[:args.warmup]:
         _classify_one(page, loaded, max_bytes)
     latencies: list[float] = []
