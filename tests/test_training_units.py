@@ -265,3 +265,27 @@ def test_thresholds_cap_the_share_of_composed_clean_pages_flagged_by_any_label()
     flagged = sum(1 for s in clean if any(s.probs[label] >= flag[label] for label in LABELS))
     assert flagged / len(clean) <= MAX_DEV_CLEAN_FPR_ANY
     assert sorted(t <= 0.45 for t in flag.values()) == [False, False, True]
+
+
+def test_an_html_example_is_scored_against_its_boilerplate_blocks_too():
+    """Span evaluation uses the block model's target: an HTML page's blocks outside its content mask are gold
+    boilerplate, its marked spam stays spam, and a text page's gold is its composed spans alone."""
+    from training.examples import Example
+
+    html = ("<html><body><nav><a href='/'>首页</a> <a href='/news'>新闻中心</a></nav><article>"
+            "<p>本市今日召开全体会议，部署下一阶段的重点工作，会议由市长主持，各部门负责人参加。</p></article>"
+            "<div><p>澳门葡京娱乐官网注册送彩金</p></div><footer><p>版权所有 © 2024 某某网</p></footer></body></html>")
+    ex = Example(example_id="t-1", split="test", site="s", recipe="injected_html_visible", lang="zh",
+                 labels=["injected_spam"], html=html, marks=[("injected_spam", "澳门葡京娱乐官网注册送彩金")])
+    page = ex.build()
+    ex.content_mask = ["全体会议" in block.text for block in page.blocks]
+    spans = ex.evaluation_spans(page)
+    by_label = {label: [page.text[s:e] for s, e, lab in spans if lab == label] for label in ("injected_spam",
+                                                                                             "boilerplate")}
+    assert by_label["injected_spam"] == ["澳门葡京娱乐官网注册送彩金"]
+    assert any("首页" in text for text in by_label["boilerplate"])
+    assert any("版权所有" in text for text in by_label["boilerplate"])
+    assert not any("全体会议" in text or "葡京" in text for text in by_label["boilerplate"])
+    text_ex = Example(example_id="t-2", split="test", site="s", recipe="clean_article", lang="zh", labels=[],
+                      text="正文一段。\n\n版权所有", spans=[(7, 11, "boilerplate")])
+    assert text_ex.evaluation_spans(text_ex.build()) == [(7, 11, "boilerplate")]

@@ -38,6 +38,7 @@ class Scored:
     lang: str = ""
     high: bool = True
     recipe: str = ""
+    input: str = "text"  # how the page was sent: "text" or "html"
 
 
 def score_page(model: PageSieveModel, policy: Policy, *, text=None, html=None, url="") -> tuple[dict, object]:
@@ -52,7 +53,8 @@ def score_examples(model, policy, examples) -> list[Scored]:
         verdict, page = score_page(model, policy, text=ex.text, html=ex.html, url=ex.url)
         out.append(Scored(gold=ex.labels, probs=verdict["labels"], flags=verdict["flags"], action=verdict["action"],
                           pred_spans=[(s["start"], s["end"], s["label"]) for s in verdict["spans"]],
-                          gold_spans=ex.located_spans(page), lang=ex.lang, recipe=ex.recipe))
+                          gold_spans=ex.evaluation_spans(page), lang=ex.lang, recipe=ex.recipe,
+                          input="html" if ex.html is not None else "text"))
     return out
 
 

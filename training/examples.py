@@ -57,6 +57,17 @@ class Example:
                 pos = idx + len(needle)
         return spans
 
+    def evaluation_spans(self, page: Page) -> list[tuple[int, int, str]]:
+        """The gold spans a verdict's spans are scored against: :meth:`located_spans`, and for an HTML page
+        also its boilerplate, the blocks :meth:`block_labels` calls ``boilerplate`` (the same target the block
+        model is trained on). A text page's boilerplate is already among its spans."""
+        spans = self.located_spans(page)
+        if self.html is None or self.content_mask is None:
+            return spans
+        furniture = [(block.start, block.end, "boilerplate")
+                     for block, label in zip(page.blocks, self.block_labels(page, spans)) if label == "boilerplate"]
+        return sorted(spans + furniture)
+
     def block_labels(self, page: Page, spans: list[tuple[int, int, str]] | None = None) -> list[str]:
         spans = self.located_spans(page) if spans is None else spans
         labels = []

@@ -170,6 +170,8 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
         "model_version": model.version,
         "test": {"pages": len(test), "sites": len({e.site for e in test}), **page_metrics(test_scored),
                  "spans": span_metrics(test_scored),
+                 "spans_by_input": {kind: span_metrics([s for s in test_scored if s.input == kind])
+                                    for kind in ("text", "html")},
                  "by_language": {lang: page_metrics([s for s in test_scored if s.lang == lang]) for lang in ("zh", "en")}},
         "realpages": {"hash": realpages_hash(data), "all": page_metrics(real_scored),
                       "high": page_metrics([s for s in real_scored if s.high]),

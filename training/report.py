@@ -55,6 +55,17 @@ def render_markdown(report: dict, entry: dict) -> str:
     ]
     for label, m in test.get("spans", {}).items():
         lines.append(f"| {label} | {_fmt(m['char_precision'])} | {_fmt(m['char_recall'])} | {m['gold_chars']} |")
+    by_input = test.get("spans_by_input")
+    if by_input:
+        lines += ["", "By input. A text page's gold boilerplate is the site furniture composed around it. An HTML "
+                  "page's is every block outside its main content (gold from the English benchmark's article "
+                  "text, silver from a prose-region rule on Chinese pages) that carries no injected span: the "
+                  "target the block model is trained on.", "",
+                  "| input | block label | char precision | char recall | gold chars |", "|---|---|---|---|---|"]
+        for kind, spans in by_input.items():
+            for label, m in spans.items():
+                lines.append(f"| {kind} | {label} | {_fmt(m['char_precision'])} | {_fmt(m['char_recall'])} | "
+                             f"{m['gold_chars']} |")
     if report.get("baselines"):
         lines += ["", "## Baselines on the same pages", "",
                   "| baseline | set | label | precision | recall | F1 | PR-AUC | positives |",
@@ -139,7 +150,8 @@ def readme_summary(report: dict) -> str:
     if spans:
         lines += ["", "Spans on the composed test split (character level): " + "; ".join(
             f"{label} precision {_fmt(m['char_precision'])}, recall {_fmt(m['char_recall'])}"
-            for label, m in spans.items()) + "."]
+            for label, m in spans.items()) + ". On HTML pages the gold boilerplate is every block outside the "
+            "main content, the block model's target (by input in the full report)."]
     return "\n".join(lines)
 
 
