@@ -65,11 +65,7 @@ def parse_page(obj, max_page_bytes: int) -> PageRequest:
     if unknown:
         raise ApiError(400, "unknown_field", f"unknown field(s) {', '.join(map(repr, unknown))}; "
                        f"allowed: {', '.join(sorted(FIELDS))}", unknown[0])
-    present = [name for name in CONTENT_FIELDS if obj.get(name) is not None]
-    if not present:
-        raise ApiError(400, "missing_content", "send the page as 'html', 'html_base64' or 'text'")
-    if len(present) > 1:
-        raise ApiError(400, "ambiguous_content", f"send only one of 'html', 'html_base64', 'text' (got {present})")
+    # the page's metadata first, so that every wrong field is named, even on a page without content
     url = check_url(_string(obj, "url", MAX_URL_CHARS) or "")
     req_id = _string(obj, "id", MAX_ID_CHARS)
     charset = _string(obj, "charset", 40)
@@ -80,6 +76,11 @@ def parse_page(obj, max_page_bytes: int) -> PageRequest:
             raise ApiError(415, "unsupported_page_type", f"content_type {mime!r} is not a page type; "
                            f"use one of {', '.join(sorted(PAGE_TYPES))}", "content_type")
         charset = charset or charset_from_content_type(content_type)
+    present = [name for name in CONTENT_FIELDS if obj.get(name) is not None]
+    if not present:
+        raise ApiError(400, "missing_content", "send the page as 'html', 'html_base64' or 'text'")
+    if len(present) > 1:
+        raise ApiError(400, "ambiguous_content", f"send only one of 'html', 'html_base64', 'text' (got {present})")
     field = present[0]
     value = _string(obj, field)  # unpaired surrogates are rejected here, before the size is computed
     if field == "html_base64":

@@ -88,6 +88,7 @@ def test_default_id_is_stable(client, auth):
     ({"json": {"url": "http://a.cn"}}, 400, "missing_content"),
     ({"json": {"text": "x", "html": "<p>x</p>"}}, 400, "ambiguous_content"),
     ({"json": {"text": 42}}, 400, "invalid_field"),
+    ({"json": {"url": 1}}, 400, "invalid_field"),  # the wrong field is named even when content is missing too
     ({"json": ["not", "an", "object"]}, 400, "invalid_page"),
     ({"json": {"html_base64": "%%%"}}, 400, "invalid_base64"),
     ({"json": {"html_base64": base64.b64encode(bytes(range(256)) * 40).decode()}}, 422, "undecodable"),
