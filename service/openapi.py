@@ -65,7 +65,9 @@ SCHEMAS = {
             "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
             "text": {"type": "string", "description": "The page's extracted text; span offsets point into it"},
             "clean_text": {"type": "string",
-                           "description": "The text without boilerplate and stripped blocks; a page whose every "
+                           "description": "The text without boilerplate and without the injected_spam / "
+                                          "link_farm blocks of the labels in flags (a span of a label the page "
+                                          "is not flagged with is reported but kept); a page whose every "
                                           "block looks like boilerplate keeps the one most likely content"},
             "reasons": {"type": "array", "items": {"$ref": "#/components/schemas/Reason"}},
             "input": {"enum": ["html", "text"]}, "charset": {"type": "string"},

@@ -15,14 +15,15 @@ ARTICLE = "11月28日,湖南省基础教育优质均衡发展研讨会在双峰�
 FOOTER = "<footer>版权所有 湘ICP备05009375号</footer>"
 
 
-def _verdict(loaded_model, block_proba: list[list[float]]) -> dict:
-    """The verdict on a menu, one paragraph and a footer, the block model's probabilities set to ``block_proba``."""
+def _verdict(loaded_model, block_proba: list[list[float]], label_proba: dict[str, float] | None = None) -> dict:
+    """The verdict on a menu, one paragraph and a footer, the block model's probabilities set to ``block_proba``
+    (and the page's label probabilities updated with ``label_proba``)."""
     page = build_page(html=f"<html><body>{MENU}<p>{ARTICLE}</p>{FOOTER}</body></html>",
                       url="http://edu.example.cn/a.html")
     pred = loaded_model.model.predict(page)
     assert len(page.blocks) == len(block_proba)
-    return decide(replace(pred, block_proba=np.array(block_proba)), loaded_model.policy,
-                  loaded_model.model.featurizer.lexicons)
+    pred = replace(pred, block_proba=np.array(block_proba), label_proba={**pred.label_proba, **(label_proba or {})})
+    return decide(pred, loaded_model.policy, loaded_model.model.featurizer.lexicons)
 
 
 def _proba(**kw: float) -> list[float]:
@@ -41,3 +42,13 @@ def test_boilerplate_is_still_cut_when_a_content_block_remains(loaded_model):
                                    _proba(content=0.3, boilerplate=0.7)])
     assert body["clean_text"] == ARTICLE
     assert len([s for s in body["spans"] if s["label"] == "boilerplate"]) == 2
+
+
+def test_a_bad_block_is_cut_only_when_the_page_is_flagged_with_its_label(loaded_model):
+    blocks = [_proba(content=0.05, boilerplate=0.95), _proba(content=0.9, boilerplate=0.1), _proba(link_farm=0.9)]
+    unflagged = _verdict(loaded_model, blocks, {"link_farm": 0.0})
+    assert unflagged["flags"] == [] and [s["label"] for s in unflagged["spans"]] == ["boilerplate", "link_farm"]
+    assert "ICP" in unflagged["clean_text"]  # reported, not cut: the page-level decision says keep
+    flagged = _verdict(loaded_model, blocks, {"link_farm": 0.99})
+    assert flagged["flags"] == ["link_farm"] and flagged["action"] == "strip"
+    assert flagged["clean_text"] == ARTICLE

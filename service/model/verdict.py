@@ -229,7 +229,10 @@ def decide(pred: PagePrediction, policy: Policy, lexicons) -> dict:
     else:
         action = "keep"
 
-    removed = [(s["start"], s["end"]) for s in spans if s["label"] in BAD_BLOCK_LABELS or s["label"] == "boilerplate"]
+    # stripped: boilerplate, and the blocks of the labels the page is flagged with. A block over its block
+    # threshold on a page not flagged with its label is reported, but the page-level decision governs what
+    # is cut, so a clean page does not lose a list or a paragraph its block model doubted.
+    removed = [(s["start"], s["end"]) for s in spans if s["label"] == "boilerplate" or s["label"] in flagged]
     clean_text = _without(page.text, page.blocks, removed)
     content_share = min(1.0, content_chars / max(1, sum(len(b.text) for b in page.blocks)))
     reasons = page_reasons(pred, flagged, near, spans, lexicons)
