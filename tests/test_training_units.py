@@ -289,3 +289,19 @@ def test_an_html_example_is_scored_against_its_boilerplate_blocks_too():
     text_ex = Example(example_id="t-2", split="test", site="s", recipe="clean_article", lang="zh", labels=[],
                       text="正文一段。\n\n版权所有", spans=[(7, 11, "boilerplate")])
     assert text_ex.evaluation_spans(text_ex.build()) == [(7, 11, "boilerplate")]
+
+
+def test_compare_names_the_real_pages_a_new_model_won_and_lost():
+    from training.report import compare_realpages
+
+    def report(flags: dict[str, list[str]]) -> dict:
+        return {"realpages": {"scores": {pid: {"probs": {label: (0.9 if label in f else 0.1) for label in LABELS},
+                                               "flags": f, "action": "keep"} for pid, f in flags.items()}}}
+
+    old = report({"p1": [], "p2": ["injected_spam"], "p3": ["link_farm"], "p4": []})
+    new = report({"p1": ["injected_spam"], "p2": [], "p3": ["link_farm"], "p4": ["fabricated_listicle"]})
+    gold = {"p1": ["injected_spam"], "p2": ["injected_spam"], "p3": ["link_farm"], "p4": []}
+    lines = compare_realpages(old, new, gold)
+    assert [line.split()[0] for line in lines[:-1]] == ["p1", "p2", "p4"]  # p3 did not change
+    assert lines[-1] == "per label, pages won / lost: injected_spam +1/-1; link_farm +0/-0; fabricated_listicle +0/-1"
+    assert compare_realpages({"realpages": {}}, new, gold)[0].startswith("a report has no per-page scores")

@@ -7,6 +7,7 @@
 * ``evaluate``  evaluate the committed model and its baselines; write ``reports/``;
 * ``gate``      check the committed model against the floors pinned in
                 ``training/eval_baseline.json`` and the baselines (``--update-floors`` re-pins);
+* ``compare OLD NEW``  the real pages whose flags differ between two ``evaluation.json`` reports;
 * ``export-decisions``  moderator decisions from the review queue as JSONL training examples
                 (``train --decisions FILE`` trains with them and reports before and after).
 
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.choices["train"].add_argument("--out", type=Path, default=REPORTS_DIR, help="where reports are written")
     sub.choices["train"].add_argument("--decisions", type=Path, help="moderator decisions (export-decisions JSONL) "
                                       "added to the training split; the report then compares before and after")
+    compare = sub.add_parser("compare", help="real pages whose flags differ between two evaluation.json reports")
+    compare.add_argument("old", type=Path)
+    compare.add_argument("new", type=Path)
+    compare.add_argument("--data", help="corpora directory (default ../shared/data), for the pages' gold labels")
     export = sub.add_parser("export-decisions", help="moderator decisions as JSONL training examples")
     export.add_argument("--out", type=Path, required=True, help="JSONL file to write")
     export.add_argument("--database-url", help="review queue database (default: the service's configuration)")
@@ -72,6 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: corpora directory {data} not found (set --data or PAGESIEVE_TRAINING_DATA_DIR)",
               file=sys.stderr)
         return 2
+    if args.verb == "compare":
+        from training.realpages import load_realpages
+        from training.report import compare_realpages
+
+        gold = {page.id: page.labels for page in load_realpages(data)}
+        reports = [json.loads(path.read_text(encoding="utf-8")) for path in (args.old, args.new)]
+        print("\n".join(compare_realpages(*reports, gold)))
+        return 0
     if args.verb == "build":
         from training.build import build
 

@@ -175,7 +175,11 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
                  "by_language": {lang: page_metrics([s for s in test_scored if s.lang == lang]) for lang in ("zh", "en")}},
         "realpages": {"hash": realpages_hash(data), "all": page_metrics(real_scored),
                       "high": page_metrics([s for s in real_scored if s.high]),
-                      "sites": len({rp.url.split('/')[2] if '//' in rp.url else rp.url for rp in real})},
+                      "sites": len({rp.url.split('/')[2] if '//' in rp.url else rp.url for rp in real}),
+                      # the model's output per page (ids only, no page data), so two models can be compared
+                      # page by page: which pages a retrain won and lost
+                      "scores": {rp.id: {"probs": sc.probs, "flags": sc.flags, "action": sc.action}
+                                 for rp, sc in zip(real, real_scored)}},
         "baselines": {},
     }
     for name, baseline in make_baselines(model.featurizer.lexicons).items():

@@ -167,3 +167,31 @@ def write_reports(report: dict, entry: dict, out: Path, readme: Path | None = No
     (out / "evaluation.md").write_text(render_markdown(report, entry), encoding="utf-8")
     if readme is not None:
         update_readme(readme, report)
+
+
+def compare_realpages(old: dict, new: dict, gold: dict[str, list[str]]) -> list[str]:
+    """Lines naming the real pages whose flags differ between two evaluation reports, and what each label gained
+    and lost (a page counts as won for a label when the new flag agrees with its gold label and the old did not).
+
+    ``old``/``new``: ``evaluation.json`` contents with ``realpages.scores``; ``gold``: page id -> page labels.
+    """
+    old_scores, new_scores = old["realpages"].get("scores"), new["realpages"].get("scores")
+    if not old_scores or not new_scores:
+        return ["a report has no per-page scores (evaluate it again with this version)"]
+    lines, tally = [], {label: [0, 0] for label in LABELS}
+    for page_id in sorted(set(old_scores) & set(new_scores)):
+        before, after = old_scores[page_id], new_scores[page_id]
+        if set(before["flags"]) == set(after["flags"]):
+            continue
+        labels = gold.get(page_id, [])
+        for label in LABELS:
+            was, now = label in before["flags"], label in after["flags"]
+            if was != now:
+                tally[label][0 if now == (label in labels) else 1] += 1
+        probs = ", ".join(f"{label} {before['probs'][label]:.2f}->{after['probs'][label]:.2f}" for label in LABELS
+                          if (label in before["flags"]) != (label in after["flags"]))
+        lines.append(f"{page_id}  gold {sorted(labels) or ['clean']}  flags {sorted(before['flags'])} -> "
+                     f"{sorted(after['flags'])}  ({probs})")
+    lines.append("per label, pages won / lost: " + "; ".join(f"{label} +{won}/-{lost}"
+                                                           for label, (won, lost) in tally.items()))
+    return lines
