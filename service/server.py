@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import gc
 import ipaddress
 import logging
 import os
@@ -83,19 +82,6 @@ def run(config: Config) -> int:
     return 0
 
 
-def settle_heap() -> int:
-    """Move every object alive now (the model, lexicons, libraries) out of the garbage collector's reach.
-
-    The loaded model leaves a few hundred thousand long-lived Python objects. Without this, the first
-    full (generation 2) collection after start-up walks them all inside some request and adds 100+ ms to
-    it. Frozen objects are never collected, which is right for what lives as long as the process. Returns
-    how many objects were frozen.
-    """
-    gc.collect()
-    gc.freeze()
-    return gc.get_freeze_count()
-
-
 def _warm_up(worker) -> None:
     """Load and verify the model in each worker before it takes requests, then settle the heap."""
     app = worker.wsgi
@@ -103,6 +89,8 @@ def _warm_up(worker) -> None:
     if state is not None:
         ready, detail = state.registry.status()
         worker.log.info("model %s", detail if ready else f"NOT loaded: {detail}")
+        from service.heap import settle_heap
+
         worker.log.info("heap settled: %d objects frozen out of the garbage collector", settle_heap())
 
 

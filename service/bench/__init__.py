@@ -73,7 +73,7 @@ def in_process(args) -> dict:
     """The in-process measurement (run in a child process by :func:`main`)."""
     from service.bench.stages import StageSampler
     from service.model.registry import ModelRegistry
-    from service.server import settle_heap
+    from service.heap import settle_heap
 
     pages, note = _mix(args)
     config = load_config()

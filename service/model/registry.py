@@ -20,6 +20,7 @@ from pathlib import Path
 import joblib
 import sklearn
 
+from service.heap import resettle_heap_if_settled
 from service.model.pipeline import FORMAT_VERSION, PageSieveModel
 from service.model.verdict import Policy
 
@@ -126,6 +127,7 @@ class ModelRegistry:
             self._current = candidate
             self._error = None
         log.info("model %s now serving", candidate.version)
+        resettle_heap_if_settled()  # a serving worker: free the old model's cycles, freeze the new model
         return candidate
 
     def status(self) -> tuple[bool, str]:
