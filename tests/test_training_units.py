@@ -305,3 +305,13 @@ def test_compare_names_the_real_pages_a_new_model_won_and_lost():
     assert [line.split()[0] for line in lines[:-1]] == ["p1", "p2", "p4"]  # p3 did not change
     assert lines[-1] == "per label, pages won / lost: injected_spam +1/-1; link_farm +0/-0; fabricated_listicle +0/-1"
     assert compare_realpages({"realpages": {}}, new, gold)[0].startswith("a report has no per-page scores")
+
+
+def test_the_block_threshold_with_the_best_span_f1_wins_and_ties_keep_recall():
+    from training.metrics import char_counts
+    from training.pipeline import best_block_threshold
+
+    assert char_counts([(0, 10)], [(5, 15)]) == (5, 5, 5)
+    # 0.5 reports 40 wrong characters for the same 100 right ones that 0.9 reports
+    assert best_block_threshold({0.5: (100, 40, 0), 0.9: (100, 0, 0), 0.95: (60, 0, 40)}) == 0.9
+    assert best_block_threshold({0.5: (100, 0, 0), 0.9: (100, 0, 0)}) == 0.5

@@ -36,6 +36,12 @@ def char_prf(gold: list[list[tuple[int, int]]], pred: list[list[tuple[int, int]]
     return {"char_precision": round(precision, 4), "char_recall": round(recall, 4), "gold_chars": tp + fn}
 
 
+def char_counts(gold: list[tuple[int, int]], pred: list[tuple[int, int]]) -> tuple[int, int, int]:
+    """(true positive, false positive, false negative) characters of one page's predicted spans."""
+    g, p = _cover(gold), _cover(pred)
+    return len(g & p), len(p - g), len(g - p)
+
+
 def _cover(spans: list[tuple[int, int]]) -> set[int]:
     out: set[int] = set()
     for s, e in spans:

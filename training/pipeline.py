@@ -36,6 +36,7 @@ MAX_REAL_CLEAN_FPR = 0.04  # per label, on the real clean dev pages, while tunin
 MAX_REAL_CLEAN_FPR_ANY = 0.05  # any label: the share of real clean dev pages flagged at all
 MAX_DEV_CLEAN_FPR = 0.02  # per label, on the composed clean dev pages, while tuning
 MAX_DEV_CLEAN_FPR_ANY = 0.025  # any label: the share of composed clean dev pages flagged at all
+BLOCK_THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)  # span thresholds tried for the bad block labels
 THRESHOLD_GRID = np.round(np.concatenate([np.arange(0.06, 0.9, 0.02), np.arange(0.9, 0.995, 0.01)]), 2)
 
 
@@ -97,6 +98,46 @@ def tune_thresholds(dev_scored, real_scored) -> dict:
     for label in LABELS:
         thresholds["review"][label] = round(thresholds["flag"][label] * 0.6, 2)
     return thresholds
+
+
+def tune_block_thresholds(model, policy: Policy, examples) -> dict[str, float]:
+    """Span thresholds for the bad block labels: per label, the value of ``BLOCK_THRESHOLD_GRID`` with the
+    best character-level F1 of the verdict's spans on the composed dev pages (ties: the lowest). Each page is
+    predicted once and decided at every value; boilerplate keeps its threshold (``clean_text`` rests on it).
+    """
+    from service.model.verdict import BAD_BLOCK_LABELS, decide
+    from training.metrics import char_counts
+
+    counts = {(label, t): np.zeros(3, dtype=np.int64) for label in BAD_BLOCK_LABELS for t in BLOCK_THRESHOLD_GRID}
+    for ex in examples:
+        page = ex.build()
+        pred = model.predict(page)
+        gold = ex.evaluation_spans(page)
+        for label in BAD_BLOCK_LABELS:
+            gold_label = [(s, e) for s, e, lab in gold if lab == label]
+            for t in BLOCK_THRESHOLD_GRID:
+                trial = Policy(flag=policy.flag, review=policy.review, block={**policy.block, label: t},
+                               drop_share=policy.drop_share)
+                spans = decide(pred, trial, model.featurizer.lexicons)["spans"]
+                counts[label, t] += char_counts(gold_label, [(s["start"], s["end"]) for s in spans
+                                                             if s["label"] == label])
+    block = dict(policy.block)
+    for label in BAD_BLOCK_LABELS:
+        block[label] = best_block_threshold({t: tuple(counts[label, t]) for t in BLOCK_THRESHOLD_GRID})
+        tp, fp, fn = counts[label, block[label]]
+        log(f"block threshold {label}: {block[label]} (span characters: precision {tp / max(1, tp + fp):.3f}, "
+            f"recall {tp / max(1, tp + fn):.3f})")
+    return block
+
+
+def best_block_threshold(counts: dict[float, tuple[int, int, int]]) -> float:
+    """The threshold whose (true positive, false positive, false negative) character counts give the best F1;
+    ties go to the lowest threshold (the most recall)."""
+    def f1(t: float) -> float:
+        tp, fp, fn = counts[t]
+        return 2 * tp / max(1, 2 * tp + fp + fn)
+
+    return max(sorted(counts), key=lambda t: (round(f1(t), 9), -t))
 
 
 def _any_flag_fpr(flag: dict[str, float], scored) -> float:
@@ -239,6 +280,8 @@ def publish(model, summary: dict, data: Path, work: Path, model_dir: Path, repor
     dev_scored = score_examples(model, policy, load_examples(work / "examples.jsonl", "dev"))
     real_scored = score_realpages(model, policy, load_realpages(data))
     thresholds = tune_thresholds(dev_scored, real_scored)
+    thresholds["block"] = tune_block_thresholds(model, Policy.from_manifest(thresholds),
+                                                load_examples(work / "examples.jsonl", "dev"))
     policy = Policy.from_manifest(thresholds)
     report = evaluate_all(model, policy, data, work)
     if decisions:  # the published model, before it is replaced, on the same test split
