@@ -10,6 +10,7 @@ import shutil
 import tempfile
 
 from service.config import Config
+from service.heap import settle_heap
 
 log = logging.getLogger("pagesieve")
 
@@ -89,8 +90,6 @@ def _warm_up(worker) -> None:
     if state is not None:
         ready, detail = state.registry.status()
         worker.log.info("model %s", detail if ready else f"NOT loaded: {detail}")
-        from service.heap import settle_heap
-
         worker.log.info("heap settled: %d objects frozen out of the garbage collector", settle_heap())
 
 

@@ -26,11 +26,8 @@ def char_prf(gold: list[list[tuple[int, int]]], pred: list[list[tuple[int, int]]
     """Precision/recall over characters: gold and predicted spans per page."""
     tp = fp = fn = 0
     for g_spans, p_spans in zip(gold, pred):
-        g = _cover(g_spans)
-        p = _cover(p_spans)
-        tp += len(g & p)
-        fp += len(p - g)
-        fn += len(g - p)
+        page_tp, page_fp, page_fn = char_counts(g_spans, p_spans)
+        tp, fp, fn = tp + page_tp, fp + page_fp, fn + page_fn
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     return {"char_precision": round(precision, 4), "char_recall": round(recall, 4), "gold_chars": tp + fn}

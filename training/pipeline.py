@@ -6,6 +6,7 @@ import itertools
 import json
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from service.features.featurizer import Featurizer
 from service.model import LABELS
-from service.model.verdict import DEFAULT_THRESHOLDS, Policy
+from service.model.verdict import BAD_BLOCK_LABELS, DEFAULT_THRESHOLDS, Policy, decide
 from training.build import build, composing_code_hash, load_examples
 from training.evaluate import (
     baseline_scored,
@@ -25,7 +26,7 @@ from training.evaluate import (
 )
 from training.farmlist import load_farm_domains
 from training.featurize import featurize_all
-from training.metrics import prf
+from training.metrics import char_counts, prf
 from training.realpages import load_realpages, realpages_hash
 from training.report import write_reports
 
@@ -105,9 +106,6 @@ def tune_block_thresholds(model, policy: Policy, examples) -> dict[str, float]:
     best character-level F1 of the verdict's spans on the composed dev pages (ties: the lowest). Each page is
     predicted once and decided at every value; boilerplate keeps its threshold (``clean_text`` rests on it).
     """
-    from service.model.verdict import BAD_BLOCK_LABELS, decide
-    from training.metrics import char_counts
-
     counts = {(label, t): np.zeros(3, dtype=np.int64) for label in BAD_BLOCK_LABELS for t in BLOCK_THRESHOLD_GRID}
     for ex in examples:
         page = ex.build()
@@ -116,8 +114,7 @@ def tune_block_thresholds(model, policy: Policy, examples) -> dict[str, float]:
         for label in BAD_BLOCK_LABELS:
             gold_label = [(s, e) for s, e, lab in gold if lab == label]
             for t in BLOCK_THRESHOLD_GRID:
-                trial = Policy(flag=policy.flag, review=policy.review, block={**policy.block, label: t},
-                               drop_share=policy.drop_share)
+                trial = replace(policy, block={**policy.block, label: t})
                 spans = decide(pred, trial, model.featurizer.lexicons)["spans"]
                 counts[label, t] += char_counts(gold_label, [(s["start"], s["end"]) for s in spans
                                                              if s["label"] == label])
