@@ -71,16 +71,12 @@ def test_committed_page_heads_only_rise_with_their_own_evidence():
 
     from service.analysis import build_page
     from service.model import LABELS
-    from service.model.pipeline import to_matrix
     from training.train import evidence_constraints
 
     model = load_verified(REPO_ROOT / "models").model
     page = build_page(text="今日新闻。本市召开会议，部署下一阶段工作。\n\n澳门葡京娱乐官网 注册送彩金", html=None,
                       url="http://news.example.cn/1.html", charset=None)
-    features = model.featurizer.featurize(page)
-    block_proba = model.block_model.predict_proba(model.block_matrix(features, model.block_text_scores(features)))
-    row = to_matrix([model.page_row(features, block_proba, model.page_text_scores(features))],
-                    model.page_feature_names)
+    _, _, row = model.page_inputs(model.featurizer.featurize(page))
     names = model.page_feature_names
     checked = 0
     for target, head in [*((label, model.page_models[label]) for label in LABELS), (None, model.clean_model)]:

@@ -149,8 +149,10 @@ class PageSieveModel:
         return row
 
     # -- inference -----------------------------------------------------------
-    def predict(self, page: Page) -> PagePrediction:
-        features = self.featurizer.featurize(page)
+    def page_inputs(self, features: Features) -> tuple[np.ndarray, dict[str, float], np.ndarray]:
+        """What the page heads read: the block probabilities, the page n-gram scores and, from both and the
+        page features, the page row (a one-row matrix in ``page_feature_names`` order)."""
+        page = features.context.page
         # jieba once per block text; the page text is mostly the same texts again
         block_words = [segment_raw(text) for text in features.block_texts]
         if page.blocks:
@@ -160,7 +162,12 @@ class PageSieveModel:
             block_proba = np.zeros((0, len(BLOCK_LABELS)))
         text_scores = self.page_text_scores(features, page_words(
             features.page_text, [block.norm for block in page.blocks], features.block_texts, block_words))
-        x = to_matrix([self.page_row(features, block_proba, text_scores)], self.page_feature_names)
+        return block_proba, text_scores, to_matrix([self.page_row(features, block_proba, text_scores)],
+                                                   self.page_feature_names)
+
+    def predict(self, page: Page) -> PagePrediction:
+        features = self.featurizer.featurize(page)
+        block_proba, text_scores, x = self.page_inputs(features)
         # the label and clean heads in one pass, and the style heads with them on pages with little Chinese
         if features.page_row.get("style_cjk_word_share", 1.0) < STYLE_HEAD_MAX_CJK_SHARE:
             style = list(self.style_heads.items())
