@@ -274,11 +274,11 @@ def publish(model, summary: dict, data: Path, work: Path, model_dir: Path, repor
     from training.artifact import prune_old_artifacts, write_artifact
 
     policy = Policy.from_manifest(DEFAULT_THRESHOLDS)
-    dev_scored = score_examples(model, policy, load_examples(work / "examples.jsonl", "dev"))
+    dev = load_examples(work / "examples.jsonl", "dev")
+    dev_scored = score_examples(model, policy, dev)
     real_scored = score_realpages(model, policy, load_realpages(data))
     thresholds = tune_thresholds(dev_scored, real_scored)
-    thresholds["block"] = tune_block_thresholds(model, Policy.from_manifest(thresholds),
-                                                load_examples(work / "examples.jsonl", "dev"))
+    thresholds["block"] = tune_block_thresholds(model, Policy.from_manifest(thresholds), dev)
     policy = Policy.from_manifest(thresholds)
     report = evaluate_all(model, policy, data, work)
     if decisions:  # the published model, before it is replaced, on the same test split

@@ -72,8 +72,8 @@ def _clear_caches() -> None:
 def in_process(args) -> dict:
     """The in-process measurement (run in a child process by :func:`main`)."""
     from service.bench.stages import StageSampler
-    from service.model.registry import ModelRegistry
     from service.heap import settle_heap
+    from service.model.registry import ModelRegistry
 
     pages, note = _mix(args)
     config = load_config()
