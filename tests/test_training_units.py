@@ -315,3 +315,19 @@ def test_the_block_threshold_with_the_best_span_f1_wins_and_ties_keep_recall():
     # 0.5 reports 40 wrong characters for the same 100 right ones that 0.9 reports
     assert best_block_threshold({0.5: (100, 40, 0), 0.9: (100, 0, 0), 0.95: (60, 0, 40)}) == 0.9
     assert best_block_threshold({0.5: (100, 0, 0), 0.9: (100, 0, 0)}) == 0.5
+
+
+def test_the_model_seed_goes_from_the_command_line_to_every_model(monkeypatch, tmp_path):
+    """``--model-seed`` reaches training; every model takes the seed it is given, the committed one's by default."""
+    import training.pipeline
+    from training.__main__ import main
+    from training.train import SEED, _block_model, _page_model, _text_model
+
+    seen = {}
+    monkeypatch.setattr(training.pipeline, "train_and_publish", lambda *args, **kwargs: seen.update(kwargs))
+    main(["train", "--data", str(tmp_path), "--model-seed", "8"])
+    assert seen["seed"] == 8
+    main(["train", "--data", str(tmp_path)])
+    assert seen["seed"] is None  # train_and_publish then uses SEED
+    assert {_text_model().random_state, _block_model().random_state, _page_model().random_state} == {SEED}
+    assert {_text_model(8).random_state, _block_model(8).random_state, _page_model([1], 8).random_state} == {8}

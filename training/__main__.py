@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.choices["train"].add_argument("--version", help="model version (default: date + data hash)")
     sub.choices["train"].add_argument("--scale", type=float, default=1.0, help="build scale when a build is needed")
     sub.choices["train"].add_argument("--out", type=Path, default=REPORTS_DIR, help="where reports are written")
+    sub.choices["train"].add_argument("--model-seed", type=int, help="the models' random state (default: the "
+                                      "committed model's); compare a change over several seeds")
     sub.choices["train"].add_argument("--decisions", type=Path, help="moderator decisions (export-decisions JSONL) "
                                       "added to the training split; the report then compares before and after")
     compare = sub.add_parser("compare", help="real pages whose flags differ between two evaluation.json reports")
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         from training.pipeline import train_and_publish
 
         train_and_publish(data, args.work, args.model_dir, args.out, version=args.version, scale=args.scale,
-                          decisions=args.decisions)
+                          decisions=args.decisions, seed=args.model_seed)
         return 0
     if args.verb == "retune":
         from training.pipeline import retune_published

@@ -52,6 +52,7 @@ def write_artifact(model: PageSieveModel, model_dir: Path, *, name: str, build: 
         "lexicon_sha256": build.get("lexicon_sha256"),
         "sources": build.get("sources", []),
         "commit": _commit(),
+        "model_seed": model.info.get("model_seed"),
         "thresholds": thresholds,
         "metrics": metrics,
     }

@@ -231,9 +231,12 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
 
 
 def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path, version: str | None = None,
-                      scale: float = 1.0, decisions: Path | None = None) -> dict:
-    """Build (or reuse) the composed set, fit on its training split (plus moderator decisions), then publish."""
-    from training.train import fit_model
+                      scale: float = 1.0, decisions: Path | None = None, seed: int | None = None) -> dict:
+    """Build (or reuse) the composed set, fit on its training split (plus moderator decisions), then publish.
+
+    ``seed``: the models' random state (default :data:`training.train.SEED`, the committed model's).
+    """
+    from training.train import SEED, fit_model
 
     summary = ensure_build(data, work, scale)
     lexicons = joblib.load(work / "lexicons.joblib")
@@ -246,8 +249,9 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
         train += load_decision_examples(decisions)
     log(f"featurizing {len(train)} training pages")
     rows = featurize_all(train, featurizer, progress=True)
-    log("fitting")
-    model = fit_model(rows, featurizer, version, log=log, design_out=work / PAGE_DESIGN)
+    seed = SEED if seed is None else seed
+    log(f"fitting (model seed {seed})")
+    model = fit_model(rows, featurizer, version, log=log, design_out=work / PAGE_DESIGN, seed=seed)
     return publish(model, summary, data, work, model_dir, reports_dir, decisions=decisions)
 
 

@@ -30,7 +30,7 @@ from service.model.pipeline import (
 from training.featurize import Row
 
 N_FOLDS = 3
-SEED = 7
+SEED = 7  # the random state of every model; `python -m training train --model-seed` sets another
 
 
 class _Blocks:
@@ -44,19 +44,19 @@ class _Blocks:
         self.groups = np.array([r.site for r in rows for _ in r.block_rows])
 
 
-def _text_model() -> SGDClassifier:
+def _text_model(seed: int = SEED) -> SGDClassifier:
     return SGDClassifier(loss="log_loss", alpha=2e-6, max_iter=15, tol=None, class_weight="balanced",
-                         random_state=SEED)
+                         random_state=seed)
 
 
-def _block_model() -> HistGradientBoostingClassifier:
+def _block_model(seed: int = SEED) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(max_iter=250, learning_rate=0.08, max_leaf_nodes=48,
-                                          l2_regularization=1.0, class_weight="balanced", random_state=SEED)
+                                          l2_regularization=1.0, class_weight="balanced", random_state=seed)
 
 
-def _page_model(monotonic_cst: list[int] | None = None) -> HistGradientBoostingClassifier:
+def _page_model(monotonic_cst: list[int] | None = None, seed: int = SEED) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=24,
-                                          min_samples_leaf=30, l2_regularization=2.0, random_state=SEED,
+                                          min_samples_leaf=30, l2_regularization=2.0, random_state=seed,
                                           monotonic_cst=monotonic_cst)
 
 
@@ -95,8 +95,12 @@ def _full_proba(model, x, n_classes: int) -> np.ndarray:
 
 
 def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print,
-              design_out: Path | None = None) -> PageSieveModel:
+              design_out: Path | None = None, seed: int = SEED) -> PageSieveModel:
     """Fit every level on ``rows``; with ``design_out``, also save the page heads' design there.
+
+    ``seed`` is every model's random state (the n-gram models' shuffling, the forests' early-stopping
+    split). On the same composed set, another seed moves the real-page figures about as far as the
+    changes tried in ``docs/experiments``; a change is judged over several seeds.
 
     The design (:func:`save_page_design`) is the out-of-fold page matrix the heads are fitted on, so a
     change to the heads alone can be studied without featurizing the training pages again.
@@ -118,10 +122,10 @@ def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print,
     for k, (train_pages, held_pages) in enumerate(folds):
         tr = np.isin(blocks.page_index, train_pages)
         ho = ~tr
-        text_model = _text_model().fit(xb_text[tr], blocks.y[tr])
+        text_model = _text_model(seed).fit(xb_text[tr], blocks.y[tr])
         oof_text[ho] = _full_proba(text_model, xb_text[ho], len(BLOCK_LABELS))
         for label in LABELS:
-            m = _text_model().fit(xp_text[train_pages], page_y[label][train_pages])
+            m = _text_model(seed).fit(xp_text[train_pages], page_y[label][train_pages])
             oof_page_text[label][held_pages] = m.predict_proba(xp_text[held_pages])[:, 1]
         log(f"fold {k + 1}/{N_FOLDS}: n-gram models done")
     # block model: trained on out-of-fold text scores, predicting the held-out fold
@@ -129,7 +133,7 @@ def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print,
         tr = np.isin(blocks.page_index, train_pages)
         ho = ~tr
         xb = np.hstack([blocks.dense, oof_text.astype(np.float32)])
-        model = _block_model().fit(xb[tr], blocks.y[tr], sample_weight=_sample_weight(blocks.y[tr]))
+        model = _block_model(seed).fit(xb[tr], blocks.y[tr], sample_weight=_sample_weight(blocks.y[tr]))
         oof_block[ho] = _full_proba(model, xb[ho], len(BLOCK_LABELS))
         log(f"fold {k + 1}/{N_FOLDS}: block model done")
 
@@ -145,25 +149,25 @@ def fit_model(rows: list[Row], featurizer: Featurizer, version: str, log=print,
     xp = to_matrix(page_rows, page_names)
     if design_out is not None:
         save_page_design(design_out, xp, page_names, page_y, page_groups, folds)
-    page_models = {label: _calibrated_head(xp, page_y[label], folds, evidence_constraints(page_names, label))
+    page_models = {label: _calibrated_head(xp, page_y[label], folds, evidence_constraints(page_names, label), seed)
                    for label in LABELS}
     log("page models done")
     clean_model = _calibrated_head(xp, np.array([not r.labels for r in rows], dtype=np.int64), folds,
-                                   evidence_constraints(page_names, None))
-    style_heads = {"fabricated_listicle": _style_head(rows, "fabricated_listicle")}
+                                   evidence_constraints(page_names, None), seed)
+    style_heads = {"fabricated_listicle": _style_head(rows, "fabricated_listicle", seed)}
     log("style head done")
 
     # Final block and n-gram models on all training pages.
-    block_text_model = _text_model().fit(xb_text, blocks.y)
-    block_model = _block_model().fit(np.hstack([blocks.dense, oof_text.astype(np.float32)]), blocks.y,
+    block_text_model = _text_model(seed).fit(xb_text, blocks.y)
+    block_model = _block_model(seed).fit(np.hstack([blocks.dense, oof_text.astype(np.float32)]), blocks.y,
                                      sample_weight=_sample_weight(blocks.y))
-    page_text_models = {label: _text_model().fit(xp_text, page_y[label]) for label in LABELS}
+    page_text_models = {label: _text_model(seed).fit(xp_text, page_y[label]) for label in LABELS}
     log("final models done")
     return PageSieveModel(featurizer=featurizer, block_feature_names=block_names, page_feature_names=page_names,
                           block_text_model=LinearScorer(block_text_model), block_model=CompiledForest(block_model),
                           page_text_models={k: LinearScorer(m) for k, m in page_text_models.items()},
                           page_models=page_models, clean_model=clean_model, style_heads=style_heads,
-                          version=version)
+                          version=version, info={"model_seed": seed})
 
 
 def save_page_design(path: Path, xp: np.ndarray, names: list[str], page_y: dict[str, np.ndarray],
@@ -187,7 +191,7 @@ def load_page_design(path: Path) -> dict:
     return design
 
 
-def _style_head(rows: list[Row], label: str) -> tuple[list[str], CalibratedHead]:
+def _style_head(rows: list[Row], label: str, seed: int = SEED) -> tuple[list[str], CalibratedHead]:
     """A head on the language-independent style features alone, fitted on the Chinese pages.
 
     The machine-written corpora are Chinese; per-100-word rates let what
@@ -198,18 +202,19 @@ def _style_head(rows: list[Row], label: str) -> tuple[list[str], CalibratedHead]
     x = to_matrix([r.page_row for r in chinese], names)
     y = np.array([label in r.labels for r in chinese], dtype=np.int64)
     folds = list(GroupKFold(n_splits=N_FOLDS).split(x, groups=np.array([r.site for r in chinese])))
-    return names, _calibrated_head(x, y, folds)
+    return names, _calibrated_head(x, y, folds, seed=seed)
 
 
-def _calibrated_head(x: np.ndarray, y: np.ndarray, folds, monotonic_cst: list[int] | None = None) -> CalibratedHead:
+def _calibrated_head(x: np.ndarray, y: np.ndarray, folds, monotonic_cst: list[int] | None = None,
+                     seed: int = SEED) -> CalibratedHead:
     """Gradient boosting on all rows (under ``monotonic_cst``, see :func:`evidence_constraints`), calibrated by
     centered isotonic regression (:func:`centered_isotonic`) on its out-of-fold scores."""
     oof = np.zeros(len(y))
     for train_idx, held_idx in folds:
-        oof[held_idx] = _page_model(monotonic_cst).fit(x[train_idx], y[train_idx]).predict_proba(x[held_idx])[:, 1]
+        oof[held_idx] = _page_model(monotonic_cst, seed).fit(x[train_idx], y[train_idx]).predict_proba(x[held_idx])[:, 1]
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(oof, y)
     xs, ys = centered_isotonic(iso.X_thresholds_, iso.y_thresholds_)
-    return CalibratedHead(CompiledForest(_page_model(monotonic_cst).fit(x, y)), xs, ys)
+    return CalibratedHead(CompiledForest(_page_model(monotonic_cst, seed).fit(x, y)), xs, ys)
 
 
 def centered_isotonic(x_thresholds: np.ndarray, y_thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
