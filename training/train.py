@@ -211,7 +211,8 @@ def _calibrated_head(x: np.ndarray, y: np.ndarray, folds, monotonic_cst: list[in
     centered isotonic regression (:func:`centered_isotonic`) on its out-of-fold scores."""
     oof = np.zeros(len(y))
     for train_idx, held_idx in folds:
-        oof[held_idx] = _page_model(monotonic_cst, seed).fit(x[train_idx], y[train_idx]).predict_proba(x[held_idx])[:, 1]
+        fold_model = _page_model(monotonic_cst, seed).fit(x[train_idx], y[train_idx])
+        oof[held_idx] = fold_model.predict_proba(x[held_idx])[:, 1]
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(oof, y)
     xs, ys = centered_isotonic(iso.X_thresholds_, iso.y_thresholds_)
     return CalibratedHead(CompiledForest(_page_model(monotonic_cst, seed).fit(x, y)), xs, ys)
