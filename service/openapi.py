@@ -59,7 +59,10 @@ SCHEMAS = {
             "language": {"type": "string"},
             "labels": {"type": "object", "properties": {label: {"type": "number"} for label in LABELS},
                        "description": "Calibrated probability per page label"},
-            "flags": {"type": "array", "items": {"enum": list(LABELS)}},
+            "flags": {"type": "array", "items": {"enum": list(LABELS)},
+                      "description": "The labels at or over their flag thresholds, and injected_spam when one "
+                                     "block is at or over its block-flag threshold (reason SURE_BLOCK); the "
+                                     "thresholds are in GET /v1/model"},
             "quality": {"type": "number", "minimum": 0, "maximum": 1},
             "action": {"enum": ["keep", "strip", "review", "drop"]},
             "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},

@@ -333,3 +333,24 @@ def test_the_model_seed_goes_from_the_command_line_to_training_and_into_each_mod
     assert seen["seed"] is None  # train_and_publish then uses SEED
     assert {_text_model().random_state, _block_model().random_state, _page_model().random_state} == {SEED}
     assert {_text_model(8).random_state, _block_model(8).random_state, _page_model([1], 8).random_state} == {8}
+
+
+def test_a_block_flag_is_chosen_when_it_catches_pages_the_page_head_misses_within_the_caps():
+    """Real injected pages whose page head says 0.0 but whose spam block scores 0.98: a block-flag threshold
+    catches them. The composed clean pages decide how low it may go (two at 0.975 fit the 2.5% cap, four at
+    0.965 would not), ties go to the higher value; real clean pages with sure-looking blocks rule it out."""
+    def page(gold, p, block_max):
+        return Scored(gold=gold, probs={**dict.fromkeys(LABELS, 0.0), "injected_spam": p}, flags=[], action="keep",
+                      block_max={"injected_spam": block_max})
+
+    inj = ["injected_spam"]
+    real = [page(inj, 0.0, 0.98) for _ in range(10)] + [page([], 0.0, 0.5) for _ in range(40)]
+    dev = [page(inj, 0.9, 0.999) for _ in range(20)] + [page([], 0.0, 0.975)] * 2 + [page([], 0.0, 0.965)] * 2
+    dev += [page([], 0.0, 0.2) for _ in range(96)]
+    thresholds = tune_thresholds(dev, real)
+    assert thresholds["block_flag"] == {"injected_spam": 0.98}
+    policy_fpr = sum(1 for s in dev if not s.gold and s.block_max["injected_spam"] >= 0.98) / 100
+    assert policy_fpr <= 0.025
+
+    real_clean_sure = real[:10] + [page([], 0.0, 0.985) for _ in range(5)] + real[10:45]
+    assert "block_flag" not in tune_thresholds(dev, real_clean_sure)

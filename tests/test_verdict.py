@@ -8,22 +8,23 @@ import numpy as np
 
 from service.analysis.page import build_page
 from service.model import BLOCK_LABELS
-from service.model.verdict import decide
+from service.model.verdict import Policy, block_label_max, decide
 
 MENU = "<nav><a href='/'>首页</a><a href='/n'>新闻</a><a href='/c'>通知公告</a></nav>"
 ARTICLE = "11月28日,湖南省基础教育优质均衡发展研讨会在双峰县召开,全省各地教育部门负责人、中小学校长共计260余人齐聚一堂。"
 FOOTER = "<footer>版权所有 湘ICP备05009375号</footer>"
 
 
-def _verdict(loaded_model, block_proba: list[list[float]], label_proba: dict[str, float] | None = None) -> dict:
+def _verdict(loaded_model, block_proba: list[list[float]], label_proba: dict[str, float] | None = None,
+             policy: Policy | None = None) -> dict:
     """The verdict on a menu, one paragraph and a footer, the block model's probabilities set to ``block_proba``
-    (and the page's label probabilities updated with ``label_proba``)."""
+    (and the page's label probabilities updated with ``label_proba``), under ``policy`` (default the model's)."""
     page = build_page(html=f"<html><body>{MENU}<p>{ARTICLE}</p>{FOOTER}</body></html>",
                       url="http://edu.example.cn/a.html")
     pred = loaded_model.model.predict(page)
     assert len(page.blocks) == len(block_proba)
     pred = replace(pred, block_proba=np.array(block_proba), label_proba={**pred.label_proba, **(label_proba or {})})
-    return decide(pred, loaded_model.policy, loaded_model.model.featurizer.lexicons)
+    return decide(pred, policy or loaded_model.policy, loaded_model.model.featurizer.lexicons)
 
 
 def _proba(**kw: float) -> list[float]:
@@ -52,3 +53,58 @@ def test_a_bad_block_is_cut_only_when_the_page_is_flagged_with_its_label(loaded_
     flagged = _verdict(loaded_model, blocks, {"link_farm": 0.99})
     assert flagged["flags"] == ["link_farm"] and flagged["action"] == "strip"
     assert flagged["clean_text"] == ARTICLE
+
+
+def _block_flag_policy(loaded_model, block_flag: dict[str, float]) -> Policy:
+    """The model's policy with its span thresholds at 0.95 and ``block_flag`` as its block-flag thresholds."""
+    policy = loaded_model.policy
+    return replace(policy, block={**policy.block, "injected_spam": 0.95}, block_flag=block_flag)
+
+
+def test_a_sure_injected_block_flags_the_page_even_when_the_page_head_doubts_it(loaded_model):
+    """LABELS.md: a page that contains an injected_spam block is an injected_spam page. A block at or over the
+    block-flag threshold flags it and is stripped, and the verdict says why; one under it is only reported."""
+    policy = _block_flag_policy(loaded_model, {"injected_spam": 0.97})
+    blocks = [_proba(content=0.05, boilerplate=0.95), _proba(content=0.9, boilerplate=0.1)]
+    sure = _verdict(loaded_model, blocks + [_proba(injected_spam=0.98, content=0.02)], {"injected_spam": 0.1}, policy)
+    assert sure["flags"] == ["injected_spam"] and sure["action"] == "strip"
+    assert sure["clean_text"] == ARTICLE
+    reason = next(r for r in sure["reasons"] if r["code"] == "SURE_BLOCK")
+    spam = next(s for s in sure["spans"] if s["label"] == "injected_spam")
+    assert reason["spans"] == [[spam["start"], spam["end"]]] and "0.980" in reason["evidence"][0]
+    unsure = _verdict(loaded_model, blocks + [_proba(injected_spam=0.96, content=0.04)], {"injected_spam": 0.1},
+                      policy)
+    assert unsure["flags"] == [] and unsure["action"] == "keep"
+    assert [s["label"] for s in unsure["spans"]] == ["boilerplate", "injected_spam"]
+    assert "ICP" in unsure["clean_text"] and not any(r["code"] == "SURE_BLOCK" for r in unsure["reasons"])
+    without = _verdict(loaded_model, blocks + [_proba(injected_spam=0.999, content=0.001)], {"injected_spam": 0.1},
+                       _block_flag_policy(loaded_model, {}))
+    assert without["flags"] == []  # no block-flag threshold: only the page head flags
+
+
+def test_a_page_flagged_by_its_head_does_not_cite_a_sure_block(loaded_model):
+    policy = _block_flag_policy(loaded_model, {"injected_spam": 0.97})
+    blocks = [_proba(content=0.05, boilerplate=0.95), _proba(content=0.9, boilerplate=0.1),
+              _proba(injected_spam=0.99, content=0.01)]
+    body = _verdict(loaded_model, blocks, {"injected_spam": 0.99}, policy)
+    assert body["flags"] == ["injected_spam"] and not any(r["code"] == "SURE_BLOCK" for r in body["reasons"])
+
+
+def test_block_label_max_counts_only_the_blocks_the_block_model_gives_that_label(loaded_model):
+    page = build_page(html=f"<html><body>{MENU}<p>{ARTICLE}</p>{FOOTER}</body></html>", url="http://e.cn/a.html")
+    pred = loaded_model.model.predict(page)
+    # the second block's injected_spam probability is the larger, but it is a content block
+    pred = replace(pred, block_proba=np.array([_proba(boilerplate=1.0), _proba(content=0.5, injected_spam=0.45),
+                                               _proba(injected_spam=0.4, content=0.3, boilerplate=0.3)]))
+    assert block_label_max(pred, "injected_spam") == 0.4
+    assert block_label_max(replace(pred, block_proba=np.zeros((0, len(BLOCK_LABELS)))), "injected_spam") == 0.0
+
+
+def test_the_block_flag_thresholds_are_read_from_the_manifest_and_written_back():
+    thresholds = {"flag": {"injected_spam": 0.8}, "review": {"injected_spam": 0.48}, "block": {"injected_spam": 0.95},
+                  "drop_share": 0.6}
+    older = Policy.from_manifest(thresholds)
+    assert older.block_flag == {} and "block_flag" not in older.to_json()
+    newer = Policy.from_manifest({**thresholds, "block_flag": {"injected_spam": 0.97}})
+    assert newer.block_flag == {"injected_spam": 0.97}
+    assert Policy.from_manifest(newer.to_json()) == newer

@@ -21,7 +21,7 @@ import numpy as np
 from service.analysis import build_page
 from service.model import LABELS
 from service.model.pipeline import PageSieveModel
-from service.model.verdict import Policy, decide
+from service.model.verdict import BAD_BLOCK_LABELS, Policy, block_label_max, decide
 from training.metrics import char_prf, pr_auc, prf
 
 SPAN_LABELS = ("injected_spam", "link_farm", "boilerplate")
@@ -39,31 +39,36 @@ class Scored:
     high: bool = True
     recipe: str = ""
     input: str = "text"  # how the page was sent: "text" or "html"
+    # block label -> the largest probability of a block labelled so (what ``Policy.block_flag`` is tuned on)
+    block_max: dict[str, float] = field(default_factory=dict)
 
 
-def score_page(model: PageSieveModel, policy: Policy, *, text=None, html=None, url="") -> tuple[dict, object]:
+def score_page(model: PageSieveModel, policy: Policy, *, text=None, html=None,
+               url="") -> tuple[dict, object, dict[str, float]]:
+    """The verdict, the analysed page and its :func:`block_label_max` per bad block label."""
     page = build_page(text=text, html=html, url=url)
-    verdict = decide(model.predict(page), policy, model.featurizer.lexicons)
-    return verdict, page
+    pred = model.predict(page)
+    verdict = decide(pred, policy, model.featurizer.lexicons)
+    return verdict, page, {label: block_label_max(pred, label) for label in BAD_BLOCK_LABELS}
 
 
 def score_examples(model, policy, examples) -> list[Scored]:
     out = []
     for ex in examples:
-        verdict, page = score_page(model, policy, text=ex.text, html=ex.html, url=ex.url)
+        verdict, page, block_max = score_page(model, policy, text=ex.text, html=ex.html, url=ex.url)
         out.append(Scored(gold=ex.labels, probs=verdict["labels"], flags=verdict["flags"], action=verdict["action"],
                           pred_spans=[(s["start"], s["end"], s["label"]) for s in verdict["spans"]],
                           gold_spans=ex.evaluation_spans(page), lang=ex.lang, recipe=ex.recipe,
-                          input="html" if ex.html is not None else "text"))
+                          input="html" if ex.html is not None else "text", block_max=block_max))
     return out
 
 
 def score_realpages(model, policy, pages) -> list[Scored]:
     out = []
     for rp in pages:
-        verdict, _ = score_page(model, policy, text=rp.text, url=rp.url)
+        verdict, _, block_max = score_page(model, policy, text=rp.text, url=rp.url)
         out.append(Scored(gold=rp.labels, probs=verdict["labels"], flags=verdict["flags"], action=verdict["action"],
-                          lang=rp.lang, high=rp.high))
+                          lang=rp.lang, high=rp.high, block_max=block_max))
     return out
 
 

@@ -38,6 +38,10 @@ MAX_REAL_CLEAN_FPR_ANY = 0.05  # any label: the share of real clean dev pages fl
 MAX_DEV_CLEAN_FPR = 0.02  # per label, on the composed clean dev pages, while tuning
 MAX_DEV_CLEAN_FPR_ANY = 0.025  # any label: the share of composed clean dev pages flagged at all
 BLOCK_THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)  # span thresholds tried for the bad block labels
+# a block of these labels at or above a value of the grid may flag its page (``Policy.block_flag``); every value
+# is at or above the span grid's top, so a block that flags its page is always reported as a span
+BLOCK_FLAG_LABELS = ("injected_spam",)
+BLOCK_FLAG_GRID = (0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.999)
 THRESHOLD_GRID = np.round(np.concatenate([np.arange(0.06, 0.9, 0.02), np.arange(0.9, 0.995, 0.01)]), 2)
 
 
@@ -64,15 +68,13 @@ def tune_thresholds(dev_scored, real_scored) -> dict:
     A threshold is feasible when it keeps the clean pages of both dev sets
     under their false-positive caps; when none is, the ones with the fewest
     false positives (real, then composed) are the candidates. The per-label
-    caps add up, so the thresholds are then raised to the combination with
-    the best summed weighted F1 that flags at most ``MAX_REAL_CLEAN_FPR_ANY``
-    of the real clean pages and ``MAX_DEV_CLEAN_FPR_ANY`` of the composed
-    clean dev pages with any label (:func:`_cap_any_label`).
+    caps add up, so the thresholds are then raised, and the block-flag
+    thresholds chosen, jointly under caps on the clean pages flagged with any
+    label (:func:`_joint_thresholds`).
     """
     thresholds = json.loads(json.dumps(DEFAULT_THRESHOLDS))
     real_clean = np.array([not s.gold for s in real_scored])
     dev_clean = np.array([not s.gold for s in dev_scored])
-    scores: dict[str, dict[float, float]] = {}
     for label in LABELS:
         y_real = np.array([label in s.gold for s in real_scored])
         p_real = np.array([s.probs[label] for s in real_scored])
@@ -84,7 +86,6 @@ def tune_thresholds(dev_scored, real_scored) -> dict:
             dev_fpr = ((p_dev >= t) & dev_clean).sum() / max(1, dev_clean.sum())
             score = REAL_WEIGHT * prf(y_real, p_real >= t)["f1"] + (1 - REAL_WEIGHT) * prf(y_dev, p_dev >= t)["f1"]
             candidates.append((float(t), float(real_fpr), float(dev_fpr), score))
-        scores[label] = {c[0]: c[3] for c in candidates}
         feasible = [c for c in candidates if c[1] <= MAX_REAL_CLEAN_FPR and c[2] <= MAX_DEV_CLEAN_FPR]
         if not feasible:
             log(f"threshold {label}: no value keeps clean false positives under the caps; taking the fewest")
@@ -95,7 +96,9 @@ def tune_thresholds(dev_scored, real_scored) -> dict:
         thresholds["review"][label] = round(best_t * 0.6, 2)
         log(f"threshold {label}: {best_t} (weighted F1 {best_score:.3f}, clean FPR real {real_fpr:.3f} "
             f"composed {dev_fpr:.3f})")
-    _cap_any_label(thresholds["flag"], scores, real_scored, dev_scored)
+    block_flag = _joint_thresholds(thresholds["flag"], real_scored, dev_scored)
+    if block_flag:
+        thresholds["block_flag"] = block_flag
     for label in LABELS:
         thresholds["review"][label] = round(thresholds["flag"][label] * 0.6, 2)
     return thresholds
@@ -137,61 +140,76 @@ def best_block_threshold(counts: dict[float, tuple[int, int, int]]) -> float:
     return max(sorted(counts), key=lambda t: (round(f1(t), 9), -t))
 
 
-def _any_flag_fpr(flag: dict[str, float], scored) -> float:
-    """The share of the clean pages of ``scored`` flagged with any label at ``flag``."""
+def _any_flag_fpr(flag: dict[str, float], scored, block_flag: dict[str, float] | None = None) -> float:
+    """The share of the clean pages of ``scored`` flagged with any label at ``flag`` (and ``block_flag``)."""
     clean = [s for s in scored if not s.gold]
-    return sum(1 for s in clean if any(s.probs[label] >= flag[label] for label in LABELS)) / max(1, len(clean))
+    return sum(1 for s in clean if _flags(s, flag, block_flag or {})) / max(1, len(clean))
 
 
-def _cap_any_label(flag: dict[str, float], scores: dict[str, dict[float, float]], real_scored, dev_scored) -> None:
-    """Raise flag thresholds (in place) until the any-label false-positive rates on clean pages are capped.
+def _flags(s, flag: dict[str, float], block_flag: dict[str, float]) -> set[str]:
+    """The labels ``s`` would be flagged with (``service.model.verdict.flagged_labels`` on a scored page)."""
+    return {label for label in LABELS if s.probs[label] >= flag[label]
+            or (label in block_flag and s.block_max.get(label, 0.0) >= block_flag[label])}
 
-    The caps: ``MAX_REAL_CLEAN_FPR_ANY`` of the real clean dev pages and ``MAX_DEV_CLEAN_FPR_ANY`` of the
-    composed ones. Every combination of grid values at or above the per-label choices is tried; the one with
-    the highest summed weighted F1 among those under both caps wins (ties: the fewest real clean pages
-    flagged, then the lowest thresholds). When none is under both, the fewest flagged pages (real, then
-    composed) win. A greedy walk, one grid step at a time, can spend a label whose steps cost nothing on flat
-    stretches and end far too high.
+
+def _joint_thresholds(flag: dict[str, float], real_scored, dev_scored) -> dict[str, float]:
+    """Raise flag thresholds (in place) and choose the block-flag thresholds, jointly, under the any-label caps.
+
+    Every combination is tried of the grid values at or above each label's own choice and, for the labels of
+    ``BLOCK_FLAG_LABELS``, a block-flag value of ``BLOCK_FLAG_GRID`` or none. The caps: at most
+    ``MAX_REAL_CLEAN_FPR_ANY`` of the real clean dev pages and ``MAX_DEV_CLEAN_FPR_ANY`` of the composed ones
+    flagged with any label. Among the combinations under both, the best wins by the summed weighted F1 of the
+    labels plus the weighted F1 of "any bad label" (what matters most to a crawler: whether a page is kept
+    whole); ties go to the fewest real clean pages flagged, then the lowest thresholds, then no block flag.
+    When none is under both caps, the fewest flagged pages (real, then composed) win. A greedy walk, one grid
+    step at a time, can spend a label whose steps cost nothing on flat stretches and end far too high.
+    Returns the chosen block-flag thresholds (labels without one left out).
     """
-    def flagged() -> str:
-        return f"clean pages flagged: real {_any_flag_fpr(flag, real_scored):.3f}, " \
-               f"composed {_any_flag_fpr(flag, dev_scored):.3f}"
+    sets = (real_scored, dev_scored)
+    weights = (REAL_WEIGHT, 1 - REAL_WEIGHT)
 
-    if _any_flag_fpr(flag, real_scored) <= MAX_REAL_CLEAN_FPR_ANY and \
-            _any_flag_fpr(flag, dev_scored) <= MAX_DEV_CLEAN_FPR_ANY:
-        log(f"flag thresholds: {flag} ({flagged()})")
-        return
-    real_clean = [s for s in real_scored if not s.gold]
-    dev_clean = [s for s in dev_scored if not s.gold]
+    def bits(flags) -> int:
+        return sum(1 << i for i, f in enumerate(flags) if f)
 
-    def mask(pages, label: str, t: float) -> int:
-        return sum(1 << i for i, s in enumerate(pages) if s.probs[label] >= t)
+    bad = [bits(bool(s.gold) for s in pages) for pages in sets]
+    gold = {label: [bits(label in s.gold for s in pages) for pages in sets] for label in LABELS}
+    n_clean = [max(1, sum(1 for s in pages if not s.gold)) for pages in sets]
 
-    # label -> (threshold, real clean-page bitmask, composed clean-page bitmask, score)
-    options: dict[str, list[tuple[float, int, int, float]]] = {
-        label: [(t, mask(real_clean, label, t), mask(dev_clean, label, t), scores[label][t])
-                for t in (float(t) for t in THRESHOLD_GRID if t >= flag[label])]
-        for label in LABELS}
+    def f1(pred: int, true: int) -> float:
+        return 2 * (pred & true).bit_count() / max(1, pred.bit_count() + true.bit_count())
+
+    def option(label: str, t: float, e: float | None) -> tuple[float, float | None, list[int], float]:
+        masks = [bits(s.probs[label] >= t or (e is not None and s.block_max.get(label, 0.0) >= e) for s in pages)
+                 for pages in sets]
+        return t, e, masks, sum(w * f1(m, g) for w, m, g in zip(weights, masks, gold[label]))
+
+    options = {label: [option(label, t, e) for t in (float(t) for t in THRESHOLD_GRID if t >= flag[label])
+                       for e in ((None, *BLOCK_FLAG_GRID) if label in BLOCK_FLAG_LABELS else (None,))]
+               for label in LABELS}
     best_key, best = None, None
     for combo in itertools.product(*(options[label] for label in LABELS)):
-        real_mask = dev_mask = 0
-        for _, m_real, m_dev, _ in combo:
-            real_mask |= m_real
-            dev_mask |= m_dev
-        real_fpr = bin(real_mask).count("1") / max(1, len(real_clean))
-        dev_fpr = bin(dev_mask).count("1") / max(1, len(dev_clean))
-        score = sum(c[3] for c in combo)
+        flagged = [0, 0]
+        for _, _, masks, _ in combo:
+            flagged = [f | m for f, m in zip(flagged, masks)]
+        fpr = [(f & ~b).bit_count() / n for f, b, n in zip(flagged, bad, n_clean)]
+        score = sum(c[3] for c in combo) + sum(w * f1(f, b) for w, f, b in zip(weights, flagged, bad))
         lowest = -sum(c[0] for c in combo)
-        if real_fpr <= MAX_REAL_CLEAN_FPR_ANY and dev_fpr <= MAX_DEV_CLEAN_FPR_ANY:
-            key = (True, round(score, 9), -real_fpr, lowest)
+        fewest_block_flags = sum(2.0 if c[1] is None else c[1] for c in combo)
+        if fpr[0] <= MAX_REAL_CLEAN_FPR_ANY and fpr[1] <= MAX_DEV_CLEAN_FPR_ANY:
+            key = (True, round(score, 9), -fpr[0], lowest, fewest_block_flags)
         else:
-            key = (False, -real_fpr, -dev_fpr, round(score, 9), lowest)
+            key = (False, -fpr[0], -fpr[1], round(score, 9), lowest, fewest_block_flags)
         if best_key is None or key > best_key:
             best_key, best = key, combo
-    for label, (t, _, _, _) in zip(LABELS, best):
+    block_flag = {}
+    for label, (t, e, _, _) in zip(LABELS, best):
         flag[label] = t
-    log("flag thresholds after the any-label caps: " + ", ".join(f"{k} {v}" for k, v in flag.items())
-        + f" ({flagged()})")
+        if e is not None:
+            block_flag[label] = e
+    log("flag thresholds after the joint search: " + ", ".join(f"{k} {v}" for k, v in flag.items())
+        + f"; block flags {block_flag or 'none'} (clean pages flagged: real "
+        f"{_any_flag_fpr(flag, real_scored, block_flag):.3f}, composed {_any_flag_fpr(flag, dev_scored, block_flag):.3f})")
+    return block_flag
 
 
 def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:

@@ -51,6 +51,8 @@ _CODES = [
     ReasonCode("MACHINE_STYLE", "fabricated_listicle", "The wording matches machine-written or template filler (n-gram model)"),
     ReasonCode("SITE_FURNITURE", "boilerplate", "Menus, share bars, bylines, related-link boxes and footers of the site"),
     ReasonCode("BROKEN_CONVERSION", "quality", "Pinyin left in the text by a broken simplified-to-traditional conversion"),
+    ReasonCode("SURE_BLOCK", "any", "A block the block model is sure carries the label (at or above the model's "
+               "block_flag threshold) flags the page, whatever the page model's score"),
     ReasonCode("MODEL_SCORE", "any", "The page model's score, without a more specific rule firing"),
 ]
 REASONS: dict[str, ReasonCode] = {c.code: c for c in _CODES}
@@ -112,8 +114,12 @@ def block_reasons(block, row: dict, lexicons, label: str, n_blocks: int) -> list
     return codes or (["MODEL_SCORE"] if label != "content" else [])
 
 
-def page_reasons(pred, flagged: set[str], near: set[str], spans: list[dict], lexicons) -> list[Reason]:
-    """Reasons for the page's flagged and near-threshold labels, with their evidence."""
+def page_reasons(pred, flagged: set[str], near: set[str], spans: list[dict], lexicons,
+                 block_flagged: dict[str, float] | None = None) -> list[Reason]:
+    """Reasons for the page's flagged and near-threshold labels, with their evidence.
+
+    ``block_flagged``: label -> block-flag threshold, for the labels a sure block flagged (not the page head).
+    """
     page = pred.page
     row = pred.features.page_row
     out: list[Reason] = []
@@ -179,6 +185,10 @@ def page_reasons(pred, flagged: set[str], near: set[str], spans: list[dict], lex
     if residue:
         add("BROKEN_CONVERSION", sorted(set(residue))[:8],
             [(m.start(), m.end()) for m in re.finditer(PINYIN_RESIDUE, page.text)][:20])
+    for label, threshold in sorted((block_flagged or {}).items()):
+        sure = [s for s in spans if s["label"] == label and s["score"] >= threshold]
+        add("SURE_BLOCK", [f"{label} block {s['score']:.3f} (block_flag {threshold})" for s in sure[:3]],
+            [(s["start"], s["end"]) for s in sure])
     covered = {REASONS[r.code].label for r in out}
     for label in sorted(flagged - covered):
         add("MODEL_SCORE", [f"{label} {pred.label_proba[label]:.2f}"])

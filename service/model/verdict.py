@@ -10,12 +10,19 @@ code. Actions:
 * ``review`` a label is between its review and flag thresholds, or a page is
   flagged ``injected_spam`` but no spam could be located;
 * ``keep``   otherwise.
+
+A page label is flagged when the page head's probability reaches its flag
+threshold, or, for the labels in ``Policy.block_flag``, when one block of that
+label reaches the block-flag threshold: LABELS.md defines an
+``injected_spam`` page as one that contains an ``injected_spam`` block, and a
+block the block model is sure of is that evidence even where the page head,
+fitted on composed pages whose inserted blocks score near 1.0, discounts it.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,16 +48,23 @@ class Policy:
     review: dict[str, float]  # lower edge of the "a moderator should look" band
     block: dict[str, float]  # block label probability at or above which a span is reported
     drop_share: float  # strip becomes drop when bad blocks hold this share of the non-boilerplate text
+    # block label -> block probability at or above which one block of that label flags the page with it
+    # (absent: only the page head flags); manifests written before it have none
+    block_flag: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_manifest(cls, thresholds: dict) -> Policy:
         return cls(flag={k: float(v) for k, v in thresholds["flag"].items()},
                    review={k: float(v) for k, v in thresholds["review"].items()},
                    block={k: float(v) for k, v in thresholds["block"].items()},
-                   drop_share=float(thresholds["drop_share"]))
+                   drop_share=float(thresholds["drop_share"]),
+                   block_flag={k: float(v) for k, v in thresholds.get("block_flag", {}).items()})
 
     def to_json(self) -> dict:
-        return {"flag": self.flag, "review": self.review, "block": self.block, "drop_share": self.drop_share}
+        out = {"flag": self.flag, "review": self.review, "block": self.block, "drop_share": self.drop_share}
+        if self.block_flag:
+            out["block_flag"] = self.block_flag
+        return out
 
 
 DEFAULT_THRESHOLDS = {
@@ -59,6 +73,26 @@ DEFAULT_THRESHOLDS = {
     "block": {"injected_spam": 0.5, "link_farm": 0.5, "boilerplate": 0.5},
     "drop_share": 0.6,
 }
+
+
+def block_label_max(pred: PagePrediction, label: str) -> float:
+    """The largest probability of ``label`` among the blocks the block model labels ``label`` (0.0 if none):
+    what :attr:`Policy.block_flag` is compared with, and what threshold tuning reads."""
+    proba = pred.block_proba
+    if not len(proba):
+        return 0.0
+    j = BLOCK_LABELS.index(label)
+    own = proba[proba.argmax(axis=1) == j, j]
+    return float(own.max()) if own.size else 0.0
+
+
+def flagged_labels(pred: PagePrediction, policy: Policy) -> set[str]:
+    """The page labels reported: each at or above its flag threshold, or carried by a block at or above its
+    block-flag threshold (see the module docstring)."""
+    probs = pred.label_proba
+    flagged = {label for label in LABELS if probs[label] >= policy.flag[label]}
+    flagged.update(label for label, t in policy.block_flag.items() if block_label_max(pred, label) >= t)
+    return flagged
 
 
 def _main_block(pred: PagePrediction, policy: Policy) -> int | None:
@@ -200,8 +234,8 @@ def decide(pred: PagePrediction, policy: Policy, lexicons) -> dict:
     """The verdict body (without request id and model version)."""
     page = pred.page
     probs = pred.label_proba
-    flagged = {label for label in LABELS if probs[label] >= policy.flag[label]}
-    near = {label for label in LABELS if policy.review[label] <= probs[label] < policy.flag[label]}
+    flagged = flagged_labels(pred, policy)
+    near = {label for label in LABELS if policy.review[label] <= probs[label] < policy.flag[label]} - flagged
     spans = _narrowed(pred, _block_spans(pred, policy, lexicons), lexicons)
     if "injected_spam" in flagged:  # terms in content blocks, and in narrowed blocks where the lexicon saw more
         inline = _dedupe([s for s in spans if s.get("inline")] + _inline_spans(pred, spans, lexicons))
@@ -235,7 +269,9 @@ def decide(pred: PagePrediction, policy: Policy, lexicons) -> dict:
     removed = [(s["start"], s["end"]) for s in spans if s["label"] == "boilerplate" or s["label"] in flagged]
     clean_text = _without(page.text, page.blocks, removed)
     content_share = min(1.0, content_chars / max(1, sum(len(b.text) for b in page.blocks)))
-    reasons = page_reasons(pred, flagged, near, spans, lexicons)
+    head_flagged = {label for label in LABELS if probs[label] >= policy.flag[label]}
+    reasons = page_reasons(pred, flagged, near, spans, lexicons,
+                           {label: policy.block_flag[label] for label in flagged - head_flagged})
     return {
         "language": page.language,
         "labels": {label: round(probs[label], 4) for label in LABELS},
