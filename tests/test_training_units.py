@@ -354,3 +354,21 @@ def test_a_block_flag_is_chosen_when_it_catches_pages_the_page_head_misses_withi
 
     real_clean_sure = real[:10] + [page([], 0.0, 0.985) for _ in range(5)] + real[10:45]
     assert "block_flag" not in tune_thresholds(dev, real_clean_sure)
+
+
+def test_the_tuner_does_not_count_a_block_flag_on_pages_flagged_fabricated():
+    """One injected page only a block flag catches (its spam block 0.98), beside fabricated pages whose spam block
+    scores 0.99. Counted on the fabricated pages too, a block flag would add ten false injected_spam labels and
+    lose; as the verdict applies it (not on pages flagged fabricated), it catches the one page and wins."""
+    def page(gold, inj, fab, block_max):
+        return Scored(gold=gold, probs={**dict.fromkeys(LABELS, 0.0), "injected_spam": inj, "fabricated_listicle": fab},
+                      flags=[], action="keep", block_max={"injected_spam": block_max})
+
+    fab, inj = ["fabricated_listicle"], ["injected_spam"]
+    real = [page(fab, 0.0, 0.9, 0.99) for _ in range(10)] + [page(inj, 0.9, 0.0, 0.999) for _ in range(5)]
+    real += [page(inj, 0.0, 0.0, 0.98)] + [page([], 0.0, 0.0, 0.2) for _ in range(40)]
+    dev = [page(fab, 0.0, 0.9, 0.99) for _ in range(20)] + [page(inj, 0.9, 0.0, 0.999) for _ in range(10)]
+    dev += [page([], 0.0, 0.0, 0.2) for _ in range(100)]
+    thresholds = tune_thresholds(dev, real)
+    assert thresholds["flag"]["fabricated_listicle"] <= 0.9
+    assert thresholds["block_flag"] == {"injected_spam": 0.98}

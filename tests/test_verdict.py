@@ -108,3 +108,17 @@ def test_the_block_flag_thresholds_are_read_from_the_manifest_and_written_back()
     newer = Policy.from_manifest({**thresholds, "block_flag": {"injected_spam": 0.97}})
     assert newer.block_flag == {"injected_spam": 0.97}
     assert Policy.from_manifest(newer.to_json()) == newer
+
+
+def test_a_sure_spam_block_does_not_flag_a_page_flagged_fabricated(loaded_model):
+    """On a keyword-targeted fabricated page the spam words are its topic: the page is fabricated_listicle only
+    (LABELS.md), and its spam block stays a reported span of a dropped page."""
+    policy = _block_flag_policy(loaded_model, {"injected_spam": 0.97})
+    fabricated = policy.flag["fabricated_listicle"]
+    blocks = [_proba(content=0.05, boilerplate=0.95), _proba(content=0.9, boilerplate=0.1),
+              _proba(injected_spam=0.99, content=0.01)]
+    body = _verdict(loaded_model, blocks, {"injected_spam": 0.1, "fabricated_listicle": fabricated}, policy)
+    assert body["flags"] == ["fabricated_listicle"] and body["action"] == "drop"
+    assert any(s["label"] == "injected_spam" for s in body["spans"])
+    below = _verdict(loaded_model, blocks, {"injected_spam": 0.1, "fabricated_listicle": fabricated - 0.01}, policy)
+    assert "injected_spam" in below["flags"]

@@ -15,7 +15,7 @@ import numpy as np
 
 from service.features.featurizer import Featurizer
 from service.model import LABELS
-from service.model.verdict import BAD_BLOCK_LABELS, DEFAULT_THRESHOLDS, Policy, decide
+from service.model.verdict import BAD_BLOCK_LABELS, BLOCK_FLAG_UNLESS, DEFAULT_THRESHOLDS, Policy, decide
 from training.build import build, composing_code_hash, load_examples
 from training.evaluate import (
     baseline_scored,
@@ -148,8 +148,9 @@ def _any_flag_fpr(flag: dict[str, float], scored, block_flag: dict[str, float] |
 
 def _flags(s, flag: dict[str, float], block_flag: dict[str, float]) -> set[str]:
     """The labels ``s`` would be flagged with (``service.model.verdict.flagged_labels`` on a scored page)."""
-    return {label for label in LABELS if s.probs[label] >= flag[label]
-            or (label in block_flag and s.block_max.get(label, 0.0) >= block_flag[label])}
+    head = {label for label in LABELS if s.probs[label] >= flag[label]}
+    return head | {label for label, t in block_flag.items()
+                   if BLOCK_FLAG_UNLESS.get(label) not in head and s.block_max.get(label, 0.0) >= t}
 
 
 def _joint_thresholds(flag: dict[str, float], real_scored, dev_scored) -> dict[str, float]:
@@ -178,21 +179,24 @@ def _joint_thresholds(flag: dict[str, float], real_scored, dev_scored) -> dict[s
     def f1(pred: int, true: int) -> float:
         return 2 * (pred & true).bit_count() / max(1, pred.bit_count() + true.bit_count())
 
-    def option(label: str, t: float, e: float | None) -> tuple[float, float | None, list[int], float]:
-        masks = [bits(s.probs[label] >= t or (e is not None and s.block_max.get(label, 0.0) >= e) for s in pages)
-                 for pages in sets]
-        return t, e, masks, sum(w * f1(m, g) for w, m, g in zip(weights, masks, gold[label]))
-
-    options = {label: [option(label, t, e) for t in (float(t) for t in THRESHOLD_GRID if t >= flag[label])
+    # label -> (threshold, block flag, pages over the threshold, pages with a block over the block flag), per set
+    options = {label: [(t, e, [bits(s.probs[label] >= t for s in pages) for pages in sets],
+                        [0, 0] if e is None else [bits(s.block_max.get(label, 0.0) >= e for s in pages)
+                                                  for pages in sets])
+                       for t in (float(t) for t in THRESHOLD_GRID if t >= flag[label])
                        for e in ((None, *BLOCK_FLAG_GRID) if label in BLOCK_FLAG_LABELS else (None,))]
                for label in LABELS}
     best_key, best = None, None
     for combo in itertools.product(*(options[label] for label in LABELS)):
-        flagged = [0, 0]
-        for _, _, masks, _ in combo:
+        head = dict(zip(LABELS, (c[2] for c in combo)))
+        score, flagged = 0.0, [0, 0]
+        for label, (_, _, over, sure) in zip(LABELS, combo):
+            unless = head.get(BLOCK_FLAG_UNLESS.get(label), [0, 0])
+            masks = [o | (b & ~u) for o, b, u in zip(over, sure, unless)]
+            score += sum(w * f1(m, g) for w, m, g in zip(weights, masks, gold[label]))
             flagged = [f | m for f, m in zip(flagged, masks)]
         fpr = [(f & ~b).bit_count() / n for f, b, n in zip(flagged, bad, n_clean)]
-        score = sum(c[3] for c in combo) + sum(w * f1(f, b) for w, f, b in zip(weights, flagged, bad))
+        score += sum(w * f1(f, b) for w, f, b in zip(weights, flagged, bad))
         lowest = -sum(c[0] for c in combo)
         fewest_block_flags = sum(2.0 if c[1] is None else c[1] for c in combo)
         if fpr[0] <= MAX_REAL_CLEAN_FPR_ANY and fpr[1] <= MAX_DEV_CLEAN_FPR_ANY:

@@ -38,6 +38,10 @@ INLINE_CATEGORIES = ("gambling", "porn", "advert", "illicit")
 NARROW_MAX_TERM_SHARE = 0.34
 NARROW_MIN_BLOCK_CHARS = 40
 SENTENCE_ENDS = ("。", "！", "？", ". ")
+# A block flag does not apply to a page the page head flags with the label named here. On a keyword-targeted
+# fabricated page the spam words are the page's own topic, not a third party's insertion: LABELS.md labels such
+# a page fabricated_listicle only, and no composed or real labelled page carries both labels.
+BLOCK_FLAG_UNLESS = {"injected_spam": "fabricated_listicle"}
 
 
 @dataclass(frozen=True)
@@ -88,11 +92,12 @@ def block_label_max(pred: PagePrediction, label: str) -> float:
 
 def flagged_labels(pred: PagePrediction, policy: Policy) -> set[str]:
     """The page labels reported: each at or above its flag threshold, or carried by a block at or above its
-    block-flag threshold (see the module docstring)."""
+    block-flag threshold (see the module docstring and ``BLOCK_FLAG_UNLESS``)."""
     probs = pred.label_proba
-    flagged = {label for label in LABELS if probs[label] >= policy.flag[label]}
-    flagged.update(label for label, t in policy.block_flag.items() if block_label_max(pred, label) >= t)
-    return flagged
+    head = {label for label in LABELS if probs[label] >= policy.flag[label]}
+    sure = {label for label, t in policy.block_flag.items()
+            if BLOCK_FLAG_UNLESS.get(label) not in head and block_label_max(pred, label) >= t}
+    return head | sure
 
 
 def _main_block(pred: PagePrediction, policy: Policy) -> int | None:
