@@ -90,3 +90,18 @@ def test_committed_page_heads_only_rise_with_their_own_evidence():
             assert np.all(sign * np.diff(proba) >= -1e-9), (target, names[col], proba)
             checked += 1
     assert checked >= 10
+
+
+def test_a_retuned_manifest_keeps_the_artifact_byte_for_byte(model_copy):
+    """``retune`` publishes the model it loaded with new thresholds: the file, and the sha256 the service checks,
+    stay as they were (pickling the same model again can give other bytes)."""
+    from training.artifact import write_artifact
+
+    directory, name = model_copy
+    before = (directory / name).read_bytes()
+    loaded = load_verified(directory)
+    thresholds = {**loaded.manifest["thresholds"], "block_flag": {"injected_spam": 0.99}}
+    entry = write_artifact(loaded.model, directory, name="pagesieve", build={}, thresholds=thresholds, metrics={},
+                           keep_file=True)
+    assert (directory / name).read_bytes() == before and entry["sha256"] == loaded.manifest["sha256"]
+    assert load_verified(directory).policy.block_flag == {"injected_spam": 0.99}

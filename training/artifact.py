@@ -32,12 +32,17 @@ def _commit() -> str:
 
 
 def write_artifact(model: PageSieveModel, model_dir: Path, *, name: str, build: dict, thresholds: dict,
-                   metrics: dict) -> dict:
-    """Save the model, then point the manifest at it; returns the manifest entry."""
+                   metrics: dict, keep_file: bool = False) -> dict:
+    """Save the model, then point the manifest at it; returns the manifest entry.
+
+    ``keep_file``: the model is the one already saved under its name (a re-tune): its file, and so its sha256,
+    stay as they are; pickling the same model again need not give the same bytes.
+    """
     model_dir.mkdir(parents=True, exist_ok=True)
     filename = f"{name}-{model.version}.joblib"
     path = model_dir / filename
-    joblib.dump(model, path, compress=("xz", 3))
+    if not (keep_file and path.exists()):
+        joblib.dump(model, path, compress=("xz", 3))
     entry = {
         "name": name,
         "version": model.version,

@@ -291,12 +291,15 @@ def retune_published(data: Path, work: Path, model_dir: Path, reports_dir: Path)
     if summary["dataset_sha256"] != trained_on:
         raise SystemExit(f"the composed set in {work} ({summary['dataset_sha256'][:12]}) is not the one the model "
                          f"was trained on ({str(trained_on)[:12]}): its dev split would not be held out; retrain")
-    return publish(loaded.model, summary, data, work, model_dir, reports_dir)
+    return publish(loaded.model, summary, data, work, model_dir, reports_dir, retuned=True)
 
 
 def publish(model, summary: dict, data: Path, work: Path, model_dir: Path, reports_dir: Path,
-            decisions: Path | None = None) -> dict:
-    """Tune thresholds on the dev pages, evaluate, write the artifact, manifest, reports and README tables."""
+            decisions: Path | None = None, retuned: bool = False) -> dict:
+    """Tune thresholds on the dev pages, evaluate, write the artifact, manifest, reports and README tables.
+
+    ``retuned``: ``model`` is the published model itself, whose artifact is kept byte for byte.
+    """
     from training.artifact import prune_old_artifacts, write_artifact
 
     policy = Policy.from_manifest(DEFAULT_THRESHOLDS)
@@ -313,7 +316,8 @@ def publish(model, summary: dict, data: Path, work: Path, model_dir: Path, repor
         before_after(report, model_dir, work)
     metrics = {"test": {k: report["test"][k] for k in (*LABELS, "any_bad", "clean_fpr", "spans", "pages", "sites")},
                "realpages_high": report["realpages"]["high"], "realpages_all": report["realpages"]["all"]}
-    entry = write_artifact(model, model_dir, name=MODEL_NAME, build=summary, thresholds=thresholds, metrics=metrics)
+    entry = write_artifact(model, model_dir, name=MODEL_NAME, build=summary, thresholds=thresholds, metrics=metrics,
+                           keep_file=retuned)
     prune_old_artifacts(model_dir, entry["file"])
     readme = _readme_for(model_dir)
     write_reports(report, entry, reports_dir, readme=readme)
