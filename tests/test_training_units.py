@@ -372,3 +372,41 @@ def test_the_tuner_does_not_count_a_block_flag_on_pages_flagged_fabricated():
     thresholds = tune_thresholds(dev, real)
     assert thresholds["flag"]["fabricated_listicle"] <= 0.9
     assert thresholds["block_flag"] == {"injected_spam": 0.98}
+
+
+def _site_pages(n_sites: int, bad_p: float, clean_p: float) -> tuple[list[Scored], list[str]]:
+    """Two real pages a site: every other site's first page is injected spam scoring ``bad_p``; the rest are clean
+    pages scoring ``clean_p``."""
+    pages, sites = [], []
+    for i in range(2 * n_sites):
+        bad = i % 4 == 0
+        pages.append(Scored(gold=["injected_spam"] if bad else [], flags=[], action="keep",
+                            probs={**dict.fromkeys(LABELS, 0.0), "injected_spam": bad_p if bad else clean_p},
+                            block_max={"injected_spam": 0.0}))
+        sites.append(f"site{i // 2}.cn")
+    return pages, sites
+
+
+def test_held_out_real_figures_tune_on_one_half_of_the_sites_and_score_the_other(monkeypatch):
+    import training.pipeline as pipeline
+
+    tuned_on: list[set[int]] = []
+    tune = pipeline.tune_thresholds
+
+    def spy(dev, real, quiet=False):
+        tuned_on.append({id(s) for s in real})
+        return tune(dev, real, quiet=quiet)
+
+    monkeypatch.setattr(pipeline, "tune_thresholds", spy)
+    real, sites = _site_pages(20, 0.9, 0.1)
+    dev = _scored(10, 30, 0.9, [0.1] * 30)
+    out = pipeline.held_out_real_figures(dev, real, sites, splits=3)
+    assert len(tuned_on) == 6
+    site_of = {id(s): site for s, site in zip(real, sites)}
+    for one, other in zip(tuned_on[::2], tuned_on[1::2]):
+        assert not one & other and one | other == {id(s) for s in real}
+        assert not {site_of[i] for i in one} & {site_of[i] for i in other}  # a site is never on both sides
+    # the pages separate at any threshold between 0.1 and 0.9, so no half can mislead the other
+    assert out["splits"] == 3 and out["all"]["any_bad"] == {"mean": 1.0, "min": 1.0, "max": 1.0}
+    assert out["high"]["clean_fpr"]["max"] == 0.0
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import sys
 import time
 from dataclasses import replace
@@ -41,6 +42,7 @@ BLOCK_THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)  # span thresholds 
 # a block of these labels at or above a value of the grid may flag its page (``Policy.block_flag``); every value
 # is at or above the span grid's top, so a block that flags its page is always reported as a span
 BLOCK_FLAG_LABELS = ("injected_spam",)
+HELD_OUT_SPLITS = 5  # random halvings of the real sites for the held-out real-page figures
 BLOCK_FLAG_GRID = (0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.999)
 THRESHOLD_GRID = np.round(np.concatenate([np.arange(0.06, 0.9, 0.02), np.arange(0.9, 0.995, 0.01)]), 2)
 
@@ -62,7 +64,7 @@ def ensure_build(data: Path, work: Path, scale: float) -> dict:
     return build(data, work, scale=scale)
 
 
-def tune_thresholds(dev_scored, real_scored) -> dict:
+def tune_thresholds(dev_scored, real_scored, quiet: bool = False) -> dict:
     """Flag thresholds that maximise a weighted F1 on real and composed dev pages.
 
     A threshold is feasible when it keeps the clean pages of both dev sets
@@ -70,8 +72,9 @@ def tune_thresholds(dev_scored, real_scored) -> dict:
     false positives (real, then composed) are the candidates. The per-label
     caps add up, so the thresholds are then raised, and the block-flag
     thresholds chosen, jointly under caps on the clean pages flagged with any
-    label (:func:`_joint_thresholds`).
+    label (:func:`_joint_thresholds`). ``quiet``: no progress lines.
     """
+    say = (lambda _msg: None) if quiet else log
     thresholds = json.loads(json.dumps(DEFAULT_THRESHOLDS))
     real_clean = np.array([not s.gold for s in real_scored])
     dev_clean = np.array([not s.gold for s in dev_scored])
@@ -88,15 +91,15 @@ def tune_thresholds(dev_scored, real_scored) -> dict:
             candidates.append((float(t), float(real_fpr), float(dev_fpr), score))
         feasible = [c for c in candidates if c[1] <= MAX_REAL_CLEAN_FPR and c[2] <= MAX_DEV_CLEAN_FPR]
         if not feasible:
-            log(f"threshold {label}: no value keeps clean false positives under the caps; taking the fewest")
+            say(f"threshold {label}: no value keeps clean false positives under the caps; taking the fewest")
             fewest = min((c[1], c[2]) for c in candidates)
             feasible = [c for c in candidates if (c[1], c[2]) == fewest]
         best_t, real_fpr, dev_fpr, best_score = max(feasible, key=lambda c: (round(c[3], 9), c[0]))
         thresholds["flag"][label] = best_t
         thresholds["review"][label] = round(best_t * 0.6, 2)
-        log(f"threshold {label}: {best_t} (weighted F1 {best_score:.3f}, clean FPR real {real_fpr:.3f} "
+        say(f"threshold {label}: {best_t} (weighted F1 {best_score:.3f}, clean FPR real {real_fpr:.3f} "
             f"composed {dev_fpr:.3f})")
-    block_flag = _joint_thresholds(thresholds["flag"], real_scored, dev_scored)
+    block_flag = _joint_thresholds(thresholds["flag"], real_scored, dev_scored, say)
     if block_flag:
         thresholds["block_flag"] = block_flag
     for label in LABELS:
@@ -153,7 +156,7 @@ def _flags(s, flag: dict[str, float], block_flag: dict[str, float]) -> set[str]:
                    if BLOCK_FLAG_UNLESS.get(label) not in head and s.block_max.get(label, 0.0) >= t}
 
 
-def _joint_thresholds(flag: dict[str, float], real_scored, dev_scored) -> dict[str, float]:
+def _joint_thresholds(flag: dict[str, float], real_scored, dev_scored, say=log) -> dict[str, float]:
     """Raise flag thresholds (in place) and choose the block-flag thresholds, jointly, under the any-label caps.
 
     Every combination is tried of the grid values at or above each label's own choice and, for the labels of
@@ -210,14 +213,53 @@ def _joint_thresholds(flag: dict[str, float], real_scored, dev_scored) -> dict[s
         flag[label] = t
         if e is not None:
             block_flag[label] = e
-    log("flag thresholds after the joint search: " + ", ".join(f"{k} {v}" for k, v in flag.items())
+    say("flag thresholds after the joint search: " + ", ".join(f"{k} {v}" for k, v in flag.items())
         + f"; block flags {block_flag or 'none'} (clean pages flagged: real "
         f"{_any_flag_fpr(flag, real_scored, block_flag):.3f}, composed {_any_flag_fpr(flag, dev_scored, block_flag):.3f})")
     return block_flag
 
 
-def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
-    """Model and baselines on the composed test split and the real dev pages."""
+def held_out_real_figures(dev_scored, real_scored, sites: list[str], splits: int = HELD_OUT_SPLITS,
+                          seed: int = 0) -> dict:
+    """Real-page figures with thresholds tuned without the pages they are measured on.
+
+    The real-page figures of the report use thresholds tuned on those same pages (with the composed dev pages),
+    so they are optimistic for pages the model has not seen. Here the real sites are halved at random; each half
+    is flagged with the thresholds :func:`tune_thresholds` picks from the composed dev pages and the other half,
+    and the pooled flags are scored; ``splits`` such halvings give the mean and the range of each figure, on the
+    high-confidence pages and on all. The caps then act on half the clean pages, so they bind harder.
+    """
+    rng = random.Random(seed)
+    order = sorted(set(sites))
+    runs: dict[str, list[dict]] = {"high": [], "all": []}
+    for _ in range(splits):
+        rng.shuffle(order)
+        half = set(order[: len(order) // 2])
+        flags: list[set[str]] = [set() for _ in real_scored]
+        for side in (True, False):
+            tuned = tune_thresholds(dev_scored, [s for s, site in zip(real_scored, sites) if (site in half) != side],
+                                    quiet=True)
+            for i, (s, site) in enumerate(zip(real_scored, sites)):
+                if (site in half) == side:
+                    flags[i] = _flags(s, tuned["flag"], tuned.get("block_flag", {}))
+        judged = [replace(s, flags=sorted(f), action="drop" if f else "keep") for s, f in zip(real_scored, flags)]
+        runs["all"].append(page_metrics(judged))
+        runs["high"].append(page_metrics([s for s in judged if s.high]))
+
+    def spread(values: list[float]) -> dict[str, float]:
+        return {"mean": round(float(np.mean(values)), 4), "min": round(min(values), 4), "max": round(max(values), 4)}
+
+    return {"splits": splits, **{name: {**{key: spread([m[key]["f1"] for m in metrics]) for key in (*LABELS, "any_bad")},
+                                         "clean_fpr": spread([m["clean_fpr"] for m in metrics])}
+                                 for name, metrics in runs.items()}}
+
+
+def evaluate_all(model, policy: Policy, data: Path, work: Path, dev_scored=None) -> dict:
+    """Model and baselines on the composed test split and the real dev pages.
+
+    ``dev_scored``: the composed dev pages as the tuning scored them (scored here when not given), for the
+    held-out real-page figures (:func:`held_out_real_figures`).
+    """
     from training.baselines import make_baselines
 
     test = load_examples(work / "examples.jsonl", "test")
@@ -225,6 +267,10 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
     log(f"evaluating on {len(test)} composed test pages and {len(real)} real pages")
     test_scored = score_examples(model, policy, test)
     real_scored = score_realpages(model, policy, real)
+    if dev_scored is None:
+        dev_scored = score_examples(model, policy, load_examples(work / "examples.jsonl", "dev"))
+    log(f"re-tuning on halves of the real sites ({HELD_OUT_SPLITS} splits)")
+    held_out = held_out_real_figures(dev_scored, real_scored, [rp.site for rp in real])
     report = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model_version": model.version,
@@ -239,7 +285,8 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path) -> dict:
                       # the model's output per page (ids only, no page data), so two models can be compared
                       # page by page: which pages a retrain won and lost
                       "scores": {rp.id: {"probs": sc.probs, "flags": sc.flags, "action": sc.action}
-                                 for rp, sc in zip(real, real_scored)}},
+                                 for rp, sc in zip(real, real_scored)},
+                      "held_out": held_out},
         "baselines": {},
     }
     for name, baseline in make_baselines(model.featurizer.lexicons).items():
@@ -309,7 +356,7 @@ def publish(model, summary: dict, data: Path, work: Path, model_dir: Path, repor
     thresholds = tune_thresholds(dev_scored, real_scored)
     thresholds["block"] = tune_block_thresholds(model, Policy.from_manifest(thresholds), dev)
     policy = Policy.from_manifest(thresholds)
-    report = evaluate_all(model, policy, data, work)
+    report = evaluate_all(model, policy, data, work, dev_scored=dev_scored)
     if decisions:  # the published model, before it is replaced, on the same test split
         from training.decisions import before_after
 

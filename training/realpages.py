@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from service.model import LABELS
 
@@ -24,6 +25,12 @@ class RealPage:
     @property
     def high(self) -> bool:
         return self.confidence == "high"
+
+    @property
+    def site(self) -> str:
+        """The page's host without a leading ``www.`` (what the held-out real-page figures split by)."""
+        host = (urlsplit(self.url).hostname or "") if "//" in self.url else self.url.split("/")[0]
+        return host.removeprefix("www.")
 
 
 def load_realpages(data: Path) -> list[RealPage]:
