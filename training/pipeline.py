@@ -42,8 +42,8 @@ BLOCK_THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)  # span thresholds 
 # a block of these labels at or above a value of the grid may flag its page (``Policy.block_flag``); every value
 # is at or above the span grid's top, so a block that flags its page is always reported as a span
 BLOCK_FLAG_LABELS = ("injected_spam",)
-HELD_OUT_SPLITS = 5  # random halvings of the real sites for the held-out real-page figures
 BLOCK_FLAG_GRID = (0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.999)
+HELD_OUT_SPLITS = 5  # random halvings of the real sites for the held-out real-page figures
 THRESHOLD_GRID = np.round(np.concatenate([np.arange(0.06, 0.9, 0.02), np.arange(0.9, 0.995, 0.01)]), 2)
 
 
@@ -150,7 +150,7 @@ def _any_flag_fpr(flag: dict[str, float], scored, block_flag: dict[str, float] |
 
 
 def _flags(s, flag: dict[str, float], block_flag: dict[str, float]) -> set[str]:
-    """The labels ``s`` would be flagged with (``service.model.verdict.flagged_labels`` on a scored page)."""
+    """The labels ``s`` would be flagged with: ``service.model.verdict.flagged_labels`` on a scored page."""
     head = {label for label in LABELS if s.probs[label] >= flag[label]}
     return head | {label for label, t in block_flag.items()
                    if BLOCK_FLAG_UNLESS.get(label) not in head and s.block_max.get(label, 0.0) >= t}
@@ -213,9 +213,9 @@ def _joint_thresholds(flag: dict[str, float], real_scored, dev_scored, say=log) 
         flag[label] = t
         if e is not None:
             block_flag[label] = e
+    real_fpr, dev_fpr = (_any_flag_fpr(flag, pages, block_flag) for pages in sets)
     say("flag thresholds after the joint search: " + ", ".join(f"{k} {v}" for k, v in flag.items())
-        + f"; block flags {block_flag or 'none'} (clean pages flagged: real "
-        f"{_any_flag_fpr(flag, real_scored, block_flag):.3f}, composed {_any_flag_fpr(flag, dev_scored, block_flag):.3f})")
+        + f"; block flags {block_flag or 'none'} (clean pages flagged: real {real_fpr:.3f}, composed {dev_fpr:.3f})")
     return block_flag
 
 
@@ -249,9 +249,11 @@ def held_out_real_figures(dev_scored, real_scored, sites: list[str], splits: int
     def spread(values: list[float]) -> dict[str, float]:
         return {"mean": round(float(np.mean(values)), 4), "min": round(min(values), 4), "max": round(max(values), 4)}
 
-    return {"splits": splits, **{name: {**{key: spread([m[key]["f1"] for m in metrics]) for key in (*LABELS, "any_bad")},
-                                         "clean_fpr": spread([m["clean_fpr"] for m in metrics])}
-                                 for name, metrics in runs.items()}}
+    def summary(metrics: list[dict]) -> dict:
+        return {**{key: spread([m[key]["f1"] for m in metrics]) for key in (*LABELS, "any_bad")},
+                "clean_fpr": spread([m["clean_fpr"] for m in metrics])}
+
+    return {"splits": splits, **{name: summary(metrics) for name, metrics in runs.items()}}
 
 
 def evaluate_all(model, policy: Policy, data: Path, work: Path, dev_scored=None) -> dict:
@@ -278,7 +280,8 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path, dev_scored=None)
                  "spans": span_metrics(test_scored),
                  "spans_by_input": {kind: span_metrics([s for s in test_scored if s.input == kind])
                                     for kind in ("text", "html")},
-                 "by_language": {lang: page_metrics([s for s in test_scored if s.lang == lang]) for lang in ("zh", "en")}},
+                 "by_language": {lang: page_metrics([s for s in test_scored if s.lang == lang])
+                                 for lang in ("zh", "en")}},
         "realpages": {"hash": realpages_hash(data), "all": page_metrics(real_scored),
                       "high": page_metrics([s for s in real_scored if s.high]),
                       "sites": len({rp.url.split('/')[2] if '//' in rp.url else rp.url for rp in real}),

@@ -90,14 +90,14 @@ def block_label_max(pred: PagePrediction, label: str) -> float:
     return float(own.max()) if own.size else 0.0
 
 
-def flagged_labels(pred: PagePrediction, policy: Policy) -> set[str]:
-    """The page labels reported: each at or above its flag threshold, or carried by a block at or above its
-    block-flag threshold (see the module docstring and ``BLOCK_FLAG_UNLESS``)."""
+def flagged_labels(pred: PagePrediction, policy: Policy) -> tuple[set[str], set[str]]:
+    """The page labels reported, as two sets: those at or above their flag threshold, and those carried only by
+    a block at or above its block-flag threshold (see the module docstring and ``BLOCK_FLAG_UNLESS``)."""
     probs = pred.label_proba
     head = {label for label in LABELS if probs[label] >= policy.flag[label]}
     sure = {label for label, t in policy.block_flag.items()
-            if BLOCK_FLAG_UNLESS.get(label) not in head and block_label_max(pred, label) >= t}
-    return head | sure
+            if label not in head and BLOCK_FLAG_UNLESS.get(label) not in head and block_label_max(pred, label) >= t}
+    return head, sure
 
 
 def _main_block(pred: PagePrediction, policy: Policy) -> int | None:
@@ -239,7 +239,8 @@ def decide(pred: PagePrediction, policy: Policy, lexicons) -> dict:
     """The verdict body (without request id and model version)."""
     page = pred.page
     probs = pred.label_proba
-    flagged = flagged_labels(pred, policy)
+    head_flagged, block_flagged = flagged_labels(pred, policy)
+    flagged = head_flagged | block_flagged
     near = {label for label in LABELS if policy.review[label] <= probs[label] < policy.flag[label]} - flagged
     spans = _narrowed(pred, _block_spans(pred, policy, lexicons), lexicons)
     if "injected_spam" in flagged:  # terms in content blocks, and in narrowed blocks where the lexicon saw more
@@ -274,9 +275,8 @@ def decide(pred: PagePrediction, policy: Policy, lexicons) -> dict:
     removed = [(s["start"], s["end"]) for s in spans if s["label"] == "boilerplate" or s["label"] in flagged]
     clean_text = _without(page.text, page.blocks, removed)
     content_share = min(1.0, content_chars / max(1, sum(len(b.text) for b in page.blocks)))
-    head_flagged = {label for label in LABELS if probs[label] >= policy.flag[label]}
     reasons = page_reasons(pred, flagged, near, spans, lexicons,
-                           {label: policy.block_flag[label] for label in flagged - head_flagged})
+                           {label: policy.block_flag[label] for label in block_flagged})
     return {
         "language": page.language,
         "labels": {label: round(probs[label], 4) for label in LABELS},
