@@ -122,3 +122,18 @@ def test_a_sure_spam_block_does_not_flag_a_page_flagged_fabricated(loaded_model)
     assert any(s["label"] == "injected_spam" for s in body["spans"])
     below = _verdict(loaded_model, blocks, {"injected_spam": 0.1, "fabricated_listicle": fabricated - 0.01}, policy)
     assert "injected_spam" in below["flags"]
+
+
+def test_a_sure_block_with_no_specific_rule_is_explained_once_and_not_by_the_page_score(loaded_model):
+    """An on-topic paragraph the block model is sure is spam fires no specific rule (its span says MODEL_SCORE).
+    The page's reasons hold MODEL_SCORE once, for the span, and SURE_BLOCK for the flag: not a second MODEL_SCORE
+    citing the page score (0.10) that is under its threshold."""
+    second = "研讨会上,双峰县教育局负责人介绍了全县基础教育优质均衡发展的做法,与会的中小学校长围绕均衡发展展开交流。"
+    page = build_page(html=f"<html><body><p>{ARTICLE}</p><p>{second}</p></body></html>", url="http://edu.example.cn/a")
+    pred = loaded_model.model.predict(page)
+    pred = replace(pred, block_proba=np.array([_proba(content=0.9, boilerplate=0.1), _proba(injected_spam=0.98)]),
+                   label_proba={**pred.label_proba, "injected_spam": 0.1})
+    body = decide(pred, _block_flag_policy(loaded_model, {"injected_spam": 0.97}), loaded_model.model.featurizer.lexicons)
+    assert body["flags"] == ["injected_spam"] and [s["reasons"] for s in body["spans"]] == [["MODEL_SCORE"]]
+    assert [r["code"] for r in body["reasons"]] == ["MODEL_SCORE", "SURE_BLOCK"]
+    assert "injected_spam 0.10" not in [e for r in body["reasons"] for e in r["evidence"]]

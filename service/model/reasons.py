@@ -189,7 +189,13 @@ def page_reasons(pred, flagged: set[str], near: set[str], spans: list[dict], lex
         sure = [s for s in spans if s["label"] == label and s["score"] >= threshold]
         add("SURE_BLOCK", [f"{label} block {s['score']:.3f} (block_flag {threshold})" for s in sure[:3]],
             [(s["start"], s["end"]) for s in sure])
-    covered = {REASONS[r.code].label for r in out}
+    # a label a sure block flagged is explained by SURE_BLOCK, not by a page score under its threshold
+    covered = {REASONS[r.code].label for r in out} | set(block_flagged or {})
     for label in sorted(flagged - covered):
-        add("MODEL_SCORE", [f"{label} {pred.label_proba[label]:.2f}"])
+        evidence = f"{label} {pred.label_proba[label]:.2f}"
+        model_score = next((r for r in out if r.code == "MODEL_SCORE"), None)
+        if model_score is None:  # one MODEL_SCORE reason, whether a span or the page score brought it
+            add("MODEL_SCORE", [evidence])
+        else:
+            model_score.evidence.append(evidence)
     return out
