@@ -58,7 +58,9 @@ SCHEMAS = {
             "id": {"type": "string"}, "url": {"type": "string"}, "model_version": {"type": "string"},
             "language": {"type": "string"},
             "labels": {"type": "object", "properties": {label: {"type": "number"} for label in LABELS},
-                       "description": "Calibrated probability per page label"},
+                       "description": "Calibrated probability per page label, from the page model; the "
+                                      "decision is flags (a page flagged by a sure block keeps its lower "
+                                      "page-model probability here)"},
             "flags": {"type": "array", "items": {"enum": list(LABELS)},
                       "description": "The labels at or over their flag thresholds, and injected_spam when one "
                                      "block is at or over its block-flag threshold (reason SURE_BLOCK); the "
