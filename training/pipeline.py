@@ -16,7 +16,14 @@ import numpy as np
 
 from service.features.featurizer import Featurizer
 from service.model import LABELS
-from service.model.verdict import BAD_BLOCK_LABELS, BLOCK_FLAG_UNLESS, DEFAULT_THRESHOLDS, Policy, decide
+from service.model.verdict import (
+    BAD_BLOCK_LABELS,
+    BLOCK_FLAG_UNLESS,
+    DEFAULT_THRESHOLDS,
+    Policy,
+    decide,
+    split_flags,
+)
 from training.build import build, composing_code_hash, load_examples
 from training.evaluate import (
     baseline_scored,
@@ -150,10 +157,9 @@ def _any_flag_fpr(flag: dict[str, float], scored, block_flag: dict[str, float] |
 
 
 def _flags(s, flag: dict[str, float], block_flag: dict[str, float]) -> set[str]:
-    """The labels ``s`` would be flagged with: ``service.model.verdict.flagged_labels`` on a scored page."""
-    head = {label for label in LABELS if s.probs[label] >= flag[label]}
-    return head | {label for label, t in block_flag.items()
-                   if BLOCK_FLAG_UNLESS.get(label) not in head and s.block_max.get(label, 0.0) >= t}
+    """The labels a scored page would be flagged with (the verdict's own rule, :func:`split_flags`)."""
+    head, sure = split_flags(s.probs, s.block_max, flag, block_flag)
+    return head | sure
 
 
 def _joint_thresholds(flag: dict[str, float], real_scored, dev_scored, say=log) -> dict[str, float]:

@@ -90,14 +90,22 @@ def block_label_max(pred: PagePrediction, label: str) -> float:
     return float(own.max()) if own.size else 0.0
 
 
-def flagged_labels(pred: PagePrediction, policy: Policy) -> tuple[set[str], set[str]]:
+def split_flags(probs: dict[str, float], block_max: dict[str, float], flag: dict[str, float],
+                block_flag: dict[str, float]) -> tuple[set[str], set[str]]:
     """The page labels reported, as two sets: those at or above their flag threshold, and those carried only by
-    a block at or above its block-flag threshold (see the module docstring and ``BLOCK_FLAG_UNLESS``)."""
-    probs = pred.label_proba
-    head = {label for label in LABELS if probs[label] >= policy.flag[label]}
-    sure = {label for label, t in policy.block_flag.items()
-            if label not in head and BLOCK_FLAG_UNLESS.get(label) not in head and block_label_max(pred, label) >= t}
+    a block at or above its block-flag threshold (see the module docstring and ``BLOCK_FLAG_UNLESS``).
+    ``block_max``: :func:`block_label_max` per label of ``block_flag``. Training's threshold tuning applies the
+    same rule to scored pages."""
+    head = {label for label in LABELS if probs[label] >= flag[label]}
+    sure = {label for label, t in block_flag.items()
+            if label not in head and BLOCK_FLAG_UNLESS.get(label) not in head and block_max.get(label, 0.0) >= t}
     return head, sure
+
+
+def flagged_labels(pred: PagePrediction, policy: Policy) -> tuple[set[str], set[str]]:
+    """:func:`split_flags` of one prediction under ``policy``."""
+    block_max = {label: block_label_max(pred, label) for label in policy.block_flag}
+    return split_flags(pred.label_proba, block_max, policy.flag, policy.block_flag)
 
 
 def _main_block(pred: PagePrediction, policy: Policy) -> int | None:
