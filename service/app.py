@@ -66,7 +66,7 @@ def create_app(config: Config | Mapping | None = None) -> Flask:
     app.json.sort_keys = False
     state = ServiceState(
         config=config,
-        registry=Registry(config.path("model", "dir")),
+        registry=Registry(config.path("model", "dir"), warm=True),
         database_url=config.database_url(),
         anonymous_classify=bool(config.get("service", "anonymous_classify", False)),
         max_page_bytes=int(limits["max_page_bytes"]),

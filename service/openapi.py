@@ -117,7 +117,7 @@ PATHS: dict[str, dict] = {
                       **_error_responses(400, 401, 403, 413, 415, 503)},
     }},
     "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "Process is up"}}}},
-    "/readyz": {"get": {"summary": "Readiness: model loaded and verified",
+    "/readyz": {"get": {"summary": "Readiness: model loaded, verified and warmed up",
                         "responses": {"200": {"description": "Ready"}, "503": {"description": "Not ready, with reason"}}}},
     "/v1/model": {"get": {"summary": "Serving model: version, hashes, metrics, thresholds",
                           "responses": {"200": {"description": "Model information"}, **_error_responses(503)}}},

@@ -84,12 +84,14 @@ def run(config: Config) -> int:
 
 
 def _warm_up(worker) -> None:
-    """Load and verify the model in each worker before it takes requests, then settle the heap."""
+    """Load, verify and warm up the model in each worker before it takes requests, then settle the heap."""
     app = worker.wsgi
     state = getattr(app, "extensions", {}).get("pagesieve")
     if state is not None:
         ready, detail = state.registry.status()
-        worker.log.info("model %s", detail if ready else f"NOT loaded: {detail}")
+        warmed = state.registry.warm_up_ms
+        worker.log.info("model %s", (detail + (f" warmed up in {warmed:.0f} ms" if warmed is not None else ""))
+                        if ready else f"NOT loaded: {detail}")
         worker.log.info("heap settled: %d objects frozen out of the garbage collector", settle_heap())
 
 

@@ -66,16 +66,17 @@ def test_bench_verb_smoke_run_writes_reports(tmp_path, capsys):
     assert "| in-process, 1 core" in capsys.readouterr().out
 
 
-def test_render_includes_the_http_row():
+def test_render_includes_the_http_row_and_the_first_requests():
     result = {"machine": "m", "mix": {"pages": 1, "kind": {"text": 1}, "lang": {"zh": 1}, "gbk_raw_bytes": 0,
                                       "size_bytes": {"min": 2048, "p50": 2048, "max": 2048}},
               "in_process": {"note": "n", "pages": 1, "pages_per_s": 120.0, "p50_ms": 5.0, "p99_ms": 9.0,
                              "peak_rss_mib": 200.0, "stages": {"features": 1.0}},
               "http": {"workers": 2, "concurrency": 4, "pages_per_s": 150.0, "p50_ms": 20.0, "p99_ms": 60.0,
                        "errors": 0, "requests": 10, "worker_peak_rss_mib": [250.0, 251.0],
-                       "master_peak_rss_mib": 90.0}}
+                       "master_peak_rss_mib": 90.0, "first_requests": 8, "first_max_ms": 70.5, "first_errors": 0}}
     text = render(result)
     assert "| HTTP, gunicorn 2 workers, 4 client threads | 150.0 (75.0 per worker)" in text
+    assert "the first 8 requests after /readyz said ready (before the warm-up requests): slowest 70.5 ms" in text
     assert "| features | 100% |" in text
 
 

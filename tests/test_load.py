@@ -157,7 +157,7 @@ def test_server_answers_health_and_openapi(server):
     assert "/metrics" in spec["paths"]
 
 
-def test_each_worker_settles_its_heap_after_loading_the_model(server):
+def test_each_worker_warms_up_and_settles_its_heap_after_loading_the_model(server):
     """Every worker freezes the model's long-lived objects out of the garbage collector (``settle_heap``), so no
     request pays for a full collection walking them."""
     import re
@@ -166,3 +166,5 @@ def test_each_worker_settles_its_heap_after_loading_the_model(server):
     frozen = [int(n) for n in re.findall(r"heap settled: (\d+) objects frozen", log)]
     assert len(frozen) >= 2, server.log_tail()
     assert min(frozen) > 50_000
+    # and each warmed the model up first (service/model/warmup.py), so what that loads is frozen too
+    assert len(re.findall(r"model \S+ warmed up in \d+ ms", log)) >= 2, server.log_tail()

@@ -33,6 +33,9 @@ from pathlib import Path
 from service.config import REPO_ROOT, load_config
 
 
+FIRST_REQUESTS = 8  # timed right after /readyz says ready, before the warm-up requests
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (``q`` in 0-100) of a non-empty list."""
     ordered = sorted(values)
@@ -79,7 +82,7 @@ def in_process(args) -> dict:
     config = load_config()
     max_bytes = int(config.get("limits", "max_page_bytes"))
     started = time.perf_counter()
-    loaded = ModelRegistry(config.path("model", "dir")).get()
+    loaded = ModelRegistry(config.path("model", "dir"), warm=True).get()  # as a serving worker
     load_seconds = time.perf_counter() - started
     settle_heap()  # as each gunicorn worker does after loading the model
     for page in pages[:args.warmup]:
@@ -121,6 +124,9 @@ def over_http(args, pages) -> dict:
                 headers = {**server.auth, "Content-Type": page.content_type}
                 return lambda: request(server.port, "POST", path, page.body, headers)
 
+            # the first requests a just-ready server answers (no warm-up from this side): what a crawler
+            # meets after every deploy or worker restart
+            first, _ = run_concurrently([call(p) for p in pages[:FIRST_REQUESTS]], args.concurrency)
             run_concurrently([call(p) for p in pages[:args.warmup]], args.concurrency)
             todo = [call(p) for _ in range(args.repeat) for p in pages]
             responses, wall = run_concurrently(todo, args.concurrency)
@@ -138,11 +144,20 @@ def over_http(args, pages) -> dict:
         "pages_per_s": len(ok) / wall, "p50_ms": 1000 * percentile(latencies, 50),
         "p99_ms": 1000 * percentile(latencies, 99), "max_ms": 1000 * max(latencies),
         "worker_peak_rss_mib": [kib / 1024 for kib in worker_rss], "master_peak_rss_mib": master_rss / 1024,
+        "first_requests": len(first), "first_max_ms": 1000 * max(r.seconds for r in first) if first else 0.0,
+        "first_errors": sum(1 for r in first if r.status != 200),
     }
 
 
 def _load(result: dict) -> str:
     return "/".join(f"{v:.1f}" for v in result.get("load_average_before", ())) or "unknown"
+
+
+def _first(web: dict | None) -> str:
+    if not web or not web.get("first_requests"):
+        return ""
+    return (f" Over HTTP, the first {web['first_requests']} requests after /readyz said ready (before the warm-up "
+            f"requests): slowest {web['first_max_ms']:.1f} ms, {web['first_errors']} errors.")
 
 
 def render(result: dict) -> str:
@@ -168,7 +183,8 @@ def render(result: dict) -> str:
              f"bytes; page size {size.get('min', 0) / 1024:.1f}-{size.get('max', 0) / 1024:.1f} KiB "
              f"(median {size.get('p50', 0) / 1024:.1f}). In-process: {ip['pages']} pages timed after a warm-up, "
              f"request validation and JSON encoding included ({ip.get('pages_per_cpu_s', 0):.1f} pages per CPU "
-             f"second). Machine: {result['machine']}, load average {_load(result)} when the run started.", "",
+             f"second).{_first(web)} Machine: {result['machine']}, load average {_load(result)} when the run "
+             "started.", "",
              "| stage (sampled, in-process) | share of time |", "|---|---:|"]
     lines += [f"| {stage} | {share:.0%} |" for stage, share in ip["stages"].items()]
     return "\n".join(lines) + "\n"

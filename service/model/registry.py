@@ -91,10 +91,18 @@ def load_verified(model_dir: Path) -> LoadedModel:
 
 
 class ModelRegistry:
-    """The model a process serves, loaded lazily once and swappable at run time."""
+    """The model a process serves, loaded lazily once and swappable at run time.
 
-    def __init__(self, model_dir: Path):
+    With ``warm=True`` (a serving process) a model is warmed up
+    (:func:`service.model.warmup.warm_up`) before it is handed out or swapped
+    in, so that /readyz answers ready only once the first page of each kind
+    is as fast as the rest; a model that fails the warm-up is not loaded.
+    """
+
+    def __init__(self, model_dir: Path, warm: bool = False):
         self.model_dir = Path(model_dir)
+        self.warm = warm
+        self.warm_up_ms: float | None = None  # how long the last warm-up took
         self._current: LoadedModel | None = None
         self._error: str | None = None
         self._lock = threading.Lock()
@@ -111,9 +119,23 @@ class ModelRegistry:
                 raise ModelLoadError(self._error or "model not loaded")
             return self._current
 
+    def _load(self) -> LoadedModel:
+        """:func:`load_verified`, then the warm-up when this registry warms its models."""
+        loaded = load_verified(self.model_dir)
+        if self.warm:
+            from service.model.warmup import warm_up
+
+            try:
+                took = warm_up(loaded)
+            except Exception as exc:
+                raise ModelLoadError(f"model {loaded.version} failed its warm-up: {type(exc).__name__}: {exc}") from exc
+            self.warm_up_ms = took
+            log.info("model %s warmed up in %.0f ms", loaded.version, took)
+        return loaded
+
     def _load_locked(self) -> None:
         try:
-            self._current = load_verified(self.model_dir)
+            self._current = self._load()
             self._error = None
             log.info("model %s loaded from %s", self._current.version, self.model_dir)
         except ModelLoadError as exc:
@@ -122,7 +144,7 @@ class ModelRegistry:
 
     def reload(self) -> LoadedModel:
         """Load the manifest's current model again; keep serving the old one if that fails."""
-        candidate = load_verified(self.model_dir)
+        candidate = self._load()
         with self._lock:
             self._current = candidate
             self._error = None
