@@ -73,7 +73,7 @@ def run(config: Config) -> int:
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 30)
             self.cfg.set("accesslog", "-")
-            self.cfg.set("post_worker_init", _warm_up)
+            self.cfg.set("post_worker_init", _prepare_worker)
             self.cfg.set("child_exit", _child_exit)
 
         def load(self):
@@ -83,7 +83,7 @@ def run(config: Config) -> int:
     return 0
 
 
-def _warm_up(worker) -> None:
+def _prepare_worker(worker) -> None:
     """Load, verify and warm up the model in each worker before it takes requests, then settle the heap."""
     app = worker.wsgi
     state = getattr(app, "extensions", {}).get("pagesieve")

@@ -122,6 +122,7 @@ class ModelRegistry:
     def _load(self) -> LoadedModel:
         """:func:`load_verified`, then the warm-up when this registry warms its models."""
         loaded = load_verified(self.model_dir)
+        log.info("model %s loaded from %s", loaded.version, self.model_dir)
         if self.warm:
             from service.model.warmup import warm_up
 
@@ -137,7 +138,6 @@ class ModelRegistry:
         try:
             self._current = self._load()
             self._error = None
-            log.info("model %s loaded from %s", self._current.version, self.model_dir)
         except ModelLoadError as exc:
             self._error = str(exc)
             log.error("model not loaded: %s", exc)
