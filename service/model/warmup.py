@@ -1,11 +1,11 @@
 """Warm a loaded model up before it serves: the first page of each kind must not pay for lazy loading.
 
 Loading the artifact is not all a process needs. The first Chinese page
-loads the jieba dictionary and the OpenCC tables, the first page in a
-Latin script loads langdetect's 55 language profiles, and each compiled
-forest builds its walking arrays on its first call: measured, the first
-Chinese page took 310 ms and the first English page 278 ms where the next
-of each took 3 ms. A serving worker that said ready before paying for them
+loads the segmenter's dictionary (about 100 ms) and the OpenCC tables, the
+first page in a Latin script loads langdetect's 55 language profiles (about
+300 ms), and the compiled forests and page heads build their arrays on
+first use: measured, the first Chinese page took 310 ms and the first
+English page 278 ms where the next of each took 3 ms. A serving worker that said ready before paying for them
 would answer its first requests of each kind a hundred times slower than
 the rest, after every start or reload.
 
