@@ -290,7 +290,7 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path, dev_scored=None)
                                  for lang in ("zh", "en")}},
         "realpages": {"hash": realpages_hash(data), "all": page_metrics(real_scored),
                       "high": page_metrics([s for s in real_scored if s.high]),
-                      "sites": len({rp.url.split('/')[2] if '//' in rp.url else rp.url for rp in real}),
+                      "sites": len({rp.site for rp in real}),
                       # the model's output per page (ids only, no page data), so two models can be compared
                       # page by page: which pages a retrain won and lost
                       "scores": {rp.id: {"probs": sc.probs, "flags": sc.flags, "action": sc.action}

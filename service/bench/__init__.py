@@ -83,7 +83,7 @@ def in_process(args) -> dict:
     max_bytes = int(config.get("limits", "max_page_bytes"))
     started = time.perf_counter()
     loaded = ModelRegistry(config.path("model", "dir"), warm=True).get()  # as a serving worker
-    load_seconds = time.perf_counter() - started
+    load_seconds = time.perf_counter() - started  # loaded, verified and warmed up, as a worker does
     settle_heap()  # as each gunicorn worker does after loading the model
     for page in pages[:args.warmup]:
         _classify_one(page, loaded, max_bytes)
