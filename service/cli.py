@@ -10,6 +10,11 @@ its input and output formats are stable:
 * no files: standard input, read as JSONL when its first character is ``{``,
   otherwise as one text page (``--stdin-format`` overrides).
 
+A JSONL line may carry fields of its own besides the request's, as a labelled
+set's records do (``labels``, ``lang``, ...): they are ignored, and each such
+field is named once on standard error. ``--strict-fields`` rejects them
+instead, as the API does. The verdict is the API's for the request fields.
+
 A page that cannot be classified prints ``{"id", "error": {...}}`` in its
 place; the exit status is then 1.
 """
@@ -28,57 +33,76 @@ from service.errors import ApiError
 EXIT_OK, EXIT_PAGE_ERRORS, EXIT_MODEL = 0, 1, 2
 
 
-def _pages_from_file(path: Path, max_bytes: int) -> Iterator[tuple[str, object]]:
-    """(id, request-or-error) for every page in one input file."""
-    from service.requests import page_from_bytes, parse_page
+class _ExtraFields:
+    """What to do with the fields of a JSONL line that are not request fields: drop them and name each once on
+    standard error, or (``strict``) leave them for :func:`parse_page` to reject."""
 
-    suffix = path.suffix.lower()
-    if suffix == ".jsonl":
+    def __init__(self, strict: bool):
+        self.strict = strict
+        self.named: set[str] = set()
+
+    def request(self, obj):
+        from service.requests import FIELDS
+
+        if self.strict or not isinstance(obj, dict):
+            return obj
+        extra = sorted(set(obj) - FIELDS)
+        new = [key for key in extra if key not in self.named]
+        if new:
+            self.named.update(new)
+            print(f"note: ignoring field(s) {', '.join(map(repr, new))} (not request fields; "
+                  f"--strict-fields rejects them)", file=sys.stderr)
+        return {k: v for k, v in obj.items() if k in FIELDS} if extra else obj
+
+
+def _pages_from_jsonl(lines, name: str, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
+    """(id, request-or-error) for every non-blank line; a line without an id is ``name:line-number``."""
+    from service.requests import parse_page
+
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        fallback_id = f"{name}:{n}"
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            yield fallback_id, ApiError(400, "invalid_json", f"{name} line {n}: {exc}")
+            continue
+        if isinstance(obj, dict) and "id" not in obj:
+            obj["id"] = fallback_id
+        try:
+            yield fallback_id, parse_page(extra.request(obj), max_bytes)
+        except ApiError as exc:
+            page_id = obj.get("id") if isinstance(obj, dict) else None
+            yield (page_id if isinstance(page_id, str) else fallback_id), exc
+
+
+def _pages_from_file(path: Path, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
+    """(id, request-or-error) for every page in one input file."""
+    from service.requests import page_from_bytes
+
+    if path.suffix.lower() == ".jsonl":
         with path.open("rb") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                fallback_id = f"{path.stem}:{n}"
-                try:
-                    obj = json.loads(line)
-                except ValueError as exc:
-                    yield fallback_id, ApiError(400, "invalid_json", f"{path.name} line {n}: {exc}")
-                    continue
-                if isinstance(obj, dict) and "id" not in obj:
-                    obj["id"] = fallback_id
-                try:
-                    yield fallback_id, parse_page(obj, max_bytes)
-                except ApiError as exc:
-                    yield (obj.get("id") if isinstance(obj, dict) else fallback_id), exc
+            yield from _pages_from_jsonl(fh, path.stem, max_bytes, extra)
         return
     raw = path.read_bytes()
     try:
         if len(raw) > max_bytes:
             raise ApiError(413, "page_too_large", f"{path.name} is {len(raw)} bytes; the limit is {max_bytes}")
-        yield path.stem, page_from_bytes(raw, req_id=path.stem, as_html=suffix in {".html", ".htm", ".xhtml"})
+        yield path.stem, page_from_bytes(raw, req_id=path.stem,
+                                         as_html=path.suffix.lower() in {".html", ".htm", ".xhtml"})
     except ApiError as exc:
         yield path.stem, exc
 
 
-def _pages_from_stdin(fmt: str, max_bytes: int) -> Iterator[tuple[str, object]]:
-    from service.requests import page_from_bytes, parse_page
+def _pages_from_stdin(fmt: str, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
+    from service.requests import page_from_bytes
 
     data = sys.stdin.buffer.read()
     if fmt == "auto":
         fmt = "jsonl" if data.lstrip()[:1] == b"{" else "text"
     if fmt == "jsonl":
-        for n, line in enumerate(data.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                if isinstance(obj, dict):
-                    obj.setdefault("id", f"stdin:{n}")
-                yield f"stdin:{n}", parse_page(obj, max_bytes)
-            except ValueError as exc:
-                yield f"stdin:{n}", ApiError(400, "invalid_json", f"line {n}: {exc}")
-            except ApiError as exc:
-                yield f"stdin:{n}", exc
+        yield from _pages_from_jsonl(data.splitlines(), "stdin", max_bytes, extra)
         return
     try:
         yield "stdin", page_from_bytes(data, req_id="stdin", as_html=fmt == "html")
@@ -92,6 +116,8 @@ def classify_main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path, help=".txt, .html or .jsonl files (default: stdin)")
     parser.add_argument("--stdin-format", choices=("auto", "jsonl", "text", "html"), default="auto")
     parser.add_argument("--model-dir", type=Path, help="directory with manifest.json (default: models/)")
+    parser.add_argument("--strict-fields", action="store_true",
+                        help="a JSONL line with a field the API does not know is an error (default: ignored)")
     args = parser.parse_args(argv)
 
     from service.classify import classify_page
@@ -105,8 +131,9 @@ def classify_main(argv: list[str] | None = None) -> int:
     except ModelLoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MODEL
-    sources = (page for path in args.files for page in _pages_from_file(path, max_bytes)) if args.files \
-        else _pages_from_stdin(args.stdin_format, max_bytes)
+    extra = _ExtraFields(strict=args.strict_fields)
+    sources = (page for path in args.files for page in _pages_from_file(path, max_bytes, extra)) if args.files \
+        else _pages_from_stdin(args.stdin_format, max_bytes, extra)
     status = EXIT_OK
     out = sys.stdout
     for page_id, item in sources:

@@ -25,12 +25,44 @@ def test_classify_files_in_order(tmp_path, capsys):
 
 
 def test_bad_lines_print_errors_in_place(tmp_path, capsys):
-    (tmp_path / "in.jsonl").write_text('{"id": "x", "text": "好"}\n{broken\n{"id": "y", "colour": 1}\n',
-                                       encoding="utf-8")
+    (tmp_path / "in.jsonl").write_text('{"id": "x", "text": "好"}\n{broken\n{"id": "y", "url": 5, "text": "好"}\n'
+                                       '[1]\n', encoding="utf-8")
     assert classify_main([str(tmp_path / "in.jsonl")]) == 1
     out = jsonl(capsys.readouterr().out)
-    assert [v.get("id") for v in out] == ["x", "in:2", "y"]
-    assert out[1]["error"]["code"] == "invalid_json" and out[2]["error"]["code"] == "unknown_field"
+    assert [v.get("id") for v in out] == ["x", "in:2", "y", "in:4"]
+    assert [v.get("error", {}).get("code") for v in out] == [None, "invalid_json", "invalid_field", "invalid_page"]
+
+
+LABELLED = [{"id": "l1", "url": "http://edu.example.cn/a.html", "text": ARTICLE, "labels": ["clean"], "lang": "zh"},
+            {"id": "l2", "text": ARTICLE + "\n\n- • 百家乐开户送彩金", "labels": ["injected_spam"], "why": "x"}]
+
+
+def test_labelled_records_are_classified_on_their_request_fields(tmp_path, capsys):
+    """A labelled set's records (realpages-dev's own format) classify as their request fields alone would, and
+    each extra field is named once on stderr."""
+    (tmp_path / "labelled.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in LABELLED),
+                                             encoding="utf-8")
+    (tmp_path / "plain.jsonl").write_text("".join(json.dumps({k: r[k] for k in ("id", "url", "text") if k in r},
+                                                             ensure_ascii=False) + "\n" for r in LABELLED),
+                                          encoding="utf-8")
+    assert classify_main([str(tmp_path / "labelled.jsonl")]) == 0
+    captured = capsys.readouterr()
+    labelled = jsonl(captured.out)
+    assert classify_main([str(tmp_path / "plain.jsonl")]) == 0
+    assert labelled == jsonl(capsys.readouterr().out)
+    assert labelled[1]["flags"] == ["injected_spam"]
+    notes = [line for line in captured.err.splitlines() if line.startswith("note: ignoring")]
+    assert len(notes) == 2 and "'labels'" in notes[0] and "'lang'" in notes[0] and "'why'" in notes[1]
+
+
+def test_strict_fields_rejects_what_the_api_rejects(tmp_path, capsys):
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in LABELLED),
+                                       encoding="utf-8")
+    assert classify_main(["--strict-fields", str(tmp_path / "in.jsonl")]) == 1
+    out = jsonl(capsys.readouterr().out)
+    assert [v["id"] for v in out] == ["l1", "l2"]
+    assert [v["error"]["code"] for v in out] == ["unknown_field", "unknown_field"]
+    assert out[0]["error"]["field"] == "labels"
 
 
 def test_stdin_jsonl_and_text():
@@ -40,6 +72,9 @@ def test_stdin_jsonl_and_text():
     run = subprocess.run([sys.executable, "-m", "service", "classify"], input=ARTICLE.encode(),
                          capture_output=True, check=True)
     assert jsonl(run.stdout.decode())[0]["id"] == "stdin"
+    run = subprocess.run([sys.executable, "-m", "service", "classify"], capture_output=True, check=True,
+                         input=("\n".join(json.dumps(r, ensure_ascii=False) for r in LABELLED)).encode())
+    assert [v["id"] for v in jsonl(run.stdout.decode())] == ["l1", "l2"] and b"'labels'" in run.stderr
 
 
 def test_cli_and_api_give_the_same_verdict(tmp_path, capsys, client, auth):
