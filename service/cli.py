@@ -38,21 +38,22 @@ class _ExtraFields:
     standard error, or (``strict``) leave them for :func:`parse_page` to reject."""
 
     def __init__(self, strict: bool):
+        from service.requests import FIELDS
+
         self.strict = strict
+        self.fields = FIELDS
         self.named: set[str] = set()
 
     def request(self, obj):
-        from service.requests import FIELDS
-
         if self.strict or not isinstance(obj, dict):
             return obj
-        extra = sorted(set(obj) - FIELDS)
+        extra = sorted(set(obj) - self.fields)
         new = [key for key in extra if key not in self.named]
         if new:
             self.named.update(new)
             print(f"note: ignoring field(s) {', '.join(map(repr, new))} (not request fields; "
                   f"--strict-fields rejects them)", file=sys.stderr)
-        return {k: v for k, v in obj.items() if k in FIELDS} if extra else obj
+        return {k: v for k, v in obj.items() if k in self.fields} if extra else obj
 
 
 def _pages_from_jsonl(lines, name: str, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
@@ -81,7 +82,8 @@ def _pages_from_file(path: Path, max_bytes: int, extra: _ExtraFields) -> Iterato
     """(id, request-or-error) for every page in one input file."""
     from service.requests import page_from_bytes
 
-    if path.suffix.lower() == ".jsonl":
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
         with path.open("rb") as fh:
             yield from _pages_from_jsonl(fh, path.stem, max_bytes, extra)
         return
@@ -89,8 +91,7 @@ def _pages_from_file(path: Path, max_bytes: int, extra: _ExtraFields) -> Iterato
     try:
         if len(raw) > max_bytes:
             raise ApiError(413, "page_too_large", f"{path.name} is {len(raw)} bytes; the limit is {max_bytes}")
-        yield path.stem, page_from_bytes(raw, req_id=path.stem,
-                                         as_html=path.suffix.lower() in {".html", ".htm", ".xhtml"})
+        yield path.stem, page_from_bytes(raw, req_id=path.stem, as_html=suffix in {".html", ".htm", ".xhtml"})
     except ApiError as exc:
         yield path.stem, exc
 
