@@ -14,14 +14,23 @@ from dataclasses import dataclass, field
 
 import sqlalchemy.exc
 from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import IntegerConverter
 
 from service.auth import KeyCache
 from service.config import Config, load_config
 from service.errors import ApiError
 from service.model.registry import ModelLoadError, ModelRegistry
+from service.storage.models import MAX_ROW_ID
 
 log = logging.getLogger(__name__)
+
+
+class RowIdConverter(IntegerConverter):
+    """``<rowid:name>``: a database row id in a path. One past the column's range is an unknown row (404)."""
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, min=0, max=MAX_ROW_ID)
 
 
 class Registry(ModelRegistry):
@@ -60,6 +69,7 @@ def create_app(config: Config | Mapping | None = None) -> Flask:
     if not isinstance(config, Config):
         config = load_config(overrides=config)
     app = Flask(__name__)
+    app.url_map.converters["rowid"] = RowIdConverter
     limits = config.section("limits")
     app.config["MAX_CONTENT_LENGTH"] = int(limits["max_body_bytes"])
     app.json.ensure_ascii = False
@@ -117,7 +127,11 @@ def _register_error_handlers(app: Flask) -> None:
             413: f"request body larger than {app.config['MAX_CONTENT_LENGTH']} bytes",
         }
         code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.code, "http_error")
-        return jsonify({"error": {"code": code, "message": messages.get(exc.code, exc.description)}}), exc.code
+        headers = {}
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # RFC 9110: a 405 lists what is allowed
+            headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        body = {"error": {"code": code, "message": messages.get(exc.code, exc.description)}}
+        return jsonify(body), exc.code, headers
 
     @app.errorhandler(sqlalchemy.exc.OperationalError)
     @app.errorhandler(sqlalchemy.exc.InterfaceError)

@@ -6,9 +6,12 @@ document in step with the routes (a test compares them).
 
 from __future__ import annotations
 
+import copy
+
 from service.model import BLOCK_LABELS, LABELS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+DEFAULT_MAX_BATCH = 64  # defaults.toml's limits.max_batch; the served document states the configured one
 
 
 def _error_responses(*codes: int) -> dict:
@@ -22,6 +25,7 @@ def _error_responses(*codes: int) -> dict:
 SCHEMAS = {
     "Page": {
         "type": "object", "additionalProperties": False,
+        "oneOf": [{"required": ["html"]}, {"required": ["html_base64"]}, {"required": ["text"]}],
         "description": "One page. Send exactly one of html, html_base64 (raw bytes, any charset) or text. "
                        "The service never fetches the url.",
         "properties": {
@@ -109,7 +113,8 @@ PATHS: dict[str, dict] = {
         "security": [{"bearer": []}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["pages"], "additionalProperties": False,
-            "properties": {"pages": {"type": "array", "items": {"$ref": "#/components/schemas/Page"}}}}}}},
+            "properties": {"pages": {"type": "array", "minItems": 1, "maxItems": DEFAULT_MAX_BATCH,
+                                     "items": {"$ref": "#/components/schemas/Page"}}}}}}},
         "responses": {"200": {"description": "One result per page: a verdict or that page's own error",
                               "content": {"application/json": {"schema": {"type": "object", "properties": {
                                   "results": {"type": "array", "items": {"$ref": "#/components/schemas/BatchResult"}},
@@ -133,16 +138,20 @@ PATHS: dict[str, dict] = {
 }
 
 
-def openapi_document() -> dict:
+def openapi_document(max_batch: int = DEFAULT_MAX_BATCH) -> dict:
+    """The document; ``max_batch`` is the configured batch limit (``limits.max_batch``)."""
     from service import __version__
     from service.review.openapi_paths import REVIEW_PATHS
 
+    paths = copy.deepcopy(PATHS)
+    batch_body = paths["/v1/classify/batch"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    batch_body["properties"]["pages"]["maxItems"] = max_batch
     return {
         "openapi": "3.1.0",
         "info": {"title": "pagesieve", "version": __version__,
                  "description": "Content-quality and spam filter for scraped web pages: per-block verdicts with "
                                 "reason codes, evidence and character offsets."},
-        "paths": {**PATHS, **REVIEW_PATHS},
+        "paths": {**paths, **REVIEW_PATHS},
         "components": {"schemas": SCHEMAS,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

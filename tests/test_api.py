@@ -163,11 +163,14 @@ def test_openapi_lists_every_route(app):
     from service.openapi import openapi_document
 
     documented = set(openapi_document()["paths"])
-    routes = {r.rule.replace("<", "{").replace(">", "}").replace("int:", "") for r in app.url_map.iter_rules()
+    routes = {r.rule.replace("<", "{").replace(">", "}").replace("rowid:", "") for r in app.url_map.iter_rules()
               if r.endpoint != "static" and not r.rule.startswith(("/review", "/static"))}
     assert routes <= documented, routes - documented
 
 
 def test_unknown_endpoint_and_method_are_json(client):
     assert client.get("/nope").get_json()["error"]["code"] == "not_found"
-    assert client.get("/v1/classify").get_json()["error"]["code"] == "method_not_allowed"
+    resp = client.get("/v1/classify")
+    assert resp.status_code == 405 and resp.get_json()["error"]["code"] == "method_not_allowed"
+    assert resp.headers["Allow"] == "OPTIONS, POST"  # RFC 9110: a 405 says which methods are allowed
+    assert client.delete("/healthz").headers["Allow"] == "GET, HEAD, OPTIONS"

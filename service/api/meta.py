@@ -40,4 +40,4 @@ def model_info():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(max_batch=current_app.extensions["pagesieve"].max_batch))

@@ -13,7 +13,7 @@ from service.review.queries import MAX_LIMIT, facet_counts, list_items, parse_fi
 from service.review.reports import audit, decision_json, item_detail, stats
 from service.storage.db import session_scope
 from service.storage.keys import hash_key
-from service.storage.models import ApiKey, ReviewItem
+from service.storage.models import MAX_ROW_ID, ApiKey, ReviewItem
 
 bp = Blueprint("review_api", __name__)
 DECISION_FIELDS = {"decision", "labels", "spans", "version", "note"}
@@ -75,7 +75,7 @@ def list_view():
     return jsonify(body)
 
 
-@bp.get("/v1/review/items/<int:item_id>")
+@bp.get("/v1/review/items/<rowid:item_id>")
 @require("review")
 def item_view(item_id: int):
     """One item in full: text, verdict, spans, version (send it back with a decision), campaign, history."""
@@ -96,7 +96,7 @@ def _decision_args(body: dict) -> dict:
     return {"labels": body.get("labels"), "spans": body.get("spans"), "note": note}
 
 
-@bp.post("/v1/review/items/<int:item_id>/decision")
+@bp.post("/v1/review/items/<rowid:item_id>/decision")
 @require("review")
 def decide_view(item_id: int):
     """Decide one item; 409 (and an audited rejected attempt) when it changed since ``version``."""
@@ -113,7 +113,7 @@ def decide_view(item_id: int):
                                                                     "status": item.status}})
 
 
-@bp.post("/v1/review/campaigns/<int:campaign_id>/decision")
+@bp.post("/v1/review/campaigns/<rowid:campaign_id>/decision")
 @require("review")
 def campaign_decide_view(campaign_id: int):
     """The same decision for every pending item of a campaign."""
@@ -126,7 +126,7 @@ def campaign_decide_view(campaign_id: int):
     return jsonify(result.to_json())
 
 
-@bp.post("/v1/review/decisions/<int:decision_id>/revert")
+@bp.post("/v1/review/decisions/<rowid:decision_id>/revert")
 @require("review")
 def revert_view(decision_id: int):
     """Revert an applied decision (the item returns to its previous state)."""
@@ -144,8 +144,8 @@ def audit_view():
         raise ApiError(400, "invalid_parameter", "'status' must be applied, rejected or reverted", "status")
     with session_scope(_url()) as session:
         rows, before = audit(session, moderator=request.args.get("moderator") or None,
-                             item_id=_int_arg("item", 0, 0, 2**31 - 1) or None, status=status,
-                             before=_int_arg("before", 0, 0, 2**31 - 1) or None,
+                             item_id=_int_arg("item", 0, 0, MAX_ROW_ID) or None, status=status,
+                             before=_int_arg("before", 0, 0, MAX_ROW_ID) or None,
                              limit=_int_arg("limit", 100, 1, 500))
         return jsonify({"decisions": [decision_json(d) for d in rows], "before": before})
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from service.errors import ApiError
 from service.model import BLOCK_LABELS, LABELS
-from service.storage.models import Decision, ReviewItem
+from service.storage.models import MAX_ROW_ID, Decision, ReviewItem
 
 DECISIONS = ("confirm", "not_spam", "relabel", "skip")
 STATE_CHANGING = ("confirm", "not_spam", "relabel")
@@ -123,9 +123,10 @@ def decide(session: Session, item_id: int, loaded_version: int, decision: str, m
     """Apply one decision with optimistic locking; commits, and raises :class:`Conflict` on a lost race."""
     if decision not in DECISIONS:
         raise _bad(f"'decision' must be one of {list(DECISIONS)} (got {decision!r})", "decision")
-    if not isinstance(loaded_version, int) or isinstance(loaded_version, bool):
-        raise _bad("'version' (the item version you loaded) must be an integer", "version")
-    item = session.get(ReviewItem, item_id)
+    if not isinstance(loaded_version, int) or isinstance(loaded_version, bool) or \
+            not 0 <= loaded_version <= MAX_ROW_ID:
+        raise _bad(f"'version' (the item version you loaded) must be an integer from 0 to {MAX_ROW_ID}", "version")
+    item = session.get(ReviewItem, item_id) if 0 <= item_id <= MAX_ROW_ID else None
     if item is None:
         raise ApiError(404, "not_found", f"no review item {item_id}")
     old_labels, old_spans = current_labels(item)

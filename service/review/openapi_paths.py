@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service.model import BLOCK_LABELS, LABELS
+from service.storage.models import MAX_ROW_ID
 
 
 def _errors(*codes: int) -> dict:
@@ -24,10 +25,11 @@ SPAN_FIX = {"type": "object", "required": ["start", "end", "label"], "additional
 FILTERS = [
     ("status", {"enum": ["pending", "decided", "all"], "default": "pending"}),
     ("label", {"enum": [*LABELS, "none"]}), ("action", {"enum": ["keep", "strip", "review", "drop"]}),
-    ("score_min", {"type": "number"}), ("score_max", {"type": "number"}), ("site", {"type": "string"}),
+    ("score_min", {"type": "number", "minimum": 0, "maximum": 1}),
+    ("score_max", {"type": "number", "minimum": 0, "maximum": 1}), ("site", {"type": "string"}),
     ("language", {"type": "string"}), ("model_version", {"type": "string"}),
     ("date_from", {"type": "string", "format": "date"}), ("date_to", {"type": "string", "format": "date"}),
-    ("campaign", {"type": "integer"}), ("source", {"enum": ["review", "sample", "feedback"]}),
+    ("campaign", {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}), ("source", {"enum": ["review", "sample", "feedback"]}),
     ("q", {"type": "string", "description": "Substring of the normalised url and text"}),
     ("sort", {"enum": ["uncertainty", "newest", "campaign"], "default": "uncertainty"}),
     ("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
@@ -35,10 +37,11 @@ FILTERS = [
     ("counts", {"type": "boolean", "description": "Add counts per filter value"}),
 ]
 SECURITY = [{"bearer": []}]
+ROW_ID = {"type": "integer", "minimum": 0, "maximum": MAX_ROW_ID}
 
 
 def _id_param(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {"name": name, "in": "path", "required": True, "schema": ROW_ID}
 
 
 REVIEW_PATHS: dict[str, dict] = {
@@ -57,11 +60,11 @@ REVIEW_PATHS: dict[str, dict] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["decision", "version"], "additionalProperties": False,
             "properties": {"decision": {"enum": ["confirm", "not_spam", "relabel", "skip"]},
-                           "version": {"type": "integer", "description": "The item version you loaded"},
+                           "version": {**ROW_ID, "description": "The item version you loaded"},
                            "labels": {"type": "array", "items": {"enum": list(LABELS)}},
                            "spans": {"type": "array", "items": SPAN_FIX}, "note": {"type": "string"}}}}}},
         "responses": {"200": _ok("The recorded decision and the item's new version"),
-                      **_errors(400, 401, 403, 404, 409)}}},
+                      **_errors(400, 401, 403, 404, 409, 415)}}},
     "/v1/review/campaigns/{campaign_id}/decision": {"post": {
         "summary": "The same decision for every pending item of a campaign",
         "security": SECURITY, "parameters": [_id_param("campaign_id")],
@@ -69,20 +72,22 @@ REVIEW_PATHS: dict[str, dict] = {
             "type": "object", "required": ["decision"], "additionalProperties": False,
             "properties": {"decision": {"enum": ["confirm", "not_spam", "relabel"]},
                            "labels": {"type": "array", "items": {"enum": list(LABELS)}}}}}}},
-        "responses": {"200": _ok("applied item ids and conflicts"), **_errors(400, 401, 403, 404)}}},
+        "responses": {"200": _ok("applied item ids and conflicts"), **_errors(400, 401, 403, 404, 415)}}},
     "/v1/review/decisions": {"get": {
         "summary": "The audit trail, newest first", "security": SECURITY,
         "parameters": [{"name": n, "in": "query", "schema": s} for n, s in (
-            ("moderator", {"type": "string"}), ("item", {"type": "integer"}),
-            ("status", {"enum": ["applied", "rejected", "reverted"]}), ("before", {"type": "integer"}),
-            ("limit", {"type": "integer"}))],
+            ("moderator", {"type": "string"}), ("item", ROW_ID),
+            ("status", {"enum": ["applied", "rejected", "reverted"]}), ("before", ROW_ID),
+            ("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}))],
         "responses": {"200": _ok("decisions, before"), **_errors(400, 401, 403)}}},
     "/v1/review/decisions/{decision_id}/revert": {"post": {
         "summary": "Revert an applied decision", "security": SECURITY, "parameters": [_id_param("decision_id")],
         "responses": {"200": _ok("The reverted decision"), **_errors(401, 403, 404, 409)}}},
     "/v1/review/stats": {"get": {
         "summary": "Decisions per day, moderator agreement with the model per label, backlog",
-        "security": SECURITY, "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer"}}],
+        "security": SECURITY, "parameters": [{"name": "days", "in": "query",
+                                                     "schema": {"type": "integer", "minimum": 1, "maximum": 366,
+                                                                "default": 30}}],
         "responses": {"200": _ok("Statistics"), **_errors(400, 401, 403)}}},
     "/v1/feedback": {"post": {
         "summary": "Report a page (by the id it was classified with, or the page itself); it goes to review",
@@ -91,7 +96,9 @@ REVIEW_PATHS: dict[str, dict] = {
         "security": SECURITY,
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["label"], "additionalProperties": False,
-            "properties": {"id": {"type": "string"}, "label": {"enum": [*LABELS, "not_spam"]},
+            "anyOf": [{"required": ["id"]}, {"required": ["page"]}],
+            "properties": {"id": {"type": "string", "minLength": 1, "maxLength": 200},
+                           "label": {"enum": [*LABELS, "not_spam"]},
                            "spans": {"type": "array", "items": SPAN_FIX}, "note": {"type": "string"},
                            "page": {"$ref": "#/components/schemas/Page"}}}}}},
         "responses": {"201": _ok("Recorded"), "200": _ok("Corrected (same id and key as before)"),

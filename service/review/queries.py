@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from service.analysis.text import normalize
 from service.errors import ApiError
 from service.model import LABELS
-from service.storage.models import ReviewItem
+from service.storage.models import MAX_ROW_ID, ReviewItem
 
 STATUSES = ("pending", "decided", "all")
 ACTIONS = ("keep", "strip", "review", "drop")
@@ -120,7 +120,7 @@ def parse_filters(args: Mapping) -> Filters:
         score_max=_number(args, "score_max", float, 0.0, 1.0), site=_text(args, "site", 255),
         language=_text(args, "language", 16), model_version=_text(args, "model_version", 64),
         date_from=_date(args, "date_from"), date_to=_date(args, "date_to"),
-        campaign=_number(args, "campaign", int, 1, 2**31 - 1), source=_choice(args, "source", SOURCES),
+        campaign=_number(args, "campaign", int, 1, MAX_ROW_ID), source=_choice(args, "source", SOURCES),
         q=_text(args, "q"))
     if f.score_min is not None and f.score_max is not None and f.score_min > f.score_max:
         raise _bad("score_min", "is above score_max")

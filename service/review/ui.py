@@ -31,7 +31,7 @@ from service.review.queries import (
 )
 from service.review.reports import audit, item_detail, stats
 from service.storage.db import session_scope
-from service.storage.models import ReviewItem
+from service.storage.models import MAX_ROW_ID, ReviewItem
 
 bp = Blueprint("review_ui", __name__, url_prefix="/review", template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -124,7 +124,7 @@ def queue():
 
 # -- item ------------------------------------------------------------------------------------------
 
-@bp.get("/items/<int:item_id>")
+@bp.get("/items/<rowid:item_id>")
 @login_required
 def item(item_id: int):
     """The item view: highlighted text, reasons, scores, campaign, escaped raw HTML, decision keys."""
@@ -171,7 +171,7 @@ def _back_to_list(ctx: dict):
     return redirect(url_for("review_ui.queue") + "?" + urlencode(ctx))
 
 
-@bp.post("/items/<int:item_id>/decision")
+@bp.post("/items/<rowid:item_id>/decision")
 @login_required
 def decide(item_id: int):
     """One decision from the item view; then the next item of the list (or the list)."""
@@ -246,7 +246,7 @@ def bulk():
     return _back_to_list(ctx)
 
 
-@bp.post("/campaigns/<int:campaign_id>/decision")
+@bp.post("/campaigns/<rowid:campaign_id>/decision")
 @login_required
 def campaign_decision(campaign_id: int):
     """Settle a whole campaign at once."""
@@ -269,9 +269,11 @@ def audit_page():
     """Every decision (applied, rejected, reverted), newest first, with revert buttons."""
     def number(name):
         raw = request.args.get(name, "")
-        if raw and not raw.isdigit():
-            raise ApiError(400, "invalid_parameter", f"'{name}' must be a whole number", name)
-        return int(raw) if raw else None
+        if not raw:
+            return None
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ROW_ID:
+            raise ApiError(400, "invalid_parameter", f"'{name}' must be a whole number from 0 to {MAX_ROW_ID}", name)
+        return int(raw)
 
     status = request.args.get("status") or None
     if status not in (None, "applied", "rejected", "reverted"):
@@ -285,7 +287,7 @@ def audit_page():
     return render_template("review/audit.html", rows=rows, sites=sites, args=request.args, more=more)
 
 
-@bp.post("/decisions/<int:decision_id>/revert")
+@bp.post("/decisions/<rowid:decision_id>/revert")
 @login_required
 def revert(decision_id: int):
     with session_scope(_url()) as s:

@@ -8,6 +8,11 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Intege
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
+# The largest value an ``Integer`` column holds on every backend (32-bit signed on PostgreSQL). Ids and
+# versions that arrive from clients are checked against it, so a larger one is a 404 or a 400, not a 500.
+MAX_ROW_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -196,6 +196,10 @@ def test_confirm_not_spam_relabel_skip(rclient, mod, seeded):
                                                       {"start": 3, "end": 8, "label": "content"}]},
      "invalid_decision", "spans"),
     ({"decision": "confirm", "version": 1, "colour": "red"}, "unknown_field", "colour"),
+    # a version past the Integer column's range is a 400, not a database overflow (500)
+    ({"decision": "confirm", "version": 2**31}, "invalid_decision", "version"),
+    ({"decision": "confirm", "version": 10**30}, "invalid_decision", "version"),
+    ({"decision": "confirm", "version": -1}, "invalid_decision", "version"),
     ({"decision": "confirm", "version": 1, "note": 5}, "invalid_decision", "note"),
 ])
 def test_bad_decisions_get_a_400(ro, body, code, field):
@@ -213,6 +217,26 @@ def test_decision_on_a_missing_item_and_bad_json(rclient, mod, seeded):
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_json"
     resp = rclient.post(f"/v1/review/items/{seeded[0]}/decision", json=[1], headers=mod)
     assert resp.status_code == 400
+
+
+@pytest.mark.parametrize("method, path", [
+    ("get", "/v1/review/items/{}"), ("post", "/v1/review/items/{}/decision"),
+    ("post", "/v1/review/campaigns/{}/decision"), ("post", "/v1/review/decisions/{}/revert"),
+])
+@pytest.mark.parametrize("row_id", [2**31, 2**63, 10**30])
+def test_ids_past_the_column_range_are_not_found(ro, method, path, row_id):
+    """An id no Integer column can hold names no row: 404, where the database driver would overflow (500)."""
+    rclient, mod, _ = ro
+    resp = getattr(rclient, method)(path.format(row_id), json={"decision": "confirm", "version": 1}, headers=mod)
+    assert resp.status_code == 404, resp.get_data(as_text=True)
+    assert resp.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("query", ["item=2147483648", "before=99999999999999999999", "limit=0", "item=-1"])
+def test_audit_parameters_past_their_range_get_a_400(ro, query):
+    rclient, mod, _ = ro
+    resp = rclient.get(f"/v1/review/decisions?{query}", headers=mod)
+    assert resp.status_code == 400 and resp.get_json()["error"]["field"] == query.split("=")[0]
 
 
 def test_later_of_two_moderators_gets_409_and_the_audit_keeps_both(rclient, mod, mod2, seeded):

@@ -126,11 +126,14 @@ def test_decide_from_the_form_moves_to_the_next_item(ui):
     ("/review/bulk", {"decision": "drop", "selected": "1:1"}),
     ("/review/campaigns/1/decision", {"decision": "skip"}),
     ("/review/items/{id}/decision", {"decision": "relabel", "version": "1", "add_span": "5-9"}),
+    ("/review/items/{id}/decision", {"decision": "confirm", "version": "99999999999"}),
+    ("/review/bulk", {"decision": "confirm", "selected": "{id}:99999999999"}),
 ])
 def test_bad_forms_get_a_400_page(ui, path, data):
     app, ids = ui
     client = app.test_client()
     login(client)
+    data = {k: v.format(id=ids[0]) for k, v in data.items()}
     resp = client.post(path.format(id=ids[0]), data={**data, "csrf_token": csrf(client)})
     assert resp.status_code == 400 and b"<h1>400" in resp.data
 
@@ -141,7 +144,10 @@ def test_bad_list_parameters_get_a_400_page(ui):
     login(client)
     assert client.get("/review?score_min=x").status_code == 400
     assert client.get("/review/audit?item=x").status_code == 400
+    assert client.get("/review/audit?item=\u00b2").status_code == 400  # a digit to str.isdigit, not to int()
+    assert client.get("/review/audit?before=99999999999").status_code == 400
     assert client.get("/review/items/999999").status_code == 404
+    assert client.get("/review/items/99999999999").status_code == 404  # past the id column's range
 
 
 def test_audit_and_stats_render(ui):
