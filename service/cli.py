@@ -16,7 +16,8 @@ field is named once on standard error. ``--strict-fields`` rejects them
 instead, as the API does. The verdict is the API's for the request fields.
 
 A page that cannot be classified prints ``{"id", "error": {...}}`` in its
-place; the exit status is then 1.
+place, as does a file that cannot be read (``unreadable_file``); the exit
+status is then 1.
 """
 
 from __future__ import annotations
@@ -83,11 +84,16 @@ def _pages_from_file(path: Path, max_bytes: int, extra: _ExtraFields) -> Iterato
     from service.requests import page_from_bytes
 
     suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        with path.open("rb") as fh:
-            yield from _pages_from_jsonl(fh, path.stem, max_bytes, extra)
+    try:
+        if suffix == ".jsonl":
+            with path.open("rb") as fh:
+                yield from _pages_from_jsonl(fh, path.stem, max_bytes, extra)
+            return
+        raw = path.read_bytes()
+    except OSError as exc:  # missing, a directory, unreadable: this file's error line, and the next file goes on
+        yield path.stem, ApiError(400, "unreadable_file", f"cannot read {str(path)!r}: {exc.strerror or exc}; "
+                                                          "name a readable .txt, .html or .jsonl file")
         return
-    raw = path.read_bytes()
     try:
         if len(raw) > max_bytes:
             raise ApiError(413, "page_too_large", f"{path.name} is {len(raw)} bytes; the limit is {max_bytes}")

@@ -33,6 +33,20 @@ def test_bad_lines_print_errors_in_place(tmp_path, capsys):
     assert [v.get("error", {}).get("code") for v in out] == [None, "invalid_json", "invalid_field", "invalid_page"]
 
 
+def test_a_file_that_cannot_be_read_prints_its_error_in_place(tmp_path, capsys):
+    """A missing file or a directory is an error line where its page would be; the other files still run."""
+    (tmp_path / "ok.txt").write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "folder.html").mkdir()
+    files = [tmp_path / "missing.jsonl", tmp_path / "ok.txt", tmp_path / "folder.html", tmp_path / "gone.txt"]
+    assert classify_main([str(f) for f in files]) == 1
+    out = jsonl(capsys.readouterr().out)
+    assert [v["id"] for v in out] == ["missing", "ok", "folder", "gone"]
+    assert [v.get("error", {}).get("code") for v in out] == ["unreadable_file", None, "unreadable_file",
+                                                             "unreadable_file"]
+    assert "No such file" in out[0]["error"]["message"] and "directory" in out[2]["error"]["message"]
+    assert out[1]["action"] == "keep"
+
+
 LABELLED = [{"id": "l1", "url": "http://edu.example.cn/a.html", "text": ARTICLE, "labels": ["clean"], "lang": "zh"},
             {"id": "l2", "text": ARTICLE + "\n\n- • 百家乐开户送彩金", "labels": ["injected_spam"], "why": "x"}]
 
