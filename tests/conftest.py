@@ -1,4 +1,4 @@
-"""Shared fixtures: configuration, app, clients, the committed model, real seed pages."""
+"""Shared fixtures: configuration, app, clients, the committed model, real seed pages, PostgreSQL's availability."""
 
 from __future__ import annotations
 
@@ -15,6 +15,28 @@ SHARED = REPO_ROOT.parent / "shared"
 SEEDS_DIR = SHARED / "seeds"
 DATA_DIR = SHARED / "data"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/pagesieve_test"
+
+
+def _pg_available() -> str | None:
+    """None when the local PostgreSQL answers (creating the test database if needed), else why not."""
+    try:
+        import psycopg
+
+        try:
+            psycopg.connect(PG_URL, connect_timeout=3).close()
+        except psycopg.OperationalError as exc:
+            if "does not exist" not in str(exc):
+                raise
+            with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=3) as c:
+                c.execute("CREATE DATABASE pagesieve_test")
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means: skip, saying why
+        return f"PostgreSQL at {PG_URL} is not reachable ({type(exc).__name__}: {exc}); run tests/prepare.py"
+
+
+@pytest.fixture(scope="session")
+def pg_reason():
+    return _pg_available()
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """The whole HTTP API fuzzed from its own OpenAPI document (schemathesis).
 
 Every operation in ``/openapi.json`` gets generated requests, schema-valid
-and not, sent to the real app on a real SQLite database with an admin key.
+and not, sent to the real app with an admin key, on SQLite and on PostgreSQL.
 Whatever arrives, the answer must not be a 5xx, its status must be one the
 document lists for the operation, and its JSON body must match the
 documented schema. This is what found the 500s on ids past the database
@@ -25,46 +25,54 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from service.storage.db import migrate
+from tests.review.conftest import key_headers, make_app, make_db_url
+
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
+# The operations that read or write the review database run on PostgreSQL too: its integer limits are not SQLite's.
+DATABASE_PATHS = ("/v1/review/", "/v1/feedback")
 
 
-@pytest.fixture()
-def api_schema(app):
-    return schemathesis.openapi.from_wsgi("/openapi.json", app)
-
-
-@pytest.fixture()
-def admin_headers(app):
-    from service.storage.db import session_scope
-    from service.storage.keys import create_key
-
-    with session_scope(app.extensions["pagesieve"].database_url) as session:
-        return {"Authorization": f"Bearer {create_key(session, 'admin', 'fuzz')}"}
-
-
-def _cases() -> list[tuple[str, str, GenerationMode]]:
+def _cases() -> list:
     """Every operation with schema-valid requests; those with inputs also with schema-violating ones."""
     from service.openapi import openapi_document
 
     cases = []
     for path, operations in openapi_document()["paths"].items():
+        kinds = ("sqlite", "postgresql") if path.startswith(DATABASE_PATHS) else ("sqlite",)
         for method, operation in operations.items():
-            cases.append((path, method, GenerationMode.POSITIVE))
+            modes = [GenerationMode.POSITIVE]
             if operation.get("parameters") or operation.get("requestBody"):
-                cases.append((path, method, GenerationMode.NEGATIVE))
+                modes.append(GenerationMode.NEGATIVE)
+            cases += [pytest.param(path, method, mode, kind, id=f"{method} {path} {mode.value} {kind}")
+                      for mode in modes for kind in kinds]
     return cases
 
 
-@pytest.mark.parametrize("path, method, mode", _cases())
-def test_generated_requests_get_documented_answers_and_never_a_5xx(api_schema, admin_headers, path, method, mode):
-    """Schema-valid requests (positive) and schema-violating ones (negative) for one operation."""
-    operation = api_schema[path][method]
+@pytest.fixture()
+def database(request, tmp_path, pg_reason):
+    url, drop = make_db_url(request.param, tmp_path, pg_reason)
+    migrate(url)
+    yield url
+    drop()
+
+
+@pytest.mark.parametrize("path, method, mode, database", _cases(), indirect=["database"])
+def test_generated_requests_get_documented_answers_and_never_a_5xx(database, tmp_path, loaded_model, path, method,
+                                                                   mode):
+    """Schema-valid requests (positive) or schema-violating ones (negative) for one operation."""
+    app = make_app(database, tmp_path, loaded_model)
+    headers = key_headers(database, "admin", "fuzz")
+    operation = schemathesis.openapi.from_wsgi("/openapi.json", app)[path][method]
 
     @settings(max_examples=15, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy(mode))
     def call(case):
-        response = case.call(headers=admin_headers)
+        response = case.call(headers=headers)
         case.validate_response(response, checks=CHECKS)
 
-    call()
+    try:
+        call()
+    finally:
+        app.extensions["pagesieve_review"].close()

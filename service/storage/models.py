@@ -4,13 +4,36 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+import sqlalchemy as sa
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 
 # The largest value an ``Integer`` column holds on every backend (32-bit signed on PostgreSQL). Ids and
 # versions that arrive from clients are checked against it, so a larger one is a 404 or a 400, not a 500.
 MAX_ROW_ID = 2**31 - 1
+
+
+class _WithoutNul(TypeDecorator):
+    """A string column that PostgreSQL can always take: its text type cannot hold NUL (0x00), and scraped pages,
+    their ids and urls, notes and query strings can carry one. Every string bound to the column, stored or compared
+    with, has its NULs replaced by U+FFFD, on every backend alike, so a filter matches what was stored."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
+class String(_WithoutNul):
+    impl = sa.String
+    cache_ok = True  # SQLAlchemy reads it from each class itself
+
+
+class Text(_WithoutNul):
+    impl = sa.Text
+    cache_ok = True
 
 
 def utcnow() -> datetime:

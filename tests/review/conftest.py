@@ -14,28 +14,6 @@ ARTICLE = ("全市教育大会召开\n\n4月25日上午,全市教育大会召开
            "推动全市教育事业高质量发展。会议总结了过去一年的工作,部署了下一阶段的重点任务。")
 
 
-def _pg_available() -> str | None:
-    """None when the local PostgreSQL answers (creating the test database if needed), else why not."""
-    try:
-        import psycopg
-
-        try:
-            psycopg.connect(PG_URL.replace("postgresql://", "postgresql://", 1), connect_timeout=3).close()
-        except psycopg.OperationalError as exc:
-            if "does not exist" not in str(exc):
-                raise
-            with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=3) as c:
-                c.execute("CREATE DATABASE pagesieve_test")
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip, saying why
-        return f"PostgreSQL at {PG_URL} is not reachable ({type(exc).__name__}: {exc}); run tests/prepare.py"
-
-
-@pytest.fixture(scope="session")
-def pg_reason():
-    return _pg_available()
-
-
 def make_db_url(kind: str, tmp_path, pg_reason) -> tuple[str, callable]:
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / f'review-{uuid.uuid4().hex[:6]}.db'}"

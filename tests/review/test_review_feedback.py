@@ -40,6 +40,21 @@ def test_feedback_with_the_page_classifies_and_queues_it(rclient, crawler, mod):
     assert [i["page_id"] for i in listed] == ["sent-1"]
 
 
+def test_nul_characters_are_stored_and_found_on_every_database(rclient, crawler, mod):
+    """PostgreSQL text cannot hold NUL; a page, id, note or filter carrying one is stored and matched all the same."""
+    page = {**PAGE, "id": "nul\x00id", "url": PAGE["url"] + "?q=\x00", "text": PAGE["text"] + "\x00尾"}
+    resp = rclient.post("/v1/feedback", json={"label": "injected_spam", "note": "a\x00b", "page": page},
+                        headers=crawler)
+    assert resp.status_code == 201, resp.get_json()
+    again = rclient.post("/v1/feedback", json={"id": "nul\x00id", "label": "link_farm"}, headers=crawler)
+    assert again.status_code == 200 and again.get_json()["item_id"] == resp.get_json()["item_id"]
+    detail = _item(rclient, mod, resp.get_json()["item_id"])
+    assert detail["page_id"] == "nul\ufffdid" and detail["text"].endswith("\ufffd尾")
+    for query in ("q=%00", "site=a%00b", "model_version=%00"):
+        assert rclient.get(f"/v1/review/items?status=all&{query}", headers=mod).status_code == 200, query
+    assert rclient.get("/v1/review/decisions?moderator=x%00y", headers=mod).status_code == 200
+
+
 def test_feedback_by_id_of_a_page_classified_but_not_queued(rclient, crawler, mod):
     classified = rclient.post("/v1/classify", json={**PAGE, "id": "recent"}, headers=crawler).get_json()
     resp = rclient.post("/v1/feedback", json={"id": classified["id"], "label": "not_spam"}, headers=crawler)
