@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class RowIdConverter(IntegerConverter):
     """``<rowid:name>``: a database row id in a path. One past the column's range is an unknown row (404)."""
 
-    def __init__(self, url_map, **kwargs):
+    def __init__(self, url_map):
         super().__init__(url_map, min=0, max=MAX_ROW_ID)
 
 
