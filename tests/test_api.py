@@ -159,6 +159,16 @@ def test_health_ready_model_and_openapi(client):
     assert spec["openapi"].startswith("3.") and "/v1/classify" in spec["paths"]
 
 
+def test_openapi_states_the_configured_batch_limit(config, loaded_model):
+    from service.app import create_app
+
+    app = create_app(config.with_overrides({"limits": {"max_batch": 3}}))
+    app.extensions["pagesieve"].registry._current = loaded_model
+    spec = app.test_client().get("/openapi.json").get_json()
+    pages = spec["paths"]["/v1/classify/batch"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert pages["properties"]["pages"]["minItems"] == 1 and pages["properties"]["pages"]["maxItems"] == 3
+
+
 def test_openapi_lists_every_route(app):
     from service.openapi import openapi_document
 
