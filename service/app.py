@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy.exc
 from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter
 
 from service.auth import KeyCache
@@ -26,11 +26,19 @@ from service.storage.models import MAX_ROW_ID
 log = logging.getLogger(__name__)
 
 
-class RowIdConverter(IntegerConverter):
-    """``<rowid:name>``: a database row id in a path. One past the column's range is an unknown row (404)."""
+class NoSuchRow(NotFound):
+    """A path id past the database's id range: no row can have it."""
 
-    def __init__(self, url_map):
-        super().__init__(url_map, min=0, max=MAX_ROW_ID)
+
+class RowIdConverter(IntegerConverter):
+    """``<rowid:name>``: a database row id in a path. An id past the Integer columns' range names no row: a 404
+    that says so, where the database driver would overflow."""
+
+    def to_python(self, value: str) -> int:
+        row_id = int(value)
+        if row_id > MAX_ROW_ID:
+            raise NoSuchRow(description=f"no row has id {value}: ids run from 0 to {MAX_ROW_ID}")
+        return row_id
 
 
 class Registry(ModelRegistry):
@@ -130,7 +138,8 @@ def _register_error_handlers(app: Flask) -> None:
         headers = {}
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # RFC 9110: a 405 lists what is allowed
             headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-        body = {"error": {"code": code, "message": messages.get(exc.code, exc.description)}}
+        message = exc.description if isinstance(exc, NoSuchRow) else messages.get(exc.code, exc.description)
+        body = {"error": {"code": code, "message": message}}
         return jsonify(body), exc.code, headers
 
     @app.errorhandler(sqlalchemy.exc.OperationalError)

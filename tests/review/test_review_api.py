@@ -229,7 +229,8 @@ def test_ids_past_the_column_range_are_not_found(ro, method, path, row_id):
     rclient, mod, _ = ro
     resp = getattr(rclient, method)(path.format(row_id), json={"decision": "confirm", "version": 1}, headers=mod)
     assert resp.status_code == 404, resp.get_data(as_text=True)
-    assert resp.get_json()["error"]["code"] == "not_found"
+    assert resp.get_json()["error"] == {"code": "not_found",
+                                        "message": f"no row has id {row_id}: ids run from 0 to 2147483647"}
 
 
 @pytest.mark.parametrize("query", ["item=2147483648", "before=99999999999999999999", "limit=0", "item=-1"])
