@@ -48,7 +48,7 @@ EN_STOCK = ("in today's", "in todays", "fast-paced", "digital age", "in the worl
 DOCFARM_PLAIN = re.compile(
     r"范文|范本|样例|篇[一二三四五六七八九十\d]+|第[一二三四五六七八九十\d]+篇|文档页数|格式[:：]\s*(?:docx?|pdf|ppt)|"
     r"还剩\s*\d+\s*页|继续阅读|免费阅读|下载本文档|本文档由|下载积分|文库|小编为你整理|为您篩選|为您筛选|"
-    r"解说词|心得体会|演讲稿|精选\d+篇|\d+篇|第\s*\d+\s*页\s*共\s*\d+\s*页|_第\d+页|页数[:：]|大小[:：]\s*[\d.]+\s*kb",
+    r"解说词|心得体会|演讲稿|精选\d+篇|(?<!\d)\d+篇|第\s*\d+\s*页\s*共\s*\d+\s*页|_第\d+页|页数[:：]|大小[:：]\s*[\d.]+\s*kb",
     re.IGNORECASE)
 MEASURE_VERBS = ("加强", "优化", "深化", "推进", "完善", "强化", "提高", "提升", "推动", "建立", "健全", "落实",
                  "坚持", "注重", "加快", "积极", "大力", "严格", "创新", "规范", "促进", "构建", "打造", "发挥",
@@ -56,9 +56,12 @@ MEASURE_VERBS = ("加强", "优化", "深化", "推进", "完善", "强化", "�
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}[.、)）．]|[（(]?[一二三四五六七八九十]+[)）、]|第[一二三四五六七八九十]+[,，、])")
 _DIGIT_RUN_PLAIN = re.compile(r"\d+(?:[.,]\d+)*")
 _DIGIT_RUN = re.compile(r"\d\d*(?:[.,]\d+)*")  # the same matches; starting with a class, it is searched faster
+# A month's name runs at most MONTH_TAIL letters past its first three ("september": 6). Unbounded, the run made
+# the pattern quadratic on long letter runs: 120 KB of "janjanjan..." took a minute.
+MONTH_TAIL = 20
 _DATE_PLAIN = re.compile(r"(?:19|20)\d{2}\s*[年\-/.]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*[日号]|"
-                         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|\b(?:19|20)\d{2}\b",
-                         re.IGNORECASE)
+                         rf"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{{0,{MONTH_TAIL}}}\.?\s+\d{{1,2}}|"
+                         r"\b(?:19|20)\d{2}\b", re.IGNORECASE)
 _SOURCE_PLAIN = re.compile(r"记者|通讯员|来源[:：]|据.{0,12}?(?:报道|消息|介绍|统计|通报)|新华社|中新网|央视|责任编辑|编辑[:：]|"
                            r"作者[:：]|摄影|报道|发布会|表示|指出|介绍说|[(（]记者|\bsaid\b|\baccording to\b|"
                            r"\breported\b|\btold\b|\b(?:ap|reuters|afp|upi)\b|\bspokes(?:man|woman|person)\b",
@@ -102,14 +105,14 @@ _ASCII_DIGITS = "0123456789"
 _DATE_ASCII = re.compile("|".join([
     r"19\d{2}\s*[年\-/.]\s*\d{1,2}", r"20\d{2}\s*[年\-/.]\s*\d{1,2}",
     *(rf"{d}\d?\s*月\s*\d{{1,2}}\s*[日号]" for d in _ASCII_DIGITS),
-    *(rf"{m}[a-z]*\.?\s+\d{{1,2}}" for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+    *(rf"{m}[a-z]{{0,{MONTH_TAIL}}}\.?\s+\d{{1,2}}" for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                            "nov", "dec")),
     rf"1{_LAT_B}9\d{{2}}\b", rf"2{_LAT_B}0\d{{2}}\b"]))
 _DOCFARM_ASCII = re.compile("|".join([
     r"范文|范本|样例|篇[一二三四五六七八九十\d]+|第[一二三四五六七八九十\d]+篇|文档页数|格式[:：]\s*(?:docx?|pdf|ppt)|"
     r"还剩\s*\d+\s*页|继续阅读|免费阅读|下载本文档|本文档由|下载积分|文库|小编为你整理|为您篩選|为您筛选|"
     r"解说词|心得体会|演讲稿|精选\d+篇",
-    *(rf"{d}\d*篇" for d in _ASCII_DIGITS),
+    *(rf"{d}(?<!\d.)\d*篇" for d in _ASCII_DIGITS),
     r"第\s*\d+\s*页\s*共\s*\d+\s*页|_第\d+页|页数[:：]|大小[:：]\s*[\d.]+\s*kb"]), re.IGNORECASE)
 _QUOTE = re.compile(r"[“”\"「」『』]")
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
