@@ -4,11 +4,13 @@ A page is hostile input. Before these tests, a 120 KB page of "janjanjan…"
 took a minute (the date pattern's month names ran unbounded over a letter
 run, once per position), a 60 KB run of digits 5 s (the document-farm
 pattern's ``\\d+篇``, likewise), a ``<style>`` without braces 3 s, and a
-1.2 MB table 36 s (each merged cell copied the whole group so far). One
+1.2 MB table 36 s (each merged cell copied the whole group so far), and
+a 128 KB style attribute 20 s (the zero-size rule's ``.*`` between two
+declarations, searched again from every declaration). One
 such request ties up a gunicorn worker until its timeout kills it.
 
-Each page below is 300 KB (the table 1.9 MB), small enough for the service
-to take, and is classified to a verdict under a hang guard of a minute:
+Each page below is 300 KB (the style attribute 600 KB, the table 1.9 MB),
+small enough for the service to take, and is classified to a verdict under a hang guard of a minute:
 fixed, each takes at most a few seconds; with a quadratic form back, its
 page alone takes minutes (the table about 90 s), and the guard fails it.
 This is not a speed measurement (``python -m service bench`` is); it
@@ -39,6 +41,7 @@ HOSTILE = {
     "years run together": {"text": _repeat("1999")},
     "letters without a space": {"text": _repeat("a")},
     "a style sheet without braces": {"html": "<style>" + _repeat("a") + "</style><p>正文</p>"},
+    "a long style attribute": {"html": '<p style="' + _repeat("overflow:hidden;") * 2 + '">正文</p>'},  # 600 KB
     "a table of short cells": {"html": "<table>" + "".join(
         "<tr>" + "<td>格</td>" * 50 + "</tr>" for _ in range(TABLE_ROWS)) + "</table>"},
     "a list of short links": {"html": "<ul>" + "".join(

@@ -780,6 +780,29 @@ def test_date_source_and_docfarm_patterns_on_lower_cased_text():
     assert style._norm_patterns("said ٣", ["٣"]) == (style._DATE_LOWER, style._SOURCE_LOWER, style.DOCFARM)
 
 
+def test_zero_size_rule_is_the_single_pattern_it_replaced():
+    """``_zero_size`` (two searches per line, linear) == the one pattern with ``.*`` between the declarations."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis.htmlblocks import _zero_size
+
+    plain = re.compile(r"(?<![-\w])(?:height|width)\s*:\s*[01]px.*overflow\s*:\s*hidden|"
+                       r"overflow\s*:\s*hidden.*(?<![-\w])(?:height|width)\s*:\s*[01]px", re.IGNORECASE)
+    parts = ["height", "width", "max-height", "xheight", ":", " ", "0px", "1px", "2px", "0", "px", "overflow",
+             "hidden", ";", "\n", "\r", "-", "Height", "OVERFLOW", "a"]
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(st.sampled_from(parts), max_size=20))
+    def same(pieces):
+        style = "".join(pieces)
+        assert bool(plain.search(style)) == _zero_size(style), style
+
+    same()
+
+
 def test_offsite_links_are_the_same():
     """_Walker._is_offsite with the path-absolute shortcut == urljoin and urlsplit on every href."""
     from hypothesis import given, settings
