@@ -1,20 +1,28 @@
 """Pages built to be slow: the work per page must grow with its size, not with its square.
 
-A page is hostile input. Before these tests, a 120 KB page of "janjanjan…"
-took a minute (the date pattern's month names ran unbounded over a letter
-run, once per position), a 60 KB run of digits 5 s (the document-farm
-pattern's ``\\d+篇``, likewise), a ``<style>`` without braces 3 s, and a
-1.2 MB table 36 s (each merged cell copied the whole group so far), and
-a 128 KB style attribute 20 s (the zero-size rule's ``.*`` between two
-declarations, searched again from every declaration). One
-such request ties up a gunicorn worker until its timeout kills it.
+A page is hostile input, and one slow request ties up a gunicorn worker
+until its timeout kills it. Before these tests:
 
-Each page below is 300 KB (the style attribute 600 KB, the table 1.9 MB),
-small enough for the service to take, and is classified to a verdict under a hang guard of a minute:
-fixed, each takes at most a few seconds; with a quadratic form back, its
-page alone takes minutes (the table about 90 s), and the guard fails it.
-This is not a speed measurement (``python -m service bench`` is); it
-catches a return to quadratic work.
+- 120 KB of "janjanjan…" took a minute: the date pattern's month names ran
+  unbounded over a letter run, from every position;
+- 60 KB of digits took 5.6 s: the document-farm pattern's ``\\d+篇``, from
+  every digit;
+- a ``<style>`` of 60 KB without braces took 3 s: the CSS rule pattern,
+  from every position;
+- a 128 KB style attribute took 20 s: the zero-size rule's ``.*`` between
+  two declarations, searched again from every declaration;
+- 100,000 attributes on one tag took 100 s: libxml2 checks each against the
+  others (such a tag now loses its attributes before parsing);
+- 16,000 short paragraphs took 11 s: each stripped span was checked against
+  every block;
+- a 1.2 MB table took 36 s: each merged cell copied its group so far.
+
+Each page below (300 KB to 1.9 MB, all within the page limit) is classified
+to a verdict under a hang guard of a minute. Fixed, each takes at most a few
+seconds; with a quadratic form back, its page alone takes minutes, and the
+guard fails it (each case was checked failing with its fix reverted). This
+is not a speed measurement (``python -m service bench`` is one); it catches
+a return to quadratic work.
 """
 
 from __future__ import annotations
@@ -29,6 +37,9 @@ from service.requests import parse_page
 SIZE = 300_000
 HANG_GUARD_SECONDS = 60
 TABLE_ROWS = 3_000  # 1.9 MB: the grouping's quadratic form needed about 90 s for it
+STUFFED_ATTRIBUTES = 80_000  # 0.9 MB on one tag: libxml2 took over a minute
+CUT_BLOCKS = 200_000  # clean_text's cuts on a page of this many blocks, each stripped: hours, every span against
+# every block (16,000 short paragraphs took 11 s)
 
 
 def _repeat(unit: str) -> str:
@@ -42,6 +53,8 @@ HOSTILE = {
     "letters without a space": {"text": _repeat("a")},
     "a style sheet without braces": {"html": "<style>" + _repeat("a") + "</style><p>正文</p>"},
     "a long style attribute": {"html": '<p style="' + _repeat("overflow:hidden;") * 2 + '">正文</p>'},  # 600 KB
+    "one tag stuffed with attributes": {"html": "<p " + " ".join(f'a{i}="1"' for i in range(STUFFED_ATTRIBUTES))
+                                        + ">正文</p>"},
     "a table of short cells": {"html": "<table>" + "".join(
         "<tr>" + "<td>格</td>" * 50 + "</tr>" for _ in range(TABLE_ROWS)) + "</table>"},
     "a list of short links": {"html": "<ul>" + "".join(
@@ -67,3 +80,20 @@ def test_a_hostile_page_gets_its_verdict(loaded_model, hang_guard, name):
     verdict = classify_page(parse_page(page, 2_000_000), loaded_model)
     assert verdict["id"] == "hostile" and verdict["action"] in {"keep", "strip", "review", "drop"}
     assert len(verdict["text"]) > 0
+
+
+def test_clean_text_of_a_page_of_many_stripped_blocks(hang_guard):
+    """``_without`` sweeps the spans once: a real page of many thousand blocks costs 10-60 µs a block in the
+    models (about 12 s for 100,000), so the cut itself is checked here on its own, at a size the old form
+    could not finish."""
+    from types import SimpleNamespace
+
+    from service.model.verdict import _without
+
+    text = "\n\n".join(["段落"] * CUT_BLOCKS)
+    blocks = [SimpleNamespace(start=4 * i, end=4 * i + 2, text="段落") for i in range(CUT_BLOCKS)]
+    every_other = [(b.start, b.end) for b in blocks[::2]]
+    kept = _without(text, blocks, every_other)
+    assert kept == "\n\n".join(["段落"] * (CUT_BLOCKS // 2))
+    assert _without(text, blocks, [(0, len(text))]) == ""
+
