@@ -15,7 +15,11 @@ until its timeout kills it. Before these tests:
   others (such a tag now loses its attributes before parsing);
 - 16,000 short paragraphs took 11 s: each stripped span was checked against
   every block;
-- a 1.2 MB table took 36 s: each merged cell copied its group so far.
+- a 1.2 MB table took 36 s: each merged cell copied its group so far;
+- a 250 KB keyword chain took 14 s (1 MB: 210 s): each segment of the chain
+  was checked against every lexicon and vocabulary hit;
+- 250 KB of numbered lines took 1.6 s (1 MB: 26 s): each line's length was
+  compared with its run's mean, summed again per line.
 
 Each page below (300 KB to 1.9 MB, all within the page limit) is classified
 to a verdict under a hang guard of a minute. Fixed, each takes at most a few
@@ -37,6 +41,7 @@ from service.requests import parse_page
 SIZE = 300_000
 HANG_GUARD_SECONDS = 60
 TABLE_ROWS = 3_000  # 1.9 MB: the grouping's quadratic form needed about 90 s for it
+NUMBERED_LINES = 100_000  # 1.9 MB
 STUFFED_ATTRIBUTES = 80_000  # 0.9 MB on one tag: libxml2 took over a minute
 CUT_BLOCKS = 200_000  # clean_text's cuts on a page of this many blocks, each stripped: hours, every span against
 # every block (16,000 short paragraphs took 11 s)
@@ -55,6 +60,9 @@ HOSTILE = {
     "a long style attribute": {"html": '<p style="' + _repeat("overflow:hidden;") * 2 + '">正文</p>'},  # 600 KB
     "one tag stuffed with attributes": {"html": "<p " + " ".join(f'a{i}="1"' for i in range(STUFFED_ATTRIBUTES))
                                         + ">正文</p>"},
+    "a long keyword chain": {"text": "，".join(["百家乐", "澳门葡京", "六合彩", "威尼斯人", "太阳城"] * (SIZE // 25))},  # 600 KB
+    "a long run of numbered lines": {"text": "\n".join(f"{'一二三四五六七八九十'[i % 10]}、加强管理"
+                                                        for i in range(NUMBERED_LINES))},
     "a table of short cells": {"html": "<table>" + "".join(
         "<tr>" + "<td>格</td>" * 50 + "</tr>" for _ in range(TABLE_ROWS)) + "</table>"},
     "a list of short links": {"html": "<ul>" + "".join(

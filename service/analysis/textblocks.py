@@ -32,11 +32,12 @@ def _line_kind(line: str) -> str:
     return "long"
 
 
-def _length_jump(group: list[tuple[int, int]], span: tuple[int, int]) -> bool:
-    """A bullet whose length departs sharply from its run's (a spam chain after short links)."""
-    if not group:
+def _length_jump(n_lines: int, total_chars: int, span: tuple[int, int]) -> bool:
+    """A bullet whose length departs sharply from its run's (a spam chain after short links): ``n_lines`` lines
+    of ``total_chars`` characters so far (kept as the run grows, so that a long run is not summed again per line)."""
+    if not n_lines:
         return False
-    mean = sum(e - s for s, e in group) / len(group)
+    mean = total_chars / n_lines
     length = span[1] - span[0]
     longer, shorter = max(mean, length), max(1.0, min(mean, length))
     return longer >= LENGTH_JUMP_MIN_CHARS and longer / shorter >= LENGTH_JUMP
@@ -51,17 +52,18 @@ def split_blocks(text: str) -> list[Block]:
     """Blocks of a plain text, with offsets into ``text`` (newlines already normalised)."""
     blocks: list[Block] = []
     group: list[tuple[int, int]] = []  # (start, end) of stripped lines
+    group_chars = 0  # their summed length
     group_kind: str | None = None
 
     def close() -> None:
-        nonlocal group, group_kind
+        nonlocal group, group_chars, group_kind
         if group:
             start, end = group[0][0], group[-1][1]
             kind = {"bullet": "list", "short": "lines", "long": "paragraph"}[group_kind]
             items = [text[s:e] for s, e in group]
             blocks.append(Block(index=len(blocks), start=start, end=end, text=text[start:end],
                                 kind=kind, items=items))
-        group, group_kind = [], None
+        group, group_chars, group_kind = [], 0, None
 
     pos = 0
     for line in text.split("\n"):
@@ -73,9 +75,10 @@ def split_blocks(text: str) -> list[Block]:
             continue
         lead = len(line) - len(line.lstrip())
         span = (line_start + lead, line_start + len(line.rstrip()))
-        if kind == "long" or kind != group_kind or (kind == "bullet" and _length_jump(group, span)):
+        if kind == "long" or kind != group_kind or (kind == "bullet" and _length_jump(len(group), group_chars, span)):
             close()
         group.append(span)
+        group_chars += span[1] - span[0]
         group_kind = kind
         if kind == "long":
             close()

@@ -17,7 +17,9 @@ features measure how much of a block is made of such words.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import accumulate
 from operator import itemgetter
 
 import ahocorasick_rs
@@ -165,8 +167,14 @@ def lexicon_features(norm_text: str, lexicons: Lexicons, matches: list | None = 
             idx = norm_text.find(seg, pos)
             spans.append((idx, idx + len(seg)))
             pos = idx + len(seg)
+        # a segment holds a match when one starting before its end ends after its start: the furthest end among
+        # the matches starting before it, by bisection (a match against every segment was quadratic on a chain)
+        by_start = sorted((m[0], m[1]) for m in matches)
+        starts = [m[0] for m in by_start]
+        furthest = list(accumulate((m[1] for m in by_start), max))
         for s, e in spans:
-            if any(m[0] < e and m[1] > s for m in matches):
+            k = bisect_left(starts, e)
+            if k and furthest[k - 1] > s:
                 seg_hits += 1
         feats["lex_chain_hit_share"] = seg_hits / n_seg
     else:
@@ -217,7 +225,11 @@ def vocab_features(norm_text: str, lexicons: Lexicons) -> dict[str, float]:
         segments = [(s, e) for s, e in zip([0] + [end for _, end in cuts], [start for start, _ in cuts] + [n_chars])
                     if e > s]
         if len(segments) >= 3:
-            hit = sum(1 for s, e in segments if any(s <= p < e for p in strong_starts))
+            strong_starts.sort()  # a segment is hit when the first strong start at or after its start is before its end
+            hit = 0
+            for s, e in segments:
+                k = bisect_left(strong_starts, s)
+                hit += k < len(strong_starts) and strong_starts[k] < e
             feats["lex_vocab_chain_hit_share"] = hit / len(segments)
     return feats
 
