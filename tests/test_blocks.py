@@ -65,3 +65,28 @@ def test_empty_inputs():
     assert build_page(text="").blocks == []
     assert build_page(text="   \n\n  ").blocks == []
     assert build_page(html="").blocks == []
+
+
+def test_a_page_past_the_block_cap_is_judged_in_max_blocks_with_offsets_intact():
+    from service.analysis.page import MAX_BLOCKS, capped
+
+    text = "\n\n".join(f"第{i}段。" for i in range(MAX_BLOCKS + 500))
+    page = build_page(text=text)
+    assert len(page.blocks) == MAX_BLOCKS
+    tail = page.blocks[-1]
+    assert tail.index == MAX_BLOCKS - 1 and text[tail.start:tail.end] == tail.text
+    assert tail.text.startswith(f"第{MAX_BLOCKS - 1}段。") and tail.text.endswith(f"第{MAX_BLOCKS + 499}段。")
+    assert len(tail.items) == 501 and tail.end == len(text)
+    small = build_page(text="一段。\n\n两段。")
+    assert capped(small) is small
+
+
+def test_html_past_the_block_cap_keeps_its_links_in_the_merged_block():
+    from service.analysis.page import MAX_BLOCKS
+
+    prose = "这是一段足够长的正文内容，超过四十个字符的短行上限，所以它自成一个段落块，不与邻居合并。"
+    html = "".join(f'<p>{prose}<a href="http://s{i}.example.com/">链接{i}</a></p>' for i in range(MAX_BLOCKS + 99))
+    page = build_page(html=html, url="http://a.cn/")
+    assert len(page.blocks) == MAX_BLOCKS
+    assert page.blocks[-1].n_links == 100 and page.blocks[-1].n_offsite_links == 100
+    assert page.text[page.blocks[-1].start:page.blocks[-1].end] == page.blocks[-1].text
