@@ -105,8 +105,8 @@ _ASCII_DIGITS = "0123456789"
 _DATE_ASCII = re.compile("|".join([
     r"19\d{2}\s*[年\-/.]\s*\d{1,2}", r"20\d{2}\s*[年\-/.]\s*\d{1,2}",
     *(rf"{d}\d?\s*月\s*\d{{1,2}}\s*[日号]" for d in _ASCII_DIGITS),
-    *(rf"{m}[a-z]{{0,{MONTH_TAIL}}}\.?\s+\d{{1,2}}" for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                           "nov", "dec")),
+    *(rf"{m}[a-z]{{0,{MONTH_TAIL}}}\.?\s+\d{{1,2}}"
+      for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")),
     rf"1{_LAT_B}9\d{{2}}\b", rf"2{_LAT_B}0\d{{2}}\b"]))
 _DOCFARM_ASCII = re.compile("|".join([
     r"范文|范本|样例|篇[一二三四五六七八九十\d]+|第[一二三四五六七八九十\d]+篇|文档页数|格式[:：]\s*(?:docx?|pdf|ppt)|"
