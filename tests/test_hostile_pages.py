@@ -46,8 +46,7 @@ HANG_GUARD_SECONDS = 60
 TABLE_ROWS = 3_000  # 1.9 MB: the grouping's quadratic form needed about 90 s for it
 NUMBERED_LINES = 100_000  # 1.9 MB
 STUFFED_ATTRIBUTES = 80_000  # 0.9 MB on one tag: libxml2 took over a minute
-CUT_BLOCKS = 200_000  # clean_text's cuts on a page of this many blocks, each stripped: hours, every span against
-# every block (16,000 short paragraphs took 11 s)
+CUT_BLOCKS = 200_000  # blocks given to clean_text's cuts, every other one stripped
 
 
 def _repeat(unit: str) -> str:
@@ -95,9 +94,9 @@ def test_a_hostile_page_gets_its_verdict(loaded_model, hang_guard, name):
 
 
 def test_clean_text_of_a_page_of_many_stripped_blocks(hang_guard):
-    """``_without`` sweeps the spans once: a real page of many thousand blocks costs 10-60 µs a block in the
-    models (about 12 s for 100,000), so the cut itself is checked here on its own, at a size the old form
-    could not finish."""
+    """``_without`` sweeps the spans once. A page is judged in at most MAX_BLOCKS blocks, so no page reaches
+    this many; the cut is checked on its own, at a size its old form (every span against every block) could
+    not finish in hours."""
     from types import SimpleNamespace
 
     from service.model.verdict import _without
