@@ -803,6 +803,44 @@ def test_zero_size_rule_is_the_single_pattern_it_replaced():
     same()
 
 
+def test_highlight_segments_are_the_ones_every_span_at_every_cut_gave():
+    """The review view's segments, found in one sweep, == each cut checked against every span (the old form)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.model import BLOCK_LABELS
+    from service.review.highlight import PRIORITY, Segment, segments
+
+    def every_span_at_every_cut(text, spans):
+        n, clean = len(text), []
+        for i, s in enumerate(spans):
+            start, end = max(0, int(s.get("start", 0))), min(n, int(s.get("end", 0)))
+            label = s.get("label") if s.get("label") in BLOCK_LABELS else None
+            if start < end and label:
+                clean.append((start, end, label, i))
+        cuts = sorted({0, n, *(s for s, _, _, _ in clean), *(e for _, e, _, _ in clean)})
+        out = []
+        for a, b in zip(cuts, cuts[1:]):
+            covering = [c for c in clean if c[0] <= a and b <= c[1]]
+            best = max(covering, key=lambda c: (PRIORITY[c[2]], -(c[1] - c[0]))) if covering else None
+            seg = Segment(a, b, best[2], best[3]) if best else Segment(a, b, None, None)
+            if out and out[-1].label == seg.label and out[-1].span == seg.span:
+                out[-1] = Segment(out[-1].start, b, seg.label, seg.span)
+            else:
+                out.append(seg)
+        return out
+
+    span = st.fixed_dictionaries({"start": st.integers(-3, 40), "end": st.integers(-3, 45),
+                                  "label": st.sampled_from([*BLOCK_LABELS, "spam", None])})
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.integers(0, 40), st.lists(span, max_size=12))
+    def same(n, spans):
+        assert segments("x" * n, spans) == every_span_at_every_cut("x" * n, spans)
+
+    same()
+
+
 def test_offsite_links_are_the_same():
     """_Walker._is_offsite with the path-absolute shortcut == urljoin and urlsplit on every href."""
     from hypothesis import given, settings

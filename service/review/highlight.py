@@ -31,11 +31,20 @@ def segments(text: str, spans: list[dict]) -> list[Segment]:
         if start < end and label:
             clean.append((start, end, label, i))
     cuts = sorted({0, n, *(s for s, _, _, _ in clean), *(e for _, e, _, _ in clean)})
+    # one sweep over the cuts: the spans covering [a, b) are those started at or before a and not ended by then
+    # (no cut lies inside it); checking every span at every cut was quadratic on a page of thousands of spans
+    by_start = sorted(clean)
+    upcoming = 0
+    active: list[tuple[int, int, str, int]] = []
     out: list[Segment] = []
     for a, b in zip(cuts, cuts[1:]):
-        covering = [c for c in clean if c[0] <= a and b <= c[1]]
-        if covering:
-            best = max(covering, key=lambda c: (PRIORITY[c[2]], -(c[1] - c[0])))
+        while upcoming < len(by_start) and by_start[upcoming][0] <= a:
+            active.append(by_start[upcoming])
+            upcoming += 1
+        active = [c for c in active if c[1] > a]
+        if active:
+            # the highest priority, then the shortest, then the first in the verdict's order
+            best = max(active, key=lambda c: (PRIORITY[c[2]], -(c[1] - c[0]), -c[3]))
             seg = Segment(a, b, best[2], best[3])
         else:
             seg = Segment(a, b, None, None)
