@@ -25,6 +25,10 @@ BANDS = 16
 ROWS = NUM_PERM // BANDS  # P(candidate) = 1 - (1 - J^4)^16: 0.98 at J=0.5, 1e-4 at J=0.05
 SHINGLE = 3
 MIN_SHINGLES = 6  # shorter spans (a lone term inside an article) are too generic to group by
+# A span is signed by its first characters: near-duplicates share them, and a page-long span of a hostile page
+# (600,000 characters took 2.4 s and 700 MB in one matrix) stays cheap. Shorter spans are signed whole, as before.
+MAX_SIGNED_CHARS = 100_000
+HASH_CHUNK = 8192  # shingles hashed per step of the signature
 MIN_SIMILARITY = 0.5
 CAMPAIGN_LABELS = ("injected_spam", "link_farm")
 _PRIME = (1 << 31) - 1
@@ -40,8 +44,9 @@ def canonical(text: str) -> str:
 
 
 def shingles(text: str) -> set[str]:
-    """Character ``SHINGLE``-grams of the canonical text (Chinese has no word spaces)."""
-    canon = canonical(text)
+    """Character ``SHINGLE``-grams of the canonical text (Chinese has no word spaces), of its first
+    ``MAX_SIGNED_CHARS`` characters."""
+    canon = canonical(text)[:MAX_SIGNED_CHARS]
     return {canon[i:i + SHINGLE] for i in range(max(0, len(canon) - SHINGLE + 1))}
 
 
@@ -52,8 +57,11 @@ def signature(text: str) -> np.ndarray | None:
         return None
     base = np.fromiter((int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=4).digest(), "little")
                         % _PRIME for g in sorted(grams)), dtype=np.uint64, count=len(grams))
-    hashed = (base[None, :] * _A[:, None] + _B[:, None]) % _PRIME
-    return hashed.min(axis=1).astype(np.uint32)
+    lowest = np.full(NUM_PERM, _PRIME, dtype=np.uint64)
+    for i in range(0, len(base), HASH_CHUNK):  # NUM_PERM x HASH_CHUNK values at a time, not NUM_PERM x all
+        chunk = base[i:i + HASH_CHUNK]
+        np.minimum(lowest, ((chunk[None, :] * _A[:, None] + _B[:, None]) % _PRIME).min(axis=1), out=lowest)
+    return lowest.astype(np.uint32)
 
 
 def band_keys(sig: np.ndarray) -> list[str]:

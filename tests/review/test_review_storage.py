@@ -104,6 +104,31 @@ def test_short_and_clean_pages_get_no_campaign(db_url):
         assert [s.get(ReviewItem, i).campaign_id for i in ids] == [0, 0]
 
 
+def test_minhash_is_one_full_matrix_min_in_chunks_and_signs_long_spans_by_their_start():
+    """The chunked signature equals the one-matrix form; a span longer than MAX_SIGNED_CHARS is signed by its
+    first characters (a page-long span took 2.4 s and 700 MB), so two spans sharing them share a signature."""
+    import hashlib
+    import random
+
+    import numpy as np
+
+    def one_matrix(text):
+        canon = campaigns.canonical(text)
+        grams = sorted({canon[i:i + campaigns.SHINGLE] for i in range(len(canon) - campaigns.SHINGLE + 1)})
+        base = np.array([int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little")
+                         % campaigns._PRIME for g in grams], dtype=np.uint64)
+        return ((base[None, :] * campaigns._A[:, None] + campaigns._B[:, None]) % campaigns._PRIME).min(axis=1)
+
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    rng = random.Random(7)
+    text = "".join(rng.choice(chars) for _ in range(3 * campaigns.HASH_CHUNK))
+    assert len(campaigns.shingles(text)) > 2 * campaigns.HASH_CHUNK  # three chunks
+    assert (campaigns.signature(text) == one_matrix(text).astype(np.uint32)).all()
+    long_span = "".join(chars[(i * 104729) % 3000] for i in range(campaigns.MAX_SIGNED_CHARS + 5000))
+    other_end = "".join(chars[(i * 13 + 5) % 3000] for i in range(50_000))  # thousands of shingles of its own
+    assert (campaigns.signature(long_span) == campaigns.signature(long_span + other_end)).all()
+
+
 def test_minhash_is_deterministic_and_estimates_similarity():
     a, b = campaigns.signature(INJECTED), campaigns.signature(INJECTED)
     assert (a == b).all() and campaigns.band_keys(a) == campaigns.band_keys(b)
