@@ -809,15 +809,11 @@ def test_highlight_segments_are_the_ones_every_span_at_every_cut_gave():
     from hypothesis import strategies as st
 
     from service.model import BLOCK_LABELS
-    from service.review.highlight import PRIORITY, Segment, segments
+    from service.review.highlight import PRIORITY, Segment, labelled_spans, segments
 
     def every_span_at_every_cut(text, spans):
-        n, clean = len(text), []
-        for i, s in enumerate(spans):
-            start, end = max(0, int(s.get("start", 0))), min(n, int(s.get("end", 0)))
-            label = s.get("label") if s.get("label") in BLOCK_LABELS else None
-            if start < end and label:
-                clean.append((start, end, label, i))
+        n = len(text)
+        clean = labelled_spans(n, spans)
         cuts = sorted({0, n, *(s for s, _, _, _ in clean), *(e for _, e, _, _ in clean)})
         out = []
         for a, b in zip(cuts, cuts[1:]):

@@ -21,15 +21,21 @@ class Segment:
     span: int | None  # index of the span in the verdict's list
 
 
-def segments(text: str, spans: list[dict]) -> list[Segment]:
-    """Consecutive, non-overlapping segments covering ``text``; overlapping spans resolve by label priority."""
-    n = len(text)
+def labelled_spans(n: int, spans: list[dict]) -> list[tuple[int, int, str, int]]:
+    """``(start, end, label, index)`` of the spans with a block label and some text, clipped to ``[0, n)``."""
     clean = []
     for i, s in enumerate(spans):
         start, end = max(0, int(s.get("start", 0))), min(n, int(s.get("end", 0)))
         label = s.get("label") if s.get("label") in BLOCK_LABELS else None
         if start < end and label:
             clean.append((start, end, label, i))
+    return clean
+
+
+def segments(text: str, spans: list[dict]) -> list[Segment]:
+    """Consecutive, non-overlapping segments covering ``text``; overlapping spans resolve by label priority."""
+    n = len(text)
+    clean = labelled_spans(n, spans)
     cuts = sorted({0, n, *(s for s, _, _, _ in clean), *(e for _, e, _, _ in clean)})
     # one sweep over the cuts: the spans covering [a, b) are those started at or before a and not ended by then
     # (no cut lies inside it); checking every span at every cut was quadratic on a page of thousands of spans
