@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy.exc
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -106,8 +106,33 @@ def create_app(config: Config | Mapping | None = None) -> Flask:
 
     app.register_blueprint(admin_bp)
     init_review(app, state)
+    _refuse_unknown_query_parameters(app)
     _register_error_handlers(app)
     return app
+
+
+def _refuse_unknown_query_parameters(app: Flask) -> None:
+    """A 400 naming any query parameter a ``/v1/`` operation does not list in the OpenAPI document (the one
+    source of what each operation takes), before the view runs: nothing is read, written or classified."""
+    from service.openapi import openapi_document, openapi_path, query_parameters
+
+    allowed = query_parameters(openapi_document())
+
+    @app.before_request
+    def check_query_parameters():
+        rule = request.url_rule
+        if rule is None or not rule.rule.startswith("/v1/") or not request.args:
+            return None
+        method = "GET" if request.method == "HEAD" else request.method
+        names = allowed.get((openapi_path(rule.rule), method))
+        if names is None:  # OPTIONS, or a route the document lacks (a test keeps them in step)
+            return None
+        unknown = sorted(set(request.args) - names)
+        if unknown:
+            takes = f"it takes {', '.join(sorted(names))}" if names else "it takes none"
+            raise ApiError(400, "unknown_parameter", f"unknown query parameter(s) {', '.join(map(repr, unknown))} "
+                           f"on {method} {openapi_path(rule.rule)}; {takes}", unknown[0])
+        return None
 
 
 def _prepare_database(state: ServiceState) -> None:

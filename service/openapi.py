@@ -7,6 +7,7 @@ document in step with the routes (a test compares them).
 from __future__ import annotations
 
 import copy
+import re
 
 from service.model import BLOCK_LABELS, LABELS
 
@@ -139,11 +140,19 @@ PATHS: dict[str, dict] = {
 
 
 def openapi_document(max_batch: int = DEFAULT_MAX_BATCH) -> dict:
-    """The document; ``max_batch`` is the configured batch limit (``limits.max_batch``)."""
+    """The document; ``max_batch`` is the configured batch limit (``limits.max_batch``).
+
+    Every ``/v1/`` operation answers 400 to a query parameter it does not list
+    (:func:`query_parameters`), so each lists the 400.
+    """
     from service import __version__
     from service.review.openapi_paths import REVIEW_PATHS
 
-    paths = copy.deepcopy(PATHS)
+    paths = copy.deepcopy({**PATHS, **REVIEW_PATHS})
+    for path, operations in paths.items():
+        if path.startswith("/v1/"):
+            for operation in operations.values():
+                operation["responses"] = {**_error_responses(400), **operation["responses"]}
     batch_body = paths["/v1/classify/batch"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     batch_body["properties"]["pages"]["maxItems"] = max_batch
     return {
@@ -151,7 +160,26 @@ def openapi_document(max_batch: int = DEFAULT_MAX_BATCH) -> dict:
         "info": {"title": "pagesieve", "version": __version__,
                  "description": "Content-quality and spam filter for scraped web pages: per-block verdicts with "
                                 "reason codes, evidence and character offsets."},
-        "paths": {**paths, **REVIEW_PATHS},
+        "paths": paths,
         "components": {"schemas": SCHEMAS,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+_RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def openapi_path(rule: str) -> str:
+    """The document's path for a Flask URL rule: ``/v1/review/items/<rowid:item_id>`` -> ``/v1/review/items/{item_id}``."""
+    return _RULE_VARIABLE.sub(r"{\1}", rule)
+
+
+def query_parameters(document: dict) -> dict[tuple[str, str], frozenset[str]]:
+    """``(path, METHOD) -> the query parameters the operation lists``, for every operation of ``document``.
+
+    The service refuses any other query parameter on ``/v1/`` (``unknown_parameter``), as it refuses unknown
+    JSON fields: a misspelt filter (``?lable=link_farm``) must not quietly list everything.
+    """
+    return {(path, method.upper()): frozenset(p["name"] for p in operation.get("parameters", ())
+                                              if p["in"] == "query")
+            for path, operations in document["paths"].items() for method, operation in operations.items()}

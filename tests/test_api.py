@@ -170,12 +170,63 @@ def test_openapi_states_the_configured_batch_limit(config, loaded_model):
 
 
 def test_openapi_lists_every_route(app):
+    """Every API route and method is in the document, which is also what says which query parameters each
+    takes (the unknown-parameter check passes a route the document lacks)."""
+    from service.openapi import openapi_document, openapi_path
+
+    documented = {(path, method.upper()) for path, ops in openapi_document()["paths"].items() for method in ops}
+    routes = {(openapi_path(r.rule), m) for r in app.url_map.iter_rules()
+              if r.endpoint != "static" and not r.rule.startswith(("/review", "/static"))
+              for m in r.methods - {"HEAD", "OPTIONS"}}
+    assert routes <= documented, routes - documented
+
+
+def _operations():
     from service.openapi import openapi_document
 
-    documented = set(openapi_document()["paths"])
-    routes = {r.rule.replace("<", "{").replace(">", "}").replace("rowid:", "") for r in app.url_map.iter_rules()
-              if r.endpoint != "static" and not r.rule.startswith(("/review", "/static"))}
-    assert routes <= documented, routes - documented
+    return [(path, method) for path, ops in openapi_document()["paths"].items() if path.startswith("/v1/")
+            for method in ops]
+
+
+@pytest.mark.parametrize("path,method", _operations())
+def test_every_api_operation_refuses_a_query_parameter_it_does_not_take(client, auth, path, method):
+    """A misspelt parameter is a 400 naming it and saying what the operation takes, before anything runs."""
+    from service.openapi import openapi_document, query_parameters
+
+    url = path.replace("{", "").replace("}", "").replace("item_id", "1").replace("campaign_id", "1") \
+        .replace("decision_id", "1")
+    resp = client.open(url + "?colour=red", method=method.upper(), headers=auth, json={})
+    assert resp.status_code == 400, resp.get_json()
+    error = resp.get_json()["error"]
+    assert error["code"] == "unknown_parameter" and error["field"] == "colour"
+    for name in query_parameters(openapi_document())[(path, method.upper())]:
+        assert name in error["message"]
+    assert "400" in openapi_document()["paths"][path][method]["responses"]
+
+
+def test_a_misspelt_review_filter_is_refused_not_ignored(client, app):
+    from service.storage.db import session_scope
+    from service.storage.keys import create_key
+
+    with session_scope(app.extensions["pagesieve"].database_url) as session:
+        moderator = {"Authorization": f"Bearer {create_key(session, 'moderator')}"}
+    assert client.get("/v1/review/items?label=link_farm", headers=moderator).status_code == 200
+    resp = client.get("/v1/review/items?lable=link_farm", headers=moderator)
+    assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "lable"
+    assert "label" in resp.get_json()["error"]["message"]
+
+
+def test_classify_query_parameters_go_with_raw_bytes_only(client, auth):
+    page = "<html><head><title>t</title></head><body><p>正文</p></body></html>".encode("gbk")
+    ok = client.post("/v1/classify?url=http://a.cn/1&id=p1", data=page, headers=auth,
+                     content_type="text/html; charset=gbk")
+    assert ok.status_code == 200 and ok.get_json()["id"] == "p1" and ok.get_json()["url"] == "http://a.cn/1"
+    charset = client.post("/v1/classify?charset=gbk", data=page, headers=auth, content_type="text/html")
+    assert charset.status_code == 400 and charset.get_json()["error"]["field"] == "charset"
+    assert "id, url" in charset.get_json()["error"]["message"]
+    json_page = client.post("/v1/classify?url=http://a.cn/1", json={"text": ARTICLE}, headers=auth)
+    assert json_page.status_code == 400 and json_page.get_json()["error"]["code"] == "unknown_parameter"
+    assert "in the body" in json_page.get_json()["error"]["message"]
 
 
 def test_unknown_endpoint_and_method_are_json(client):

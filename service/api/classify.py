@@ -70,7 +70,12 @@ def classify():
                                charset=charset_from_content_type(request.headers.get("Content-Type")),
                                as_html=request.mimetype != "text/plain")
     else:
-        page = parse_page(json_body(), settings.max_page_bytes)
+        body = json_body()
+        if request.args:  # the query parameters name raw bytes; a JSON page names itself
+            name = sorted(request.args)[0]
+            raise ApiError(400, "unknown_parameter", f"query parameter {name!r} goes with raw page bytes (text/html "
+                           "or text/plain); with a JSON body, send 'url' and 'id' in the body", name)
+        page = parse_page(body, settings.max_page_bytes)
     verdict = _serve(page)
     response = jsonify(verdict)
     response.headers["X-Elapsed-Ms"] = f"{(time.perf_counter() - started) * 1000:.2f}"
