@@ -164,6 +164,11 @@ def _register_error_handlers(app: Flask) -> None:
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # RFC 9110: a 405 lists what is allowed
             headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         message = exc.description if isinstance(exc, NoSuchRow) else messages.get(exc.code, exc.description)
+        from service.review.ui import error_page, is_ui_path
+
+        if is_ui_path(request.path):  # a moderator's browser: the UI's own page, not JSON
+            ui_message = message.replace("; see /openapi.json", "") if exc.code != 413 else message
+            return error_page(ApiError(exc.code, code, ui_message), headers)
         body = {"error": {"code": code, "message": message}}
         return jsonify(body), exc.code, headers
 

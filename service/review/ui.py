@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session,
+                   url_for)
 from sqlalchemy import select
 
 from service.errors import ApiError
@@ -64,6 +65,19 @@ def _headers(response):
 @bp.errorhandler(ApiError)
 def _error(exc: ApiError):
     return render_template("review/error.html", error=exc), exc.status
+
+
+def is_ui_path(path: str) -> bool:
+    """Whether ``path`` is under ``/review`` (the moderators' pages, not the ``/v1/review`` API)."""
+    return path == bp.url_prefix or path.startswith(bp.url_prefix + "/")
+
+
+def error_page(error: ApiError, headers: dict[str, str] | None = None):
+    """The UI's HTML error page, with the UI's headers, for an error raised before a ``/review`` route is
+    matched (an unknown page, an id past the id range), which the app would otherwise answer in JSON."""
+    response = make_response(render_template("review/error.html", error=error), error.status)
+    response.headers.update(headers or {})
+    return _headers(response)
 
 
 @bp.app_context_processor

@@ -150,6 +150,28 @@ def test_bad_list_parameters_get_a_400_page(ui):
     assert client.get("/review/items/99999999999").status_code == 404  # past the id column's range
 
 
+@pytest.mark.parametrize("method,path,status", [
+    ("GET", "/review/items/99999999999", 404),  # refused by the path converter, before any /review route runs
+    ("GET", "/review/no-such-page", 404),
+    ("GET", "/review/items/abc", 404),
+    ("DELETE", "/review/audit", 405),
+])
+def test_errors_before_a_review_route_matches_are_the_ui_page_not_json(ui, method, path, status):
+    """A moderator's browser gets the UI's error page, with the UI's strict headers; the API keeps JSON."""
+    app, _ = ui
+    client = app.test_client()
+    login(client)
+    resp = client.open(path, method=method)
+    assert resp.status_code == status and resp.mimetype == "text/html"
+    assert f"<h1>{status}".encode() in resp.data and b"Back to the queue" in resp.data
+    assert resp.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    if status == 405:
+        assert resp.headers["Allow"] == "GET, HEAD, OPTIONS"
+    api = client.get("/v1/review/items/99999999999")
+    assert api.status_code == 404 and api.mimetype == "application/json"
+
+
 def test_audit_and_stats_render(ui):
     app, ids = ui
     client = app.test_client()
