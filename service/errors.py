@@ -21,3 +21,15 @@ class ApiError(Exception):
 def printable(text: str) -> str:
     """``text`` as valid UTF-8: client input echoed in an error may hold lone surrogates (``\\ud800``)."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def json_integer(value) -> int | None:
+    """``value`` as an int when JSON Schema calls it an integer (``5`` or ``5.0``; not ``true``, not ``5.5``), else
+    None: a client whose JSON library writes every number as a float still sends integers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None

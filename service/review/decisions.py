@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from service.errors import ApiError
+from service.errors import ApiError, json_integer
 from service.model import BLOCK_LABELS, LABELS
 from service.storage.models import MAX_ROW_ID, Decision, ReviewItem
 
@@ -70,8 +70,8 @@ def validate_spans(spans, text_length: int) -> list[dict]:
         if not isinstance(span, dict) or set(span) - {"start", "end", "label"} or not {"start", "end", "label"} <= \
                 set(span):
             raise _bad(f"spans[{i}] must be an object with exactly start, end and label", "spans")
-        start, end, label = span["start"], span["end"], span["label"]
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+        start, end, label = json_integer(span["start"]), json_integer(span["end"]), span["label"]
+        if start is None or end is None:
             raise _bad(f"spans[{i}]: start and end must be integers", "spans")
         if not 0 <= start < end <= text_length:
             raise _bad(f"spans[{i}]: need 0 <= start < end <= {text_length} (the page text length)", "spans")
@@ -123,8 +123,8 @@ def decide(session: Session, item_id: int, loaded_version: int, decision: str, m
     """Apply one decision with optimistic locking; commits, and raises :class:`Conflict` on a lost race."""
     if decision not in DECISIONS:
         raise _bad(f"'decision' must be one of {list(DECISIONS)} (got {decision!r})", "decision")
-    if not isinstance(loaded_version, int) or isinstance(loaded_version, bool) or \
-            not 0 <= loaded_version <= MAX_ROW_ID:
+    loaded_version = json_integer(loaded_version)
+    if loaded_version is None or not 0 <= loaded_version <= MAX_ROW_ID:
         raise _bad(f"'version' (the item version you loaded) must be an integer from 0 to {MAX_ROW_ID}", "version")
     item = session.get(ReviewItem, item_id) if 0 <= item_id <= MAX_ROW_ID else None
     if item is None:

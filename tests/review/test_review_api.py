@@ -201,12 +201,26 @@ def test_confirm_not_spam_relabel_skip(rclient, mod, seeded):
     ({"decision": "confirm", "version": 10**30}, "invalid_decision", "version"),
     ({"decision": "confirm", "version": -1}, "invalid_decision", "version"),
     ({"decision": "confirm", "version": 1, "note": 5}, "invalid_decision", "note"),
+    ({"decision": "confirm", "version": 1.5}, "invalid_decision", "version"),
+    ({"decision": "confirm", "version": True}, "invalid_decision", "version"),
+    ({"decision": "relabel", "version": 1, "spans": [{"start": 0.5, "end": 5, "label": "link_farm"}]},
+     "invalid_decision", "spans"),
 ])
 def test_bad_decisions_get_a_400(ro, body, code, field):
     rclient, mod, seeded = ro
     resp = rclient.post(f"/v1/review/items/{seeded[0]}/decision", json=body, headers=mod)
     assert resp.status_code == 400, resp.get_json()
     assert resp.get_json()["error"]["code"] == code and resp.get_json()["error"].get("field") == field
+
+
+def test_integers_written_as_floats_are_integers(rclient, mod, seeded):
+    """JSON Schema calls 1.0 an integer, and some JSON libraries write every number so."""
+    resp = rclient.post(f"/v1/review/items/{seeded[0]}/decision", headers=mod, json={
+        "decision": "relabel", "version": 1.0, "spans": [{"start": 0.0, "end": 8.0, "label": "injected_spam"}]})
+    assert resp.status_code == 200, resp.get_json()
+    item = _item(rclient, mod, seeded[0])
+    assert item["version"] == 2 and item["current_spans"] == [{"start": 0, "end": 8, "label": "injected_spam"}]
+    assert all(type(v) is int for v in (item["current_spans"][0]["start"], item["current_spans"][0]["end"]))
 
 
 def test_decision_on_a_missing_item_and_bad_json(rclient, mod, seeded):
