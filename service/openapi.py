@@ -99,8 +99,9 @@ PATHS: dict[str, dict] = {
         "description": "JSON body (a Page), or the raw page bytes with Content-Type text/html or text/plain "
                        "(charset parameter honoured; url and id as query parameters).",
         "security": [{"bearer": []}],
-        "parameters": [{"name": "url", "in": "query", "schema": {"type": "string"}},
-                       {"name": "id", "in": "query", "schema": {"type": "string"}}],
+        "parameters": [{"name": name, "in": "query", "schema": {"type": "string"},
+                        "description": f"The page's {name}, with raw page bytes only (a JSON page carries its own; "
+                                       "the parameter with a JSON body is a 400)"} for name in ("url", "id")],
         "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Page"}},
             "text/html": {"schema": {"type": "string", "format": "binary"}},

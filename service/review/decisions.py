@@ -118,11 +118,18 @@ def outcome(item: ReviewItem, decision: str, labels=None, spans=None) -> tuple[l
     return new_labels, new_spans
 
 
+WHAT_IT_DOES = {"confirm": "keeps the model's labels and spans", "not_spam": "clears them",
+                "skip": "changes nothing"}
+
+
 def decide(session: Session, item_id: int, loaded_version: int, decision: str, moderator: str, *,
            labels=None, spans=None, via: str = "ui", bulk_id: str | None = None, note: str = "") -> Decision:
     """Apply one decision with optimistic locking; commits, and raises :class:`Conflict` on a lost race."""
     if decision not in DECISIONS:
         raise _bad(f"'decision' must be one of {list(DECISIONS)} (got {decision!r})", "decision")
+    if decision != "relabel" and (labels is not None or spans is not None):  # never ignored in silence
+        raise _bad(f"'labels' and 'spans' go with relabel only; {decision} {WHAT_IT_DOES[decision]}",
+                   "labels" if labels is not None else "spans")
     loaded_version = json_integer(loaded_version)
     if loaded_version is None or not 0 <= loaded_version <= MAX_ROW_ID:
         raise _bad(f"'version' (the item version you loaded) must be an integer from 0 to {MAX_ROW_ID}", "version")

@@ -202,6 +202,10 @@ def test_confirm_not_spam_relabel_skip(rclient, mod, seeded):
     ({"decision": "confirm", "version": -1}, "invalid_decision", "version"),
     ({"decision": "confirm", "version": 1, "note": 5}, "invalid_decision", "note"),
     ({"decision": "confirm", "version": 1.5}, "invalid_decision", "version"),
+    # labels or spans with another decision would be ignored: refused instead
+    ({"decision": "confirm", "version": 1, "labels": ["link_farm"]}, "invalid_decision", "labels"),
+    ({"decision": "not_spam", "version": 1, "spans": []}, "invalid_decision", "spans"),
+    ({"decision": "skip", "version": 1, "labels": []}, "invalid_decision", "labels"),
     ({"decision": "confirm", "version": True}, "invalid_decision", "version"),
     ({"decision": "relabel", "version": 1, "spans": [{"start": 0.5, "end": 5, "label": "link_farm"}]},
      "invalid_decision", "spans"),
@@ -295,6 +299,10 @@ def test_simultaneous_decisions_from_two_threads(review_app, mod, mod2, seeded):
 
 def test_campaign_decision_settles_every_pending_member(rclient, mod, seeded):
     campaign = _item(rclient, mod, seeded[0])["campaign_id"]
+    refused = rclient.post(f"/v1/review/campaigns/{campaign}/decision", headers=mod,
+                           json={"decision": "confirm", "labels": [{}]})  # would be ignored: refused, nothing decided
+    assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "labels"
+    assert sorted(ids(rclient.get(f"/v1/review/items?campaign={campaign}", headers=mod))) == ["a", "b"]
     resp = rclient.post(f"/v1/review/campaigns/{campaign}/decision", json={"decision": "confirm"}, headers=mod)
     assert resp.status_code == 200 and sorted(resp.get_json()["applied"]) == sorted(seeded[:2])
     assert ids(rclient.get(f"/v1/review/items?campaign={campaign}", headers=mod)) == []
