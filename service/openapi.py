@@ -26,16 +26,20 @@ def _error_responses(*codes: int) -> dict:
 SCHEMAS = {
     "Page": {
         "type": "object", "additionalProperties": False,
-        "oneOf": [{"required": ["html"]}, {"required": ["html_base64"]}, {"required": ["text"]}],
+        "oneOf": [{"required": [name], "properties": {name: {"type": "string"}}}
+                  for name in ("html", "html_base64", "text")],
         "description": "One page. Send exactly one of html, html_base64 (raw bytes, any charset) or text. "
-                       "The service never fetches the url.",
+                       "A field sent as null counts as absent. The service never fetches the url.",
         "properties": {
-            "id": {"type": "string", "maxLength": 200, "description": "Client id; default: a hash of url and content"},
-            "url": {"type": "string", "maxLength": 4096},
-            "html": {"type": "string"}, "html_base64": {"type": "string", "contentEncoding": "base64"},
-            "text": {"type": "string"},
-            "charset": {"type": "string", "description": "Charset of html_base64 bytes (gbk, gb18030, big5, …)"},
-            "content_type": {"type": "string", "description": "e.g. 'text/html; charset=gbk'"},
+            "id": {"type": ["string", "null"], "maxLength": 200,
+                   "description": "Client id; default: a hash of url and content"},
+            "url": {"type": ["string", "null"], "maxLength": 4096},
+            "html": {"type": ["string", "null"]},
+            "html_base64": {"type": ["string", "null"], "contentEncoding": "base64"},
+            "text": {"type": ["string", "null"]},
+            "charset": {"type": ["string", "null"],
+                        "description": "Charset of html_base64 bytes (gbk, gb18030, big5, …)"},
+            "content_type": {"type": ["string", "null"], "description": "e.g. 'text/html; charset=gbk'"},
         },
     },
     "Span": {
@@ -116,7 +120,9 @@ PATHS: dict[str, dict] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["pages"], "additionalProperties": False,
             "properties": {"pages": {"type": "array", "minItems": 1, "maxItems": DEFAULT_MAX_BATCH,
-                                     "items": {"$ref": "#/components/schemas/Page"}}}}}}},
+                                     "items": {"description": "A Page (components/schemas/Page). One that is not "
+                                                              "gets its own error entry in results; the other "
+                                                              "pages are still classified"}}}}}}},
         "responses": {"200": {"description": "One result per page: a verdict or that page's own error",
                               "content": {"application/json": {"schema": {"type": "object", "properties": {
                                   "results": {"type": "array", "items": {"$ref": "#/components/schemas/BatchResult"}},

@@ -35,6 +35,18 @@ def actor() -> str:
         return f"token:{(row.name or row.prefix) if row else key[:10]}"
 
 
+FLAG_VALUES = {"": False, "0": False, "false": False, "no": False, "1": True, "true": True, "yes": True}
+
+
+def _flag_arg(name: str) -> bool:
+    """A yes/no query parameter (absent or empty: no); anything else is a 400, not a quiet no."""
+    raw = request.args.get(name, "")
+    if raw not in FLAG_VALUES:
+        raise ApiError(400, "invalid_parameter", f"'{name}' must be true or false (or 1/0, yes/no; got {raw!r})",
+                       name)
+    return FLAG_VALUES[raw]
+
+
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "")
     if not raw:
@@ -64,7 +76,7 @@ def list_view():
     """The list view's filters and sorting as query parameters; keyset-paged with ``cursor``."""
     filters = parse_filters(request.args)
     limit = _int_arg("limit", _page_size(), 1, MAX_LIMIT)
-    with_counts = request.args.get("counts", "") in {"1", "true", "yes"}
+    with_counts = _flag_arg("counts")
     with session_scope(_url()) as session:
         page = list_items(session, filters, request.args.get("sort") or "uncertainty", limit,
                           request.args.get("cursor") or None)

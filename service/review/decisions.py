@@ -122,14 +122,22 @@ WHAT_IT_DOES = {"confirm": "keeps the model's labels and spans", "not_spam": "cl
                 "skip": "changes nothing"}
 
 
-def decide(session: Session, item_id: int, loaded_version: int, decision: str, moderator: str, *,
-           labels=None, spans=None, via: str = "ui", bulk_id: str | None = None, note: str = "") -> Decision:
-    """Apply one decision with optimistic locking; commits, and raises :class:`Conflict` on a lost race."""
+def check_arguments(decision: str, labels=None, spans=None) -> None:
+    """A 400 for a decision that is not one, or for labels or spans sent with a decision that would ignore them;
+    the labels' own form too, so that a bulk decision refuses them before any item (and when none is pending)."""
     if decision not in DECISIONS:
         raise _bad(f"'decision' must be one of {list(DECISIONS)} (got {decision!r})", "decision")
     if decision != "relabel" and (labels is not None or spans is not None):  # never ignored in silence
         raise _bad(f"'labels' and 'spans' go with relabel only; {decision} {WHAT_IT_DOES[decision]}",
                    "labels" if labels is not None else "spans")
+    if labels is not None:
+        validate_labels(labels)
+
+
+def decide(session: Session, item_id: int, loaded_version: int, decision: str, moderator: str, *,
+           labels=None, spans=None, via: str = "ui", bulk_id: str | None = None, note: str = "") -> Decision:
+    """Apply one decision with optimistic locking; commits, and raises :class:`Conflict` on a lost race."""
+    check_arguments(decision, labels, spans)
     loaded_version = json_integer(loaded_version)
     if loaded_version is None or not 0 <= loaded_version <= MAX_ROW_ID:
         raise _bad(f"'version' (the item version you loaded) must be an integer from 0 to {MAX_ROW_ID}", "version")
@@ -185,6 +193,7 @@ def decide_many(session: Session, targets: list[tuple[int, int]], decision: str,
     """The same decision for several ``(item id, loaded version)`` pairs; each item is locked on its own."""
     if decision == "relabel" and labels is None:
         raise _bad("a bulk relabel needs 'labels'", "labels")
+    check_arguments(decision, labels)
     result = BulkResult(bulk_id=uuid.uuid4().hex)
     for item_id, version in targets:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service.model import BLOCK_LABELS, LABELS
+from service.review.feedback import MAX_NOTE
 from service.storage.models import MAX_ROW_ID
 
 
@@ -35,10 +36,24 @@ FILTERS = [
     ("sort", {"enum": ["uncertainty", "newest", "campaign"], "default": "uncertainty"}),
     ("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
     ("cursor", {"type": "string", "description": "next_cursor or prev_cursor of the previous answer"}),
-    ("counts", {"type": "boolean", "description": "Add counts per filter value"}),
+    ("counts", {"enum": ["true", "false", "1", "0", "yes", "no"], "description": "Add counts per filter value"}),
 ]
 SECURITY = [{"bearer": []}]
+LABELS_FIX = {"type": ["array", "null"], "items": {"enum": list(LABELS)}}
+
+
+def relabel_only(*fields: str) -> dict:
+    """Schema: ``fields`` (null counts as absent) go with ``relabel`` only; a relabel needs one of them."""
+    given = [{"required": [f], "properties": {f: {"type": "array"}}} for f in fields]
+    return {"if": {"properties": {"decision": {"const": "relabel"}}},
+            "then": {"anyOf": given},
+            "else": {"properties": {f: {"type": "null"} for f in fields}}}
 ROW_ID = {"type": "integer", "minimum": 0, "maximum": MAX_ROW_ID}
+
+
+def _query_param(name: str, schema: dict) -> dict:
+    """A query parameter; sent empty (``?site=``, as an HTML form sends an unset field) it counts as absent."""
+    return {"name": name, "in": "query", "schema": schema, "allowEmptyValue": True}
 
 
 def _id_param(name: str) -> dict:
@@ -49,7 +64,7 @@ REVIEW_PATHS: dict[str, dict] = {
     "/v1/review/items": {"get": {
         "summary": "The review queue, filtered, sorted and keyset-paged (moderator token)",
         "security": SECURITY,
-        "parameters": [{"name": n, "in": "query", "schema": s} for n, s in FILTERS],
+        "parameters": [_query_param(n, s) for n, s in FILTERS],
         "responses": {"200": _ok("items, total, next_cursor, prev_cursor, counts?"), **_errors(400, 401, 403)}}},
     "/v1/review/items/{item_id}": {"get": {
         "summary": "One item: text, verdict, spans, reasons, version, campaign, decisions, feedback",
@@ -62,8 +77,9 @@ REVIEW_PATHS: dict[str, dict] = {
             "type": "object", "required": ["decision", "version"], "additionalProperties": False,
             "properties": {"decision": {"enum": ["confirm", "not_spam", "relabel", "skip"]},
                            "version": {**ROW_ID, "description": "The item version you loaded"},
-                           "labels": {"type": "array", "items": {"enum": list(LABELS)}},
-                           "spans": {"type": "array", "items": SPAN_FIX}, "note": {"type": "string"}}}}}},
+                           "labels": LABELS_FIX, "spans": {"type": ["array", "null"], "items": SPAN_FIX},
+                           "note": {"type": "string", "maxLength": 2000}},
+            **relabel_only("labels", "spans")}}}},
         "responses": {"200": _ok("The recorded decision and the item's new version"),
                       **_errors(400, 401, 403, 404, 409, 415)}}},
     "/v1/review/campaigns/{campaign_id}/decision": {"post": {
@@ -71,12 +87,12 @@ REVIEW_PATHS: dict[str, dict] = {
         "security": SECURITY, "parameters": [_id_param("campaign_id")],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["decision"], "additionalProperties": False,
-            "properties": {"decision": {"enum": ["confirm", "not_spam", "relabel"]},
-                           "labels": {"type": "array", "items": {"enum": list(LABELS)}}}}}}},
+            "properties": {"decision": {"enum": ["confirm", "not_spam", "relabel"]}, "labels": LABELS_FIX},
+            **relabel_only("labels")}}}},
         "responses": {"200": _ok("applied item ids and conflicts"), **_errors(400, 401, 403, 404, 415)}}},
     "/v1/review/decisions": {"get": {
         "summary": "The audit trail, newest first", "security": SECURITY,
-        "parameters": [{"name": n, "in": "query", "schema": s} for n, s in (
+        "parameters": [_query_param(n, s) for n, s in (
             ("moderator", {"type": "string"}), ("item", ROW_ID),
             ("status", {"enum": ["applied", "rejected", "reverted"]}), ("before", ROW_ID),
             ("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}))],
@@ -86,9 +102,8 @@ REVIEW_PATHS: dict[str, dict] = {
         "responses": {"200": _ok("The reverted decision"), **_errors(401, 403, 404, 409)}}},
     "/v1/review/stats": {"get": {
         "summary": "Decisions per day, moderator agreement with the model per label, backlog",
-        "security": SECURITY, "parameters": [{"name": "days", "in": "query",
-                                                     "schema": {"type": "integer", "minimum": 1, "maximum": 366,
-                                                                "default": 30}}],
+        "security": SECURITY, "parameters": [_query_param("days", {"type": "integer", "minimum": 1,
+                                                                          "maximum": 366, "default": 30})],
         "responses": {"200": _ok("Statistics"), **_errors(400, 401, 403)}}},
     "/v1/feedback": {"post": {
         "summary": "Report a page (by the id it was classified with, or the page itself); it goes to review",
@@ -97,11 +112,14 @@ REVIEW_PATHS: dict[str, dict] = {
         "security": SECURITY,
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["label"], "additionalProperties": False,
-            "anyOf": [{"required": ["id"]}, {"required": ["page"]}],
-            "properties": {"id": {"type": "string", "minLength": 1, "maxLength": 200},
+            "anyOf": [{"required": ["id"], "properties": {"id": {"type": "string"}}},
+                      {"required": ["page"], "properties": {"page": {"type": "object"}}}],
+            "description": "A field sent as null counts as absent.",
+            "properties": {"id": {"type": ["string", "null"], "minLength": 1, "maxLength": 200},
                            "label": {"enum": [*LABELS, "not_spam"]},
-                           "spans": {"type": "array", "items": SPAN_FIX}, "note": {"type": "string"},
-                           "page": {"$ref": "#/components/schemas/Page"}}}}}},
+                           "spans": {"type": ["array", "null"], "items": SPAN_FIX},
+                           "note": {"type": "string", "maxLength": MAX_NOTE},
+                           "page": {"oneOf": [{"$ref": "#/components/schemas/Page"}, {"type": "null"}]}}}}}},
         "responses": {"201": _ok("Recorded"), "200": _ok("Corrected (same id and key as before)"),
                       "202": _ok("Spooled while the database is down"),
                       **_errors(400, 401, 403, 404, 413, 415, 422, 503)}}},

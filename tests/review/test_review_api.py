@@ -127,6 +127,7 @@ def test_counts_per_filter(ro):
     ("score_min=0.9&score_max=0.1", "score_min"), ("date_from=yesterday", "date_from"), ("campaign=0", "campaign"),
     ("sort=random", "sort"), ("cursor=bm9wZQ", "cursor"), ("limit=0", "limit"), ("limit=x", "limit"),
     ("status=open", "status"), ("source=rss", "source"), ("q=" + "x" * 201, "q"), ("score_min=nan", "score_min"),
+    ("counts=-5", "counts"), ("counts=TRUE!", "counts"),  # was read as "no counts"
 ])
 def test_bad_parameters_get_a_400_naming_them(ro, query, name):
     rclient, mod, _ = ro
@@ -310,6 +311,11 @@ def test_campaign_decision_settles_every_pending_member(rclient, mod, seeded):
                         headers=mod).status_code == 404
     assert rclient.post(f"/v1/review/campaigns/{campaign}/decision", json={"decision": "skip"},
                         headers=mod).status_code == 400
+    # nothing is pending now: malformed labels are refused all the same (they were never looked at)
+    for body in ({"decision": "relabel", "labels": 7}, {"decision": "relabel", "labels": ["spam"]},
+                 {"decision": "confirm", "labels": -1}):
+        resp = rclient.post(f"/v1/review/campaigns/{campaign}/decision", json=body, headers=mod)
+        assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "labels", body
 
 
 def test_revert_returns_the_item_to_its_previous_state(rclient, mod, seeded):
