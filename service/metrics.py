@@ -25,6 +25,10 @@ bp = Blueprint("metrics", __name__)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _metrics: dict | None = None
 
+# Methods counted under their own name; any other (a scanner can send any token) is "other", so that no client
+# can grow the number of series without bound, as unknown paths share "unmatched".
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 
 def _create() -> dict:
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -93,7 +97,8 @@ def init_metrics(app: Flask, state) -> None:
     def _count_request(response):
         endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
         m = metrics()
-        m["requests"].labels(endpoint=endpoint, method=request.method, status=str(response.status_code)).inc()
+        method = request.method if request.method in KNOWN_METHODS else "other"
+        m["requests"].labels(endpoint=endpoint, method=method, status=str(response.status_code)).inc()
         started = g.get("metrics_started")
         if started is not None:
             m["request_seconds"].labels(endpoint=endpoint).observe(time.perf_counter() - started)

@@ -62,3 +62,11 @@ def test_unknown_paths_share_one_label(client):
     text = client.get("/metrics").get_data(as_text=True)
     assert sample(text, "pagesieve_http_requests_total", endpoint="unmatched", method="GET", status="404") >= 2
     assert "/no/such/path" not in text
+
+
+def test_unknown_methods_share_one_label(client):
+    for method in ("FOO1", "FOO2"):
+        assert client.open("/healthz", method=method).status_code == 405
+    text = client.get("/metrics").get_data(as_text=True)
+    assert sample(text, "pagesieve_http_requests_total", endpoint="unmatched", method="other", status="405") >= 2
+    assert "FOO" not in text
