@@ -410,3 +410,23 @@ def test_held_out_real_figures_tune_on_one_half_of_the_sites_and_score_the_other
     assert out["splits"] == 3 and out["all"]["any_bad"] == {"mean": 1.0, "min": 1.0, "max": 1.0}
     assert out["high"]["clean_fpr"]["max"] == 0.0
 
+
+
+def test_the_report_names_the_real_pages_the_model_gets_wrong():
+    from training.report import _real_errors_section
+
+    def score(flags, gold, confidence="high"):
+        return {"probs": {label: (0.9 if label in flags else 0.1) for label in LABELS}, "flags": flags,
+                "action": "drop" if flags else "keep", "gold": gold, "confidence": confidence}
+
+    scores = {"p1": score([], []), "p2": score(["injected_spam"], []), "p3": score([], ["link_farm"]),
+              "p4": score(["injected_spam"], ["fabricated_listicle"], "uncertain"), "p5": score(["link_farm"],
+                                                                                                ["link_farm"])}
+    lines = _real_errors_section(scores)
+    rows = [line for line in lines if line.startswith("| p") and not line.startswith("| page")]
+    assert [row.split(" | ")[0] for row in rows] == ["| p2", "| p3", "| p4"]  # high first; p1, p5 are right
+    assert "clean page flagged" in rows[0] and "bad page missed" in rows[1] and "wrong label" in rows[2]
+    assert "injected_spam 0.90" in rows[0] and "fabricated_listicle 0.10" in rows[2]
+    assert "3 of 5 pages" in lines[3] and "2 of them are high-confidence (1 clean page flagged, 1 bad page missed, " \
+        "0 wrong label)" in lines[3]
+    assert _real_errors_section({"p1": {"probs": {}, "flags": [], "action": "keep"}}) == []  # an older report

@@ -291,9 +291,11 @@ def evaluate_all(model, policy: Policy, data: Path, work: Path, dev_scored=None)
         "realpages": {"hash": realpages_hash(data), "all": page_metrics(real_scored),
                       "high": page_metrics([s for s in real_scored if s.high]),
                       "sites": len({rp.site for rp in real}),
-                      # the model's output per page (ids only, no page data), so two models can be compared
-                      # page by page: which pages a retrain won and lost
-                      "scores": {rp.id: {"probs": sc.probs, "flags": sc.flags, "action": sc.action}
+                      # the model's output per page with its hand label (ids only, no page text), so two models
+                      # can be compared page by page (which pages a retrain won and lost) and the report can
+                      # name the pages the model gets wrong
+                      "scores": {rp.id: {"probs": sc.probs, "flags": sc.flags, "action": sc.action,
+                                         "gold": rp.labels, "confidence": rp.confidence}
                                  for rp, sc in zip(real, real_scored)},
                       "held_out": held_out},
         "baselines": {},

@@ -42,6 +42,32 @@ def _held_out_section(held_out: dict | None) -> list[str]:
     return lines
 
 
+def _real_errors_section(scores: dict | None) -> list[str]:
+    """The real pages whose flags differ from their hand labels, high-confidence ones first: what the figures above
+    count, page by page, so the next change starts from the pages it has to win (the text is in realpages-dev)."""
+    if not scores or not all("gold" in s for s in scores.values()):
+        return []
+    wrong = [(page_id, s) for page_id, s in scores.items() if set(s["flags"]) != set(s["gold"])]
+    wrong.sort(key=lambda item: (item[1]["confidence"] != "high", item[0]))
+    kinds = {"clean page flagged": 0, "bad page missed": 0, "wrong label": 0}
+    rows = []
+    for page_id, s in wrong:
+        gold, flags = set(s["gold"]), set(s["flags"])
+        kind = "clean page flagged" if not gold else "bad page missed" if not flags else "wrong label"
+        kinds[kind] += s["confidence"] == "high"
+        probs = ", ".join(f"{label} {s['probs'][label]:.2f}" for label in LABELS if label in gold | flags)
+        rows.append(f"| {page_id} | {s['confidence']} | {', '.join(sorted(gold)) or 'clean'} | "
+                    f"{', '.join(sorted(flags)) or '–'} | {s['action']} | {kind} | {probs} |")
+    high = sum(s["confidence"] == "high" for _, s in wrong)
+    return ["", "## Real pages it gets wrong", "",
+            f"{len(wrong)} of {len(scores)} pages have flags other than their hand labels; {high} of them are "
+            "high-confidence (" + ", ".join(f"{n} {kind}" for kind, n in kinds.items()) + "). Probabilities are "
+            "the page model's, for the labels either side names (a page flagged by a sure block keeps its lower "
+            "page-model probability). The pages and why they carry their labels are in realpages-dev.", "",
+            "| page | confidence | hand labels | flags | action | error | probabilities |",
+            "|---|---|---|---|---|---|---|", *rows]
+
+
 def render_markdown(report: dict, entry: dict) -> str:
     test, real = report["test"], report["realpages"]
     lines = [
@@ -68,6 +94,7 @@ def render_markdown(report: dict, entry: dict) -> str:
         f"| real pages, all | {real['all'].get('clean_pages')} | {_fmt(real['all'].get('clean_fpr'))} |",
         f"| real pages, high confidence | {real['high'].get('clean_pages')} | {_fmt(real['high'].get('clean_fpr'))} |",
         *_held_out_section(real.get("held_out")),
+        *_real_errors_section(real.get("scores")),
         "",
         "## Spans (test split, character level)",
         "",
