@@ -97,11 +97,14 @@ SCHEMAS = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {"$ref": "#/components/schemas/ErrorBody"}}},
 }
 
+COMPRESSED = ("Any JSON or page body may be sent with Content-Encoding gzip or deflate (415 for another coding, 400 "
+              "for bytes that are not what the coding says); the body limit applies to the decoded bytes too (413).")
+
 PATHS: dict[str, dict] = {
     "/v1/classify": {"post": {
         "summary": "Classify one page",
         "description": "JSON body (a Page), or the raw page bytes with Content-Type text/html or text/plain "
-                       "(charset parameter honoured; url and id as query parameters).",
+                       "(charset parameter honoured; url and id as query parameters). " + COMPRESSED,
         "security": [{"bearer": []}],
         "parameters": [{"name": name, "in": "query", "schema": {"type": "string"},
                         "description": f"The page's {name}, with raw page bytes only (a JSON page carries its own; "
@@ -116,6 +119,7 @@ PATHS: dict[str, dict] = {
     }},
     "/v1/classify/batch": {"post": {
         "summary": "Classify up to limits.max_batch pages (default 64), one result per page in order",
+        "description": COMPRESSED,
         "security": [{"bearer": []}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["pages"], "additionalProperties": False,

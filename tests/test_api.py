@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import gzip
+import json
+import zlib
 
 import pytest
 
@@ -56,6 +59,40 @@ def test_raw_gbk_bytes_with_charset_header(client, auth):
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["id"] == "gbk1" and "双峰县" in body["text"] and body["charset"] == "gb18030"
+
+
+def test_compressed_bodies_get_the_same_verdicts(client, auth):
+    """Content-Encoding gzip or deflate (a crawler's HTML compresses several times over): decoded, then as if plain."""
+    page = json.dumps({"id": "z1", "text": ARTICLE}).encode()
+    plain = client.post("/v1/classify", data=page, headers=auth, content_type="application/json").get_json()
+    for coding, data in (("gzip", gzip.compress(page)), ("deflate", zlib.compress(page)),
+                         ("gzip", gzip.compress(page[:20]) + gzip.compress(page[20:]))):  # two gzip members
+        resp = client.post("/v1/classify", data=data, content_type="application/json",
+                           headers={**auth, "Content-Encoding": coding})
+        assert resp.status_code == 200 and resp.get_json() == plain
+    html = f"<html><body><p>{ARTICLE}</p></body></html>".encode("gbk")
+    raw = client.post("/v1/classify?id=z2", data=gzip.compress(html),
+                      headers={**auth, "Content-Type": "text/html; charset=gbk", "Content-Encoding": "gzip"})
+    assert raw.status_code == 200 and "双峰县" in raw.get_json()["text"]
+    batch = json.dumps({"pages": [{"text": ARTICLE}, {"text": "短文本"}]}).encode()
+    resp = client.post("/v1/classify/batch", data=zlib.compress(batch), content_type="application/json",
+                       headers={**auth, "Content-Encoding": "deflate"})
+    assert resp.status_code == 200 and len(resp.get_json()["results"]) == 2
+
+
+@pytest.mark.parametrize("coding,data,status,code", [
+    ("gzip", b"not gzip at all", 400, "invalid_encoding"),
+    ("gzip", gzip.compress(b'{"text": "x"}')[:-12], 400, "invalid_encoding"),  # truncated
+    ("deflate", zlib.compress(b'{"text": "x"}') + b"junk", 400, "invalid_encoding"),
+    ("br", b'{"text": "x"}', 415, "unsupported_content_encoding"),
+    ("gzip, deflate", b'{"text": "x"}', 415, "unsupported_content_encoding"),
+    # 10 MB of spaces in 10 KB: decoding stops at the body limit, as for an uncompressed body
+    ("gzip", gzip.compress(b'{"text": "x"' + b" " * 10_000_000 + b"}"), 413, "body_too_large"),
+])
+def test_bad_compressed_bodies_get_a_4xx(client, auth, coding, data, status, code):
+    resp = client.post("/v1/classify", data=data, content_type="application/json",
+                       headers={**auth, "Content-Encoding": coding})
+    assert resp.status_code == status and resp.get_json()["error"]["code"] == code
 
 
 def test_html_base64_big5(client, auth):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import zlib
 
 from flask import Blueprint, current_app, g, jsonify, request
 
@@ -19,12 +20,56 @@ def _settings():
     return current_app.extensions["pagesieve"]
 
 
+CONTENT_ENCODINGS = ("gzip", "x-gzip", "deflate")
+
+
+def request_body() -> bytes:
+    """The request body, decoded when it was sent with ``Content-Encoding: gzip`` or ``deflate`` (a crawler's
+    pages compress several times over); any other coding is a 415.
+
+    The body limit (``limits.max_body_bytes``) applies to the compressed bytes as they arrive and again to
+    what they decode to, so a small compressed bomb costs no more than an uncompressed body: past the limit,
+    decoding stops and the answer is a 413.
+    """
+    raw = request.get_data(cache=True)
+    codings = [c.strip().lower() for c in (request.headers.get("Content-Encoding") or "").split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return raw
+    if len(codings) > 1 or codings[0] not in CONTENT_ENCODINGS:
+        raise ApiError(415, "unsupported_content_encoding", f"Content-Encoding {', '.join(codings)!r} is not "
+                       "supported; send the body as it is, or with Content-Encoding gzip or deflate")
+    return _decompressed(raw, codings[0], current_app.config["MAX_CONTENT_LENGTH"])
+
+
+def _decompressed(raw: bytes, coding: str, limit: int) -> bytes:
+    """``raw`` decoded from gzip (every member of a multi-member file) or deflate (the zlib format, RFC 9110),
+    at most ``limit`` bytes of it (a 413 past that)."""
+    wbits = 16 + zlib.MAX_WBITS if "gzip" in coding else zlib.MAX_WBITS
+    out, rest = bytearray(), raw
+    while True:
+        decoder = zlib.decompressobj(wbits)
+        try:
+            out += decoder.decompress(rest, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise ApiError(400, "invalid_encoding", f"the body is not valid {coding} data ({exc})") from None
+        if len(out) > limit or decoder.unconsumed_tail:
+            raise ApiError(413, "body_too_large", f"the {coding} body decodes to more than {limit} bytes")
+        if not decoder.eof:
+            raise ApiError(400, "invalid_encoding", f"the {coding} body ends before its data does (truncated)")
+        rest = decoder.unused_data
+        if not rest or coding == "deflate":
+            if rest:
+                raise ApiError(400, "invalid_encoding", "bytes follow the end of the deflate data")
+            return bytes(out)
+
+
 def json_body():
     """The request's JSON body, or a 4xx saying what is wrong with it."""
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type",
                        f"send JSON with 'Content-Type: application/json' (got {request.mimetype or 'none'!r})")
-    raw = request.get_data(cache=True)
+    raw = request_body()
     if not raw.strip():
         raise ApiError(400, "empty_body", "the request body is empty; send a JSON object")
     try:
@@ -62,7 +107,7 @@ def classify():
     started = time.perf_counter()
     settings = _settings()
     if request.mimetype in PAGE_TYPES:
-        raw = request.get_data(cache=False)
+        raw = request_body()
         if len(raw) > settings.max_page_bytes:
             raise ApiError(413, "page_too_large", f"the page is {len(raw)} bytes; the limit is "
                            f"{settings.max_page_bytes} bytes")
