@@ -7,6 +7,7 @@ its input and output formats are stable:
 * ``FILE.txt``   one text page, id = file name without extension;
 * ``FILE.html``  one HTML page (bytes decoded with the page's charset);
 * ``FILE.jsonl`` one request object per line (``{"id", "url", "text" | "html" | ...}``);
+* any of them gzip-compressed, named with ``.gz`` after its own extension (``pages.jsonl.gz``);
 * no files: standard input, read as JSONL when its first character is ``{``,
   otherwise as one text page (``--stdin-format`` overrides).
 
@@ -23,8 +24,10 @@ status is then 1.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,26 +83,32 @@ def _pages_from_jsonl(lines, name: str, max_bytes: int, extra: _ExtraFields) -> 
 
 
 def _pages_from_file(path: Path, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
-    """(id, request-or-error) for every page in one input file."""
+    """(id, request-or-error) for every page in one input file (gzip-compressed when it ends in ``.gz``)."""
     from service.requests import page_from_bytes
 
-    suffix = path.suffix.lower()
+    compressed = path.suffix.lower() == ".gz"
+    inner = Path(path.stem) if compressed else path  # pages.jsonl.gz: read as pages.jsonl
+    suffix, stem = inner.suffix.lower(), inner.stem
+    opener = gzip.open if compressed else open
     try:
         if suffix == ".jsonl":
-            with path.open("rb") as fh:
-                yield from _pages_from_jsonl(fh, path.stem, max_bytes, extra)
+            with opener(path, "rb") as fh:
+                yield from _pages_from_jsonl(fh, stem, max_bytes, extra)
             return
-        raw = path.read_bytes()
-    except OSError as exc:  # missing, a directory, unreadable: this file's error line, and the next file goes on
-        yield path.stem, ApiError(400, "unreadable_file", f"cannot read {str(path)!r}: {exc.strerror or exc}; "
-                                                          "name a readable .txt, .html or .jsonl file")
+        with opener(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)  # a compressed page is read no further than the limit
+    except (OSError, EOFError, zlib.error) as exc:
+        # missing, a directory, unreadable, not gzip or cut short: this file's error line, and the next file goes on
+        why = getattr(exc, "strerror", None) or exc
+        yield stem, ApiError(400, "unreadable_file", f"cannot read {str(path)!r}: {why}; name a readable .txt, "
+                                                     ".html or .jsonl file (or one of them .gz)")
         return
     try:
         if len(raw) > max_bytes:
-            raise ApiError(413, "page_too_large", f"{path.name} is {len(raw)} bytes; the limit is {max_bytes}")
-        yield path.stem, page_from_bytes(raw, req_id=path.stem, as_html=suffix in {".html", ".htm", ".xhtml"})
+            raise ApiError(413, "page_too_large", f"{inner.name} is over {max_bytes} bytes, the limit")
+        yield stem, page_from_bytes(raw, req_id=stem, as_html=suffix in {".html", ".htm", ".xhtml"})
     except ApiError as exc:
-        yield path.stem, exc
+        yield stem, exc
 
 
 def _pages_from_stdin(fmt: str, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
@@ -120,7 +129,7 @@ def _pages_from_stdin(fmt: str, max_bytes: int, extra: _ExtraFields) -> Iterator
 def classify_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service classify", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("files", nargs="*", type=Path, help=".txt, .html or .jsonl files (default: stdin)")
+    parser.add_argument("files", nargs="*", type=Path, help=".txt, .html or .jsonl files, or any of them .gz (default: stdin)")
     parser.add_argument("--stdin-format", choices=("auto", "jsonl", "text", "html"), default="auto")
     parser.add_argument("--model-dir", type=Path, help="directory with manifest.json (default: models/)")
     parser.add_argument("--strict-fields", action="store_true",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -22,6 +23,34 @@ def test_classify_files_in_order(tmp_path, capsys):
     out = jsonl(capsys.readouterr().out)
     assert [v["id"] for v in out] == ["a", "b", "c1", "c:2"]
     assert out[1]["input"] == "html" and "双峰县" in out[1]["text"]
+
+
+def test_gzip_files_read_as_their_inner_extension(tmp_path, capsys):
+    """pages.jsonl.gz, page.html.gz: the same verdicts as the files uncompressed, the same ids."""
+    html = f"<html><head><meta charset='gbk'></head><body><p>{ARTICLE}</p></body></html>".encode("gbk")
+    lines = (json.dumps({"id": "c1", "text": ARTICLE}) + "\n" + json.dumps({"text": "第二行"}) + "\n").encode()
+    for name, data in (("a.txt", ARTICLE.encode()), ("b.html", html), ("c.jsonl", lines)):
+        (tmp_path / "plain").mkdir(exist_ok=True)
+        (tmp_path / "plain" / name).write_bytes(data)
+        (tmp_path / (name + ".gz")).write_bytes(gzip.compress(data))
+    assert classify_main([str(tmp_path / "plain" / n) for n in ("a.txt", "b.html", "c.jsonl")]) == 0
+    plain = capsys.readouterr().out
+    assert classify_main([str(tmp_path / n) for n in ("a.txt.gz", "b.html.gz", "c.jsonl.gz")]) == 0
+    assert capsys.readouterr().out == plain
+    assert [v["id"] for v in jsonl(plain)] == ["a", "b", "c1", "c:2"]
+
+
+def test_broken_and_oversize_gzip_files_print_errors_in_place(tmp_path, capsys):
+    lines = "".join(json.dumps({"id": f"p{i}", "text": ARTICLE}) + "\n" for i in range(200)).encode()
+    (tmp_path / "cut.jsonl.gz").write_bytes(gzip.compress(lines)[:-40])  # ends before its data does
+    (tmp_path / "fake.txt.gz").write_bytes(b"plain text, not gzip")
+    (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"x" * 3_000_000))  # past the 2 MB page limit
+    (tmp_path / "ok.txt").write_text(ARTICLE, encoding="utf-8")
+    assert classify_main([str(tmp_path / n) for n in ("cut.jsonl.gz", "fake.txt.gz", "bomb.txt.gz", "ok.txt")]) == 1
+    out = jsonl(capsys.readouterr().out)
+    assert [v["id"] for v in out[:-4]] == [f"p{i}" for i in range(len(out) - 4)]  # the lines before the cut
+    assert [(v["id"], v.get("error", {}).get("code")) for v in out[-4:]] == [
+        ("cut", "unreadable_file"), ("fake", "unreadable_file"), ("bomb", "page_too_large"), ("ok", None)]
 
 
 def test_bad_lines_print_errors_in_place(tmp_path, capsys):
