@@ -9,11 +9,13 @@ things load once per process, never per request.
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy.exc
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -106,9 +108,29 @@ def create_app(config: Config | Mapping | None = None) -> Flask:
 
     app.register_blueprint(admin_bp)
     init_review(app, state)
+    _tag_requests(app)
     _refuse_unknown_query_parameters(app)
     _register_error_handlers(app)
     return app
+
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def _tag_requests(app: Flask) -> None:
+    """Every answer carries an ``X-Request-Id``: the client's own when it sent a usable one (up to 128 letters,
+    digits and ``._:-``), else a new one. The access log and the log of an unexpected error name it, so a crawler's
+    report of one bad answer leads to its log lines."""
+
+    @app.before_request
+    def assign_request_id():
+        sent = request.headers.get("X-Request-Id", "")
+        g.request_id = sent if REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+
+    @app.after_request
+    def echo_request_id(response):
+        response.headers["X-Request-Id"] = g.get("request_id") or uuid.uuid4().hex
+        return response
 
 
 def _refuse_unknown_query_parameters(app: Flask) -> None:
@@ -183,5 +205,5 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception):
-        log.exception("unhandled error")
+        log.exception("unhandled error (request %s)", g.get("request_id", "-"))
         return jsonify({"error": {"code": "internal_error", "message": "internal error; it has been logged"}}), 500

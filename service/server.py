@@ -13,6 +13,9 @@ from service.config import Config
 from service.heap import settle_heap
 
 log = logging.getLogger("pagesieve")
+# gunicorn's default access line, then the answer's X-Request-Id (service/app.py) and the time taken in µs
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s %(D)s'
+
 
 
 def is_loopback(host: str) -> bool:
@@ -73,6 +76,7 @@ def run(config: Config) -> int:
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 30)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)
             self.cfg.set("post_worker_init", _prepare_worker)
             self.cfg.set("child_exit", _child_exit)
 

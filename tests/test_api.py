@@ -266,6 +266,38 @@ def test_classify_query_parameters_go_with_raw_bytes_only(client, auth):
     assert "in the body" in json_page.get_json()["error"]["message"]
 
 
+def test_every_answer_carries_a_request_id(client, auth):
+    """The client's own X-Request-Id when usable, else a new one; on errors too."""
+    mine = client.get("/healthz", headers={"X-Request-Id": "crawl-42:page.7"})
+    assert mine.headers["X-Request-Id"] == "crawl-42:page.7"
+    ids = {client.get("/healthz").headers["X-Request-Id"] for _ in range(3)}
+    assert len(ids) == 3 and all(len(i) == 32 for i in ids)
+    for unusable in ("has space", "x" * 129, "<script>", ""):
+        given = client.get("/healthz", headers={"X-Request-Id": unusable}).headers["X-Request-Id"]
+        assert given != unusable and len(given) == 32
+    error = client.post("/v1/classify", data="{", content_type="application/json",
+                        headers={**auth, "X-Request-Id": "bad-1"})
+    assert error.status_code == 400 and error.headers["X-Request-Id"] == "bad-1"
+    assert client.get("/nope", headers={"X-Request-Id": "lost-1"}).headers["X-Request-Id"] == "lost-1"
+
+
+def test_an_unexpected_error_is_a_json_500_whose_log_names_the_request(config, caplog):
+    from service.app import create_app
+
+    app = create_app(config)
+
+    @app.get("/v1/boom")
+    def boom():
+        raise RuntimeError("a bug")
+
+    with caplog.at_level("ERROR", logger="service.app"):
+        resp = app.test_client().get("/v1/boom", headers={"X-Request-Id": "trace-500"})
+    assert resp.status_code == 500 and resp.get_json()["error"]["code"] == "internal_error"
+    assert "a bug" not in resp.get_data(as_text=True)  # the details stay in the log
+    assert resp.headers["X-Request-Id"] == "trace-500"
+    assert any("request trace-500" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
 def test_unknown_endpoint_and_method_are_json(client):
     assert client.get("/nope").get_json()["error"]["code"] == "not_found"
     resp = client.get("/v1/classify")

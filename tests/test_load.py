@@ -157,6 +157,20 @@ def test_server_answers_health_and_openapi(server):
     assert "/metrics" in spec["paths"]
 
 
+def test_the_access_log_names_each_request_id(server):
+    """gunicorn's access line ends with the answer's X-Request-Id (the client's own here) and the time taken."""
+    import re
+    import time
+
+    assert request(server.port, "GET", "/healthz", headers={"X-Request-Id": "crawler-7f3a.1"}).status == 200
+    for _ in range(50):  # the access line is written after the answer
+        if "crawler-7f3a.1" in server.log_path.read_text(errors="replace"):
+            break
+        time.sleep(0.1)
+    line = next(x for x in server.log_path.read_text(errors="replace").splitlines() if "crawler-7f3a.1" in x)
+    assert re.search(r'"GET /healthz HTTP/1\.[01]" 200 .* crawler-7f3a\.1 \d+$', line), line
+
+
 def test_each_worker_warms_up_and_settles_its_heap_after_loading_the_model(server):
     """Every worker freezes the model's long-lived objects out of the garbage collector (``settle_heap``), so no
     request pays for a full collection walking them."""
