@@ -1,4 +1,5 @@
-"""``python -m service <verb>``: classify, serve, create-key, create-moderator, bench (see each verb's --help)."""
+"""``python -m service <verb>``: classify, serve, create-key, list-keys, revoke-key, create-moderator, bench (see each
+verb's --help)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ VERBS = {
     "classify": "service.cli:classify_main",
     "serve": "service.cli:serve_main",
     "create-key": "service.cli:create_key_main",
+    "list-keys": "service.cli:list_keys_main",
+    "revoke-key": "service.cli:revoke_key_main",
     "bench": "service.bench:main",
     "create-moderator": "service.review.cli:create_moderator_main",
 }

@@ -191,3 +191,46 @@ def create_key_main(argv: list[str] | None = None) -> int:
         key = create_key(session, args.role, args.name)
     print(key)
     return EXIT_OK
+
+
+def list_keys_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service list-keys",
+                                     description="List the API keys: id, first characters, role, name, created, "
+                                                 "whether revoked (the keys themselves are not stored).")
+    parser.parse_args(argv)
+    from service.storage.db import migrate, session_scope
+    from service.storage.keys import list_keys
+
+    url = load_config().database_url()
+    migrate(url)
+    with session_scope(url) as session:
+        print("id\tprefix\trole\tcreated\tstatus\tname")
+        for row in list_keys(session):
+            print(f"{row.id}\t{row.prefix}\t{row.role}\t{row.created_at:%Y-%m-%d %H:%M}\t"
+                  f"{'revoked' if row.revoked else 'active'}\t{row.name}")
+    return EXIT_OK
+
+
+def revoke_key_main(argv: list[str] | None = None) -> int:
+    from service.auth import CACHE_SECONDS
+
+    parser = argparse.ArgumentParser(prog="python -m service revoke-key",
+                                     description="Revoke an API key, named by its id or first characters "
+                                                 f"(see list-keys). Running servers refuse it within "
+                                                 f"{CACHE_SECONDS} s (each worker caches a key's role that long).")
+    parser.add_argument("key", help="the key's id or its first characters, as list-keys shows them")
+    args = parser.parse_args(argv)
+    from service.storage.db import migrate, session_scope
+    from service.storage.keys import revoke_key
+
+    url = load_config().database_url()
+    migrate(url)
+    try:
+        with session_scope(url) as session:
+            row = revoke_key(session, args.key)
+            print(f"revoked key {row.id} ({row.prefix}…, {row.role}{', ' + row.name if row.name else ''}); "
+                  f"running servers refuse it within {CACHE_SECONDS} s")
+    except LookupError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return EXIT_PAGE_ERRORS
+    return EXIT_OK

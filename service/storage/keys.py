@@ -1,4 +1,4 @@
-"""API keys: creation (shown once), lookup by hash, roles."""
+"""API keys: creation (shown once), lookup by hash, roles, listing and revocation."""
 
 from __future__ import annotations
 
@@ -36,3 +36,25 @@ def create_key(session: Session, role: str, name: str = "") -> str:
 def lookup(session: Session, key: str) -> ApiKey | None:
     row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
     return row if row is not None and not row.revoked else None
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    """Every key, oldest first (the rows hold no key, only its hash and first characters)."""
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def revoke_key(session: Session, which: str) -> ApiKey:
+    """Revoke the key named by its id (``7``), by the key itself, or by at least its first seven characters as
+    ``list-keys`` shows them (``ps_AbC1``); a prefix that names several keys is refused, naming them. Revoking
+    twice is harmless."""
+    rows = list_keys(session)
+    found = [r for r in rows if str(r.id) == which or r.key_hash == hash_key(which)]
+    if not found and which.startswith(KEY_PREFIX) and len(which) >= len(KEY_PREFIX) + 4:
+        found = [r for r in rows if r.prefix.startswith(which)]
+    if not found:
+        raise LookupError(f"no key {which!r}; name one by its id or its first characters (list-keys shows both)")
+    if len(found) > 1:
+        raise LookupError(f"{which!r} names {len(found)} keys (ids {', '.join(str(r.id) for r in found)}); "
+                          "name one by its id")
+    found[0].revoked = True
+    return found[0]
