@@ -1,5 +1,5 @@
-"""``python -m service <verb>``: classify, serve, create-key, list-keys, revoke-key, create-moderator, bench (see each
-verb's --help)."""
+"""``python -m service <verb>``: classify, serve, bench; create-key, list-keys, revoke-key; create-moderator,
+list-moderators, disable-moderator, enable-moderator (see each verb's --help)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ VERBS = {
     "revoke-key": "service.cli:revoke_key_main",
     "bench": "service.bench:main",
     "create-moderator": "service.review.cli:create_moderator_main",
+    "list-moderators": "service.review.cli:list_moderators_main",
+    "disable-moderator": "service.review.cli:disable_moderator_main",
+    "enable-moderator": "service.review.cli:enable_moderator_main",
 }
 
 

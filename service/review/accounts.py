@@ -11,6 +11,7 @@ SameSite=Lax.
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import re
 import secrets
@@ -66,17 +67,39 @@ def _throttled(username: str) -> bool:
         return len(q) >= MAX_FAILURES
 
 
-def check_login(database_url: str, username: str, password: str) -> bool:
-    """True for an active account with this password; failed attempts are throttled per username."""
+def password_fingerprint(password_hash: str) -> str:
+    """What a login session keeps of the account's password: a one-way digest of its hash (the session cookie is
+    signed, not encrypted, so the hash itself stays out of it). A new password changes it, which ends every
+    session made with the old one."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+
+
+def check_login(database_url: str, username: str, password: str) -> str | None:
+    """The password's :func:`password_fingerprint` for an active account with this password, else None; failed
+    attempts are throttled per username."""
     if _throttled(username):
         raise ApiError(429, "too_many_attempts", f"too many failed logins for {username!r}; wait a few minutes")
     with session_scope(database_url) as s:
         row = s.scalar(select(Moderator).where(Moderator.username == username, Moderator.active.is_(True)))
         ok = check_password_hash(row.password_hash if row else _DUMMY_HASH, password) and row is not None
+        fingerprint = password_fingerprint(row.password_hash) if ok else None
     if not ok:
         with _failures_lock:
             _failures[username].append(time.monotonic())
-    return ok
+    return fingerprint
+
+
+def set_active(session_: Session, username: str, active: bool) -> Moderator:
+    """Disable an account (its sessions end at their next request, and it cannot log in) or enable it again."""
+    row = session_.scalar(select(Moderator).where(Moderator.username == validate_username(username)))
+    if row is None:
+        raise ValueError(f"no moderator {username!r}")
+    row.active = active
+    return row
+
+
+def list_moderators(session_: Session) -> list[Moderator]:
+    return list(session_.scalars(select(Moderator).order_by(Moderator.username)))
 
 
 def csrf_token() -> str:
@@ -97,7 +120,8 @@ def check_csrf() -> None:
 
 
 def login_required(view):
-    """Redirect to the login page unless a moderator (still active) is logged in."""
+    """Redirect to the login page unless a moderator is logged in whose account is still active and whose
+    password is still the one the session was made with (a reset or a disabled account ends the session)."""
 
     @functools.wraps(view)
     def inner(*args, **kwargs):
@@ -105,8 +129,10 @@ def login_required(view):
         if name:
             url = current_app.extensions["pagesieve"].database_url
             with session_scope(url) as s:
-                active = s.scalar(select(Moderator.active).where(Moderator.username == name))
-            if active:
+                row = s.execute(select(Moderator.active, Moderator.password_hash)
+                                .where(Moderator.username == name)).first()
+            if row is not None and row.active and hmac.compare_digest(
+                    session.get("password", ""), password_fingerprint(row.password_hash)):
                 g.moderator = name
                 return view(*args, **kwargs)
             session.clear()

@@ -1,8 +1,13 @@
-"""``python -m service create-moderator NAME``: a login for /review; the password comes from standard input.
+"""Moderator accounts (logins for /review) from the command line.
 
-On a terminal the password is asked twice without echo; piped, the first
-line is the password (``printf '%s\\n' "$PW" | python -m service create-moderator alice``).
-Empty passwords are refused. ``--reset`` changes an existing account's password.
+``python -m service create-moderator NAME``: the password comes from standard
+input. On a terminal it is asked twice without echo; piped, the first line is
+the password (``printf '%s\\n' "$PW" | python -m service create-moderator alice``).
+Empty passwords are refused. ``--reset`` changes an existing account's
+password, which ends the sessions made with the old one.
+
+``list-moderators``, ``disable-moderator NAME`` (its sessions end at their next
+request and it cannot log in), ``enable-moderator NAME``.
 """
 
 from __future__ import annotations
@@ -44,3 +49,48 @@ def create_moderator_main(argv: list[str] | None = None) -> int:
         return 2
     print(f"moderator {args.name} {'updated' if args.reset else 'created'}; log in at /review")
     return 0
+
+
+def list_moderators_main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="python -m service list-moderators",
+                            description="List the moderator accounts: name, created, active or disabled.").parse_args(argv)
+    from service.review.accounts import list_moderators
+    from service.storage.db import migrate, session_scope
+
+    url = load_config().database_url()
+    migrate(url)
+    with session_scope(url) as session:
+        print("name\tcreated\tstatus")
+        for row in list_moderators(session):
+            print(f"{row.username}\t{row.created_at:%Y-%m-%d %H:%M}\t{'active' if row.active else 'disabled'}")
+    return 0
+
+
+def _set_active_main(argv: list[str] | None, active: bool) -> int:
+    verb = "enable-moderator" if active else "disable-moderator"
+    parser = argparse.ArgumentParser(prog=f"python -m service {verb}", description=(
+        "Enable a disabled moderator account again." if active else
+        "Disable a moderator account: it cannot log in, and its open sessions end at their next request."))
+    parser.add_argument("name")
+    args = parser.parse_args(argv)
+    from service.review.accounts import set_active
+    from service.storage.db import migrate, session_scope
+
+    url = load_config().database_url()
+    migrate(url)
+    try:
+        with session_scope(url) as session:
+            set_active(session, args.name, active)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"moderator {args.name} {'enabled' if active else 'disabled'}")
+    return 0
+
+
+def disable_moderator_main(argv: list[str] | None = None) -> int:
+    return _set_active_main(argv, active=False)
+
+
+def enable_moderator_main(argv: list[str] | None = None) -> int:
+    return _set_active_main(argv, active=True)

@@ -93,9 +93,10 @@ def login():
     error = None
     if request.method == "POST":
         name, password = request.form.get("username", "").strip(), request.form.get("password", "")
-        if name and password and check_login(_url(), name, password):
+        fingerprint = check_login(_url(), name, password) if name and password else None
+        if fingerprint:
             session.clear()
-            session["moderator"] = name
+            session["moderator"], session["password"] = name, fingerprint
             csrf_token()
             return redirect(safe_next(request.args.get("next")))
         error = "Unknown user or wrong password."

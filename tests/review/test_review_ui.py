@@ -204,6 +204,33 @@ def test_create_moderator_cli(tmp_path, monkeypatch):
     assert check_login(url, "bob", "new pass") and not check_login(url, "bob", "s3cret pass")
 
 
+def test_a_password_reset_or_a_disabled_account_ends_open_sessions(ui, monkeypatch, capsys):
+    """A session is bound to the account being active and to the password it was made with: a stolen session
+    cookie stops working when the password is reset or the account disabled."""
+    from service.review import cli
+
+    app, _ = ui
+    monkeypatch.setenv("DATABASE_URL", app.extensions["pagesieve"].database_url)
+    old, other = app.test_client(), app.test_client()
+    login(old)
+    assert old.get("/review").status_code == 200
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a new horse\n"))
+    assert cli.create_moderator_main(["alice", "--reset"]) == 0
+    assert old.get("/review").status_code == 302  # the old password's session is over
+    assert login(other, password="a new horse").status_code == 302 and other.get("/review").status_code == 200
+    assert cli.disable_moderator_main(["alice"]) == 0
+    assert other.get("/review").status_code == 302  # ends at the next request
+    assert login(other, password="a new horse").status_code == 401  # and no new one
+    capsys.readouterr()
+    assert cli.list_moderators_main([]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert listing[0] == "name\tcreated\tstatus" and listing[1].startswith("alice\t")
+    assert listing[1].endswith("\tdisabled")
+    assert cli.enable_moderator_main(["alice"]) == 0
+    assert login(other, password="a new horse").status_code == 302 and other.get("/review").status_code == 200
+    assert cli.disable_moderator_main(["nobody"]) == 2
+
+
 def test_create_moderator_through_python_m_service(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}", "PATH": "/usr/bin:/bin"}
     run = subprocess.run([sys.executable, "-m", "service", "create-moderator", "dana"], input="pw\n", text=True,
