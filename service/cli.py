@@ -129,7 +129,8 @@ def _pages_from_stdin(fmt: str, max_bytes: int, extra: _ExtraFields) -> Iterator
 def classify_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service classify", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("files", nargs="*", type=Path, help=".txt, .html or .jsonl files, or any of them .gz (default: stdin)")
+    parser.add_argument("files", nargs="*", type=Path,
+                        help=".txt, .html or .jsonl files, or any of them .gz (default: stdin)")
     parser.add_argument("--stdin-format", choices=("auto", "jsonl", "text", "html"), default="auto")
     parser.add_argument("--model-dir", type=Path, help="directory with manifest.json (default: models/)")
     parser.add_argument("--strict-fields", action="store_true",
@@ -215,10 +216,10 @@ def revoke_key_main(argv: list[str] | None = None) -> int:
     from service.auth import CACHE_SECONDS
 
     parser = argparse.ArgumentParser(prog="python -m service revoke-key",
-                                     description="Revoke an API key, named by its id or first characters "
-                                                 f"(see list-keys). Running servers refuse it within "
+                                     description="Revoke an API key, named by its id, its first characters "
+                                                 f"(see list-keys) or the key itself. Running servers refuse it within "
                                                  f"{CACHE_SECONDS} s (each worker caches a key's role that long).")
-    parser.add_argument("key", help="the key's id or its first characters, as list-keys shows them")
+    parser.add_argument("key", help="the key's id or its first characters, as list-keys shows them, or the key")
     args = parser.parse_args(argv)
     from service.storage.db import migrate, session_scope
     from service.storage.keys import revoke_key

@@ -181,7 +181,8 @@ _RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def openapi_path(rule: str) -> str:
-    """The document's path for a Flask URL rule: ``/v1/review/items/<rowid:item_id>`` -> ``/v1/review/items/{item_id}``."""
+    """The document's path for a Flask URL rule: ``/v1/review/items/<rowid:item_id>`` becomes
+    ``/v1/review/items/{item_id}``."""
     return _RULE_VARIABLE.sub(r"{\1}", rule)
 
 

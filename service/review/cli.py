@@ -52,8 +52,9 @@ def create_moderator_main(argv: list[str] | None = None) -> int:
 
 
 def list_moderators_main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="python -m service list-moderators",
-                            description="List the moderator accounts: name, created, active or disabled.").parse_args(argv)
+    parser = argparse.ArgumentParser(prog="python -m service list-moderators",
+                                     description="List the moderator accounts: name, created, active or disabled.")
+    parser.parse_args(argv)
     from service.review.accounts import list_moderators
     from service.storage.db import migrate, session_scope
 
