@@ -132,7 +132,7 @@ def login_required(view):
                 row = s.execute(select(Moderator.active, Moderator.password_hash)
                                 .where(Moderator.username == name)).first()
             if row is not None and row.active and hmac.compare_digest(
-                    session.get("password", ""), password_fingerprint(row.password_hash)):
+                    session.get("password_fingerprint", ""), password_fingerprint(row.password_hash)):
                 g.moderator = name
                 return view(*args, **kwargs)
             session.clear()

@@ -96,7 +96,7 @@ def login():
         fingerprint = check_login(_url(), name, password) if name and password else None
         if fingerprint:
             session.clear()
-            session["moderator"], session["password"] = name, fingerprint
+            session["moderator"], session["password_fingerprint"] = name, fingerprint
             csrf_token()
             return redirect(safe_next(request.args.get("next")))
         error = "Unknown user or wrong password."
