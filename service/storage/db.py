@@ -7,12 +7,13 @@ Alembic revision; the app runs it once at start-up.
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -85,11 +86,40 @@ def alembic_config(url: str):
     return cfg
 
 
+# The PostgreSQL advisory lock a migration holds for its transaction (any fixed number; this is "page").
+MIGRATION_LOCK_KEY = 0x70616765
+
+
+@contextmanager
+def _sqlite_file_lock(url: str) -> Iterator[None]:
+    """For an SQLite file: an exclusive lock on a file beside it, held across processes (nothing otherwise)."""
+    path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    if not path or path == ":memory:":
+        yield
+        return
+    lock_path = Path(path).with_name(Path(path).name + ".migrate-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def migrate(url: str) -> None:
-    """Upgrade the database at ``url`` to the latest schema revision."""
+    """Upgrade the database at ``url`` to the latest schema revision.
+
+    Several processes may do this at the same moment (gunicorn's workers each build the app; so do replicas
+    starting together): one migrates while the others wait, then find the schema current. PostgreSQL serialises
+    them with an advisory lock held for the migration's transaction, an SQLite file with a lock file beside it;
+    without, they raced to create the same tables.
+    """
     from alembic import command
 
     cfg = alembic_config(url)
-    with _migrate_lock, get_engine(url).begin() as connection:
+    with _migrate_lock, _sqlite_file_lock(url), get_engine(url).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from sqlalchemy import inspect, select
 
 from service.review import campaigns
 from service.storage.db import get_engine, session_scope
 from service.storage.models import Base, Campaign, ReviewItem
-from tests.review.conftest import INJECTED, add_items, verdict
+from tests.review.conftest import INJECTED, add_items, make_db_url, verdict
 
 FARM = "\n".join(f"- • {t}" for t in (
     "安远县多措并举推进乡村振兴取得新成效", "某某镇召开安全生产专题会议部署重点工作", "全县教育系统扎实开展师德师风建设",
@@ -20,6 +21,27 @@ FARM = "\n".join(f"- • {t}" for t in (
 def test_migrations_create_every_model_table(db_url):
     tables = set(inspect(get_engine(db_url)).get_table_names())
     assert set(Base.metadata.tables) <= tables
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_processes_that_migrate_a_new_database_at_once_all_succeed(kind, tmp_path, pg_reason):
+    """gunicorn's workers each build the app, so on a new database several processes migrate at the same moment;
+    they used to race (PostgreSQL: a duplicate pg_type row; one worker then served believing its database down)."""
+    import subprocess
+    import sys
+
+    url, drop = make_db_url(kind, tmp_path, pg_reason)
+    script = ("import sys, time; from service.storage.db import migrate\n"
+              "time.sleep(max(0.0, float(sys.argv[2]) - time.time())); migrate(sys.argv[1]); print('migrated')")
+    start = __import__("time").time() + 3.0  # every process imported and waiting, then all at once
+    try:
+        runs = [subprocess.Popen([sys.executable, "-c", script, url, str(start)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        outcomes = [run.communicate(timeout=120) for run in runs]
+        assert [run.returncode for run in runs] == [0] * 4, [err[-600:] for _, err in outcomes]
+        assert set(Base.metadata.tables) <= set(inspect(get_engine(url)).get_table_names())
+    finally:
+        drop()
 
 
 def test_models_match_the_migrations(db_url):
