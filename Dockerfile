@@ -1,4 +1,5 @@
-# pagesieve service image: slim Python, non-root, gunicorn, the committed model. No training extras.
+# pagesieve service image: slim Python, non-root, gunicorn, the committed model, the PostgreSQL driver (set
+# DATABASE_URL=postgresql://...; SQLite under /app/var otherwise). No training or test extras.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,7 +16,9 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY service ./service
 COPY models ./models
-RUN pip install --no-cache-dir . \
+# DL3013 (pin versions) reads ".[postgres]" as a package: it is this project, whose pyproject.toml bounds each version
+# hadolint ignore=DL3013
+RUN pip install --no-cache-dir ".[postgres]" \
     && useradd --create-home --uid 10001 --user-group pagesieve \
     && mkdir -p /app/var \
     && chown -R pagesieve:pagesieve /app/var

@@ -37,3 +37,86 @@ def test_image_runs_as_non_root_with_a_readiness_healthcheck():
     assert re.search(r"^USER\s+(?!root|0\b)", text, re.MULTILINE)
     assert "HEALTHCHECK" in text and "/readyz" in text
     assert "[train]" not in text and "[test]" not in text
+
+
+def _dockerfile_env() -> dict[str, str]:
+    """The ``ENV`` settings of the Dockerfile (``KEY=value`` pairs, continued lines joined)."""
+    text = DOCKERFILE.read_text().replace("\\\n", " ")
+    env = {}
+    for line in text.splitlines():
+        if line.startswith("ENV "):
+            env.update(pair.split("=", 1) for pair in line[4:].split())
+    return env
+
+
+def _pip_install_arguments() -> list[str]:
+    """What the Dockerfile's ``RUN pip install ...`` installs (its arguments up to the next ``&&``)."""
+    text = DOCKERFILE.read_text().replace("\\\n", " ")
+    match = re.search(r"pip install ([^&\n]+)", text)
+    assert match, "the Dockerfile installs nothing with pip"
+    return [arg.strip('"') for arg in match.group(1).split()]
+
+
+@pytest.mark.slow
+def test_what_the_image_installs_serves_with_postgresql(tmp_path, pg_reason):
+    """No Docker engine runs here, so the image's own steps run in a fresh venv instead: only the files the
+    Dockerfile copies, its pip install, its environment (with the database on this machine's PostgreSQL and a
+    free port), its command; then its HEALTHCHECK's endpoint must say ready with the database up. The install
+    without the PostgreSQL driver failed this, as DATABASE_URL=postgresql://... is how the image is deployed."""
+    import os
+    import sys
+    import time
+    import urllib.request
+    import uuid
+
+    from service.bench.http import free_port
+
+    if pg_reason:
+        pytest.skip(pg_reason)
+    import psycopg
+
+    from tests.conftest import PG_URL
+
+    app = tmp_path / "app"
+    app.mkdir()
+    for line in DOCKERFILE.read_text().splitlines():
+        match = re.match(r"^\s*COPY\s+(?:--\S+\s+)*(.+)\s+\S+\s*$", line)
+        for source in (match.group(1).split() if match else ()):
+            (shutil.copytree if (REPO_ROOT / source).is_dir() else shutil.copy2)(REPO_ROOT / source, app / source)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *_pip_install_arguments()], cwd=app,
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr[-3000:]
+    schema = f"img_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    port = free_port()
+    env = {**_dockerfile_env(), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+           "PAGESIEVE_SERVICE_HOST": "127.0.0.1", "PAGESIEVE_SERVICE_PORT": str(port),
+           "PAGESIEVE_MODEL_DIR": str(app / "models"), "PAGESIEVE_STORAGE_SPOOL_DIR": str(app / "var" / "spool"),
+           "PAGESIEVE_REVIEW_SECRET_KEY_FILE": str(app / "var" / "secret_key"),
+           "DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{schema}"}
+    env.pop("PAGESIEVE_STORAGE_DATABASE_URL")  # the image's SQLite default gives way to DATABASE_URL, as deployed
+    cmd = re.search(r'^CMD \[(.+)\]$', DOCKERFILE.read_text(), re.MULTILINE).group(1)
+    argv = [str(venv / "bin" / "python") if arg == "python" else arg for arg in re.findall(r'"([^"]+)"', cmd)]
+    (app / "var").mkdir()
+    server = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    try:
+        ready = None
+        for _ in range(180):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=4) as resp:
+                    ready = resp.status, resp.read().decode()
+                    break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.5)
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=30)[0]
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert ready and ready[0] == 200 and '"database":true' in ready[1], (ready, log[-3000:])
