@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from service.model.registry import ModelLoadError, ModelRegistry
 from service.storage.models import MAX_ROW_ID
 
 log = logging.getLogger(__name__)
+DATABASE_RETRY_SECONDS = 10  # how often /readyz may have a database that was down at start-up tried again
 
 
 class NoSuchRow(NotFound):
@@ -64,7 +67,20 @@ class ServiceState:
     key_cache: KeyCache = field(default_factory=KeyCache)
     # Called after every verdict (the review queue registers its enqueue hook here).
     classify_hooks: list[Callable[[dict, object], None]] = field(default_factory=list)
-    database_ready: bool = False
+    database_ready: bool = False  # the schema is migrated (at start-up, or by a later retry)
+    _database_retry: threading.Thread | None = field(default=None, repr=False)
+    _database_tried: float = 0.0
+
+    def retry_database(self) -> None:
+        """While the database was unavailable at start-up: try to migrate again in the background, at most every
+        ``DATABASE_RETRY_SECONDS``, so ``/readyz`` says when it is back without a restart and never waits on it."""
+        if self.database_ready or (self._database_retry and self._database_retry.is_alive()) or \
+                time.monotonic() - self._database_tried < DATABASE_RETRY_SECONDS:
+            return
+        self._database_tried = time.monotonic()
+        self._database_retry = threading.Thread(target=_prepare_database, args=(self,), name="database-retry",
+                                                daemon=True)
+        self._database_retry.start()
 
     def after_classify(self, verdict: dict, page_request) -> None:
         for hook in self.classify_hooks:
@@ -161,12 +177,16 @@ def _prepare_database(state: ServiceState) -> None:
     """Migrate the schema; a database that is down must not stop classify from serving."""
     from service.storage.db import migrate
 
+    state._database_tried = time.monotonic()
     try:
         migrate(state.database_url)
-        state.database_ready = True
     except Exception as exc:
-        log.error("database %s not available at start-up (%s); classify still serves",
-                  state.database_url.split("@")[-1], exc)
+        log.error("database %s not available (%s); classify still serves",
+                  state.database_url.split("@")[-1], str(exc).splitlines()[0][:300])
+        return
+    if not state.database_ready and state._database_retry is not None:
+        log.info("database %s is available again", state.database_url.split("@")[-1])
+    state.database_ready = True
 
 
 def _register_error_handlers(app: Flask) -> None:

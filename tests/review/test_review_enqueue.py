@@ -262,3 +262,38 @@ def test_a_spool_line_torn_inside_a_character_is_kept_aside_and_the_rest_replaye
     assert [r["page_id"] for r in Spool.read(path)] == ["a", "b"]
     rejected = (tmp_path / "rejected.jsonl").read_text(encoding="utf-8")
     assert '"page_id": "c"' in rejected and "双" in rejected
+
+
+def test_readyz_says_when_a_database_down_at_start_up_is_back(tmp_path, pg_reason, loaded_model, monkeypatch):
+    """The app starts with PostgreSQL unreachable (classify serves; /readyz says database false); once it is
+    reachable, /readyz says so without a restart: it has the migration tried again in the background."""
+    if pg_reason:
+        pytest.skip(pg_reason)
+    import psycopg
+
+    import service.app
+    from service.app import create_app
+    from service.config import load_config
+
+    monkeypatch.setattr(service.app, "DATABASE_RETRY_SECONDS", 0.2)
+    proxy = Proxy(5432)
+    schema = "t_late_db"
+    with psycopg.connect(PG_URL, autocommit=True) as c:
+        c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        c.execute(f"CREATE SCHEMA {schema}")
+    url = f"postgresql://postgres@127.0.0.1:{proxy.port}/pagesieve_test?options=-csearch_path%3D{schema}"
+    try:
+        app = create_app(load_config({"storage": {"database_url": url, "spool_dir": str(tmp_path / "spool")},
+                                      "review": {"secret_key_file": str(tmp_path / "key")}}, environ={}))
+        app.extensions["pagesieve"].registry._current = loaded_model
+        client = app.test_client()
+        down = client.get("/readyz")
+        assert down.status_code == 200 and down.get_json()["database"] is False
+        proxy.start()
+        assert wait_for(lambda: client.get("/readyz").get_json()["database"] is True, timeout=30)
+        app.extensions["pagesieve_review"].close()
+    finally:
+        proxy.stop()
+        dispose_engine(url)
+        with psycopg.connect(PG_URL, autocommit=True) as c:
+            c.execute(f"DROP SCHEMA {schema} CASCADE")
