@@ -18,6 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# A PostgreSQL server that takes connections but never answers must not hold a worker's start-up (gunicorn kills a
+# worker that boots for longer than its timeout, and a new one would hang the same way) or a request: libpq gives up
+# after this long (a connect_timeout in the URL wins).
+CONNECT_TIMEOUT_SECONDS = 5
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 _migrate_lock = threading.Lock()  # Alembic's command context is process-global: one migration at a time
@@ -47,7 +51,9 @@ def get_engine(url: str) -> Engine:
                     url_driver = "postgresql+psycopg://" + url[len("postgresql://"):]
                 else:
                     url_driver = url
-                engine = create_engine(url_driver, pool_pre_ping=True, pool_size=5, max_overflow=5)
+                connect_args = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+                engine = create_engine(url_driver, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                                       connect_args=connect_args)
             _engines[url] = engine
         return engine
 

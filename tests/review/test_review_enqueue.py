@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import multiprocessing
+import signal
 import time
 
 import pytest
@@ -297,3 +298,40 @@ def test_readyz_says_when_a_database_down_at_start_up_is_back(tmp_path, pg_reaso
         dispose_engine(url)
         with psycopg.connect(PG_URL, autocommit=True) as c:
             c.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_a_database_that_never_answers_does_not_hold_start_up(tmp_path, loaded_model):
+    """A server that takes the connection and then says nothing: the app still builds within seconds (libpq's
+    connect timeout), classify serves, and /readyz says the database is not there."""
+    import socket
+
+    from service.app import create_app
+    from service.config import load_config
+    from service.storage import db
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nothing ever reads or answers
+    url = f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/pagesieve_test"
+
+    def hung(*_):
+        raise TimeoutError("start-up still waiting on the silent database after 60 s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)  # without a connect timeout, libpq waits for ever: fail instead of hanging the suite
+    try:
+        started = time.monotonic()
+        app = create_app(load_config({"storage": {"database_url": url, "spool_dir": str(tmp_path / "spool")},
+                                      "review": {"secret_key_file": str(tmp_path / "key")},
+                                      "service": {"anonymous_classify": True}}, environ={}))
+        assert time.monotonic() - started < db.CONNECT_TIMEOUT_SECONDS * 4
+        app.extensions["pagesieve"].registry._current = loaded_model
+        client = app.test_client()
+        assert client.get("/readyz").get_json()["database"] is False
+        assert client.post("/v1/classify", json={"text": "正文"}).status_code == 200
+        app.extensions["pagesieve_review"].close()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        silent.close()
+        dispose_engine(url)
