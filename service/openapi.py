@@ -100,6 +100,12 @@ SCHEMAS = {
 COMPRESSED = ("Any JSON or page body may be sent with Content-Encoding gzip or deflate (415 for another coding, 400 "
               "for bytes that are not what the coding says); the body limit applies to the decoded bytes too (413).")
 
+# The batch's pages, sent as {"pages": [...]} or as the list itself (one object in both places: the document sets
+# its maxItems to the configured limit once).
+BATCH_PAGES = {"type": "array", "minItems": 1, "maxItems": DEFAULT_MAX_BATCH,
+               "items": {"description": "A Page (components/schemas/Page). One that is not gets its own error entry "
+                                        "in results; the other pages are still classified"}}
+
 PATHS: dict[str, dict] = {
     "/v1/classify": {"post": {
         "summary": "Classify one page",
@@ -122,11 +128,9 @@ PATHS: dict[str, dict] = {
         "description": COMPRESSED,
         "security": [{"bearer": []}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["pages"], "additionalProperties": False,
-            "properties": {"pages": {"type": "array", "minItems": 1, "maxItems": DEFAULT_MAX_BATCH,
-                                     "items": {"description": "A Page (components/schemas/Page). One that is not "
-                                                              "gets its own error entry in results; the other "
-                                                              "pages are still classified"}}}}}}},
+            "description": "{\"pages\": [...]}, or the list of pages itself",
+            "oneOf": [{"type": "object", "required": ["pages"], "additionalProperties": False,
+                       "properties": {"pages": BATCH_PAGES}}, BATCH_PAGES]}}}},
         "responses": {"200": {"description": "One result per page: a verdict or that page's own error",
                               "content": {"application/json": {"schema": {"type": "object", "properties": {
                                   "results": {"type": "array", "items": {"$ref": "#/components/schemas/BatchResult"}},
@@ -165,7 +169,7 @@ def openapi_document(max_batch: int = DEFAULT_MAX_BATCH) -> dict:
             for operation in operations.values():
                 operation["responses"] = {**_error_responses(400), **operation["responses"]}
     batch_body = paths["/v1/classify/batch"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    batch_body["properties"]["pages"]["maxItems"] = max_batch
+    batch_body["oneOf"][1]["maxItems"] = max_batch  # the same object as oneOf[0]'s "pages" (deepcopy keeps that)
     return {
         "openapi": "3.1.0",
         "info": {"title": "pagesieve", "version": __version__,

@@ -202,8 +202,9 @@ def test_openapi_states_the_configured_batch_limit(config, loaded_model):
     app = create_app(config.with_overrides({"limits": {"max_batch": 3}}))
     app.extensions["pagesieve"].registry._current = loaded_model
     spec = app.test_client().get("/openapi.json").get_json()
-    pages = spec["paths"]["/v1/classify/batch"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert pages["properties"]["pages"]["minItems"] == 1 and pages["properties"]["pages"]["maxItems"] == 3
+    body = spec["paths"]["/v1/classify/batch"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    wrapped, bare = body["oneOf"][0]["properties"]["pages"], body["oneOf"][1]  # {"pages": [...]} or the list
+    assert wrapped == bare and bare["type"] == "array" and bare["minItems"] == 1 and bare["maxItems"] == 3
 
 
 def test_openapi_lists_every_route(app):
