@@ -99,7 +99,7 @@ MIGRATION_LOCK_KEY = 0x70616765
 @contextmanager
 def _sqlite_file_lock(url: str) -> Iterator[None]:
     """For an SQLite file: an exclusive lock on a file beside it, held across processes (nothing otherwise)."""
-    path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    path = url.split("///", 1)[1] if url.startswith("sqlite") and "///" in url else ""  # "sqlite://": in memory
     if not path or path == ":memory:":
         yield
         return
