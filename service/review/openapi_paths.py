@@ -48,6 +48,8 @@ def relabel_only(*fields: str) -> dict:
     return {"if": {"properties": {"decision": {"const": "relabel"}}},
             "then": {"anyOf": given},
             "else": {"properties": {f: {"type": "null"} for f in fields}}}
+
+
 ROW_ID = {"type": "integer", "minimum": 0, "maximum": MAX_ROW_ID}
 
 

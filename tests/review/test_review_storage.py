@@ -29,11 +29,12 @@ def test_processes_that_migrate_a_new_database_at_once_all_succeed(kind, tmp_pat
     they used to race (PostgreSQL: a duplicate pg_type row; one worker then served believing its database down)."""
     import subprocess
     import sys
+    import time
 
     url, drop = make_db_url(kind, tmp_path, pg_reason)
     script = ("import sys, time; from service.storage.db import migrate\n"
               "time.sleep(max(0.0, float(sys.argv[2]) - time.time())); migrate(sys.argv[1]); print('migrated')")
-    start = __import__("time").time() + 3.0  # every process imported and waiting, then all at once
+    start = time.time() + 3.0  # every process imported and waiting, then all at once
     try:
         runs = [subprocess.Popen([sys.executable, "-c", script, url, str(start)], stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
