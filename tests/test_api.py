@@ -265,6 +265,9 @@ def test_classify_query_parameters_go_with_raw_bytes_only(client, auth):
     json_page = client.post("/v1/classify?url=http://a.cn/1", json={"text": ARTICLE}, headers=auth)
     assert json_page.status_code == 400 and json_page.get_json()["error"]["code"] == "unknown_parameter"
     assert "in the body" in json_page.get_json()["error"]["message"]
+    other = client.post("/v1/classify?colour=red", json={"text": ARTICLE}, headers=auth).get_json()["error"]
+    assert other["field"] == "colour" and "unknown query parameter 'colour'" in other["message"]
+    assert "takes no query parameters" in other["message"] and "raw page bytes" not in other["message"]
 
 
 def test_every_answer_carries_a_request_id(client, auth):

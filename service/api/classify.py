@@ -21,6 +21,7 @@ def _settings():
 
 
 CONTENT_ENCODINGS = ("gzip", "x-gzip", "deflate")
+RAW_BYTES_PARAMETERS = ("url", "id")  # classify's query parameters, for a page sent as raw bytes
 
 
 def request_body() -> bytes:
@@ -118,8 +119,10 @@ def classify():
         body = json_body()
         if request.args:  # the query parameters name raw bytes; a JSON page names itself
             name = sorted(request.args)[0]
-            raise ApiError(400, "unknown_parameter", f"query parameter {name!r} goes with raw page bytes (text/html "
-                           "or text/plain); with a JSON body, send 'url' and 'id' in the body", name)
+            what = f"query parameter {name!r} goes with raw page bytes (text/html or text/plain)" \
+                if name in RAW_BYTES_PARAMETERS else f"unknown query parameter {name!r}"
+            raise ApiError(400, "unknown_parameter", f"{what}; with a JSON body classify takes no query parameters: "
+                           "send 'url' and 'id' in the body", name)
         page = parse_page(body, settings.max_page_bytes)
     verdict = _serve(page)
     response = jsonify(verdict)
