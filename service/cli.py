@@ -183,12 +183,10 @@ def create_key_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--role", required=True, choices=("crawler", "moderator", "admin"))
     parser.add_argument("--name", default="", help="who or what the key is for")
     args = parser.parse_args(argv)
-    from service.storage.db import migrate, session_scope
+    from service.storage.db import configured_session
     from service.storage.keys import create_key
 
-    url = load_config().database_url()
-    migrate(url)
-    with session_scope(url) as session:
+    with configured_session() as session:
         key = create_key(session, args.role, args.name)
     print(key)
     return EXIT_OK
@@ -199,12 +197,10 @@ def list_keys_main(argv: list[str] | None = None) -> int:
                                      description="List the API keys: id, first characters, role, name, created, "
                                                  "whether revoked (the keys themselves are not stored).")
     parser.parse_args(argv)
-    from service.storage.db import migrate, session_scope
+    from service.storage.db import configured_session
     from service.storage.keys import list_keys
 
-    url = load_config().database_url()
-    migrate(url)
-    with session_scope(url) as session:
+    with configured_session() as session:
         print("id\tprefix\trole\tcreated\tstatus\tname")
         for row in list_keys(session):
             print(f"{row.id}\t{row.prefix}\t{row.role}\t{row.created_at:%Y-%m-%d %H:%M}\t"
@@ -221,13 +217,11 @@ def revoke_key_main(argv: list[str] | None = None) -> int:
                                                  f"{CACHE_SECONDS} s (each worker caches a key's role that long).")
     parser.add_argument("key", help="the key's id or its first characters, as list-keys shows them, or the key")
     args = parser.parse_args(argv)
-    from service.storage.db import migrate, session_scope
+    from service.storage.db import configured_session
     from service.storage.keys import revoke_key
 
-    url = load_config().database_url()
-    migrate(url)
     try:
-        with session_scope(url) as session:
+        with configured_session() as session:
             row = revoke_key(session, args.key)
             print(f"revoked key {row.id} ({row.prefix}…, {row.role}{', ' + row.name if row.name else ''}); "
                   f"running servers refuse it within {CACHE_SECONDS} s")

@@ -21,12 +21,18 @@ def test_hadolint_is_clean():
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-def test_every_copied_path_exists():
+def _copied_paths() -> list[str]:
+    """The sources of the Dockerfile's ``COPY`` lines, relative to the repository."""
     sources = []
     for line in DOCKERFILE.read_text().splitlines():
         match = re.match(r"^\s*COPY\s+(?:--\S+\s+)*(.+)\s+\S+\s*$", line)
         if match:
             sources.extend(match.group(1).split())
+    return sources
+
+
+def test_every_copied_path_exists():
+    sources = _copied_paths()
     assert sources
     for source in sources:
         assert (REPO_ROOT / source).exists(), f"Dockerfile copies {source}, which does not exist"
@@ -79,10 +85,8 @@ def test_what_the_image_installs_serves_with_postgresql(tmp_path, pg_reason):
 
     app = tmp_path / "app"
     app.mkdir()
-    for line in DOCKERFILE.read_text().splitlines():
-        match = re.match(r"^\s*COPY\s+(?:--\S+\s+)*(.+)\s+\S+\s*$", line)
-        for source in (match.group(1).split() if match else ()):
-            (shutil.copytree if (REPO_ROOT / source).is_dir() else shutil.copy2)(REPO_ROOT / source, app / source)
+    for source in _copied_paths():
+        (shutil.copytree if (REPO_ROOT / source).is_dir() else shutil.copy2)(REPO_ROOT / source, app / source)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *_pip_install_arguments()], cwd=app,

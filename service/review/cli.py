@@ -16,8 +16,6 @@ import argparse
 import getpass
 import sys
 
-from service.config import load_config
-
 
 def read_password(stream=None) -> str:
     stream = stream or sys.stdin
@@ -36,13 +34,11 @@ def create_moderator_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reset", action="store_true", help="change the password of an existing account")
     args = parser.parse_args(argv)
     from service.review.accounts import set_password
-    from service.storage.db import migrate, session_scope
+    from service.storage.db import configured_session
 
     try:
         password = read_password()
-        url = load_config().database_url()
-        migrate(url)
-        with session_scope(url) as session:
+        with configured_session() as session:
             set_password(session, args.name, password, create=not args.reset)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -56,11 +52,9 @@ def list_moderators_main(argv: list[str] | None = None) -> int:
                                      description="List the moderator accounts: name, created, active or disabled.")
     parser.parse_args(argv)
     from service.review.accounts import list_moderators
-    from service.storage.db import migrate, session_scope
+    from service.storage.db import configured_session
 
-    url = load_config().database_url()
-    migrate(url)
-    with session_scope(url) as session:
+    with configured_session() as session:
         print("name\tcreated\tstatus")
         for row in list_moderators(session):
             print(f"{row.username}\t{row.created_at:%Y-%m-%d %H:%M}\t{'active' if row.active else 'disabled'}")
@@ -75,12 +69,10 @@ def _set_active_main(argv: list[str] | None, active: bool) -> int:
     parser.add_argument("name")
     args = parser.parse_args(argv)
     from service.review.accounts import set_active
-    from service.storage.db import migrate, session_scope
+    from service.storage.db import configured_session
 
-    url = load_config().database_url()
-    migrate(url)
     try:
-        with session_scope(url) as session:
+        with configured_session() as session:
             set_active(session, args.name, active)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -129,3 +129,14 @@ def migrate(url: str) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+@contextmanager
+def configured_session() -> Iterator[Session]:
+    """A :func:`session_scope` on the configured database, migrated first: what a command-line verb writes with."""
+    from service.config import load_config
+
+    url = load_config().database_url()
+    migrate(url)
+    with session_scope(url) as session:
+        yield session

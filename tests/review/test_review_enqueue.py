@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import signal
 import time
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import func, select
@@ -119,20 +120,21 @@ def _outage_then_recovery(url, tmp_path, go_down, come_back):
     return hook_seconds
 
 
-def test_postgres_outage_loses_nothing(tmp_path, pg_reason):
+@contextmanager
+def proxied_schema(schema: str, pg_reason):
+    """``(proxy, url)``: a fresh schema of the local PostgreSQL reached through a :class:`Proxy` the test opens and
+    closes (closed at first); the schema and the engine go afterwards."""
     if pg_reason:
         pytest.skip(pg_reason)
     import psycopg
 
     proxy = Proxy(5432)
-    schema = "t_outage"
     with psycopg.connect(PG_URL, autocommit=True) as c:
         c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         c.execute(f"CREATE SCHEMA {schema}")
     url = f"postgresql://postgres@127.0.0.1:{proxy.port}/pagesieve_test?options=-csearch_path%3D{schema}"
     try:
-        seconds = _outage_then_recovery(url, tmp_path, lambda: None, proxy.start)
-        assert seconds < 1.0  # 30 hooks with the database down: no connection attempt on the request path
+        yield proxy, url
     finally:
         proxy.stop()
         dispose_engine(url)
@@ -140,20 +142,16 @@ def test_postgres_outage_loses_nothing(tmp_path, pg_reason):
             c.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+def test_postgres_outage_loses_nothing(tmp_path, pg_reason):
+    with proxied_schema("t_outage", pg_reason) as (proxy, url):
+        seconds = _outage_then_recovery(url, tmp_path, lambda: None, proxy.start)
+        assert seconds < 1.0  # 30 hooks with the database down: no connection attempt on the request path
+
+
 def test_postgres_going_down_mid_run(tmp_path, pg_reason):
     """Up, then cut (open connections dropped), then back: the items written before stay, the rest follow."""
-    if pg_reason:
-        pytest.skip(pg_reason)
-    import psycopg
-
-    proxy = Proxy(5432)
-    schema = "t_outage2"
-    with psycopg.connect(PG_URL, autocommit=True) as c:
-        c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        c.execute(f"CREATE SCHEMA {schema}")
-    url = f"postgresql://postgres@127.0.0.1:{proxy.port}/pagesieve_test?options=-csearch_path%3D{schema}"
-    proxy.start()
-    try:
+    with proxied_schema("t_outage2", pg_reason) as (proxy, url):
+        proxy.start()
         enq = make(url, tmp_path)
         first = verdict("before")
         enq.hook(first, Req(first))
@@ -166,11 +164,6 @@ def test_postgres_going_down_mid_run(tmp_path, pg_reason):
         proxy.start()
         assert wait_for(lambda: count(url) == 6 and not enq.spool.pending_files()), enq.stats
         enq.close()
-    finally:
-        proxy.stop()
-        dispose_engine(url)
-        with psycopg.connect(PG_URL, autocommit=True) as c:
-            c.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def test_sqlite_unwritable_then_writable_loses_nothing(tmp_path):
@@ -268,22 +261,12 @@ def test_a_spool_line_torn_inside_a_character_is_kept_aside_and_the_rest_replaye
 def test_readyz_says_when_a_database_down_at_start_up_is_back(tmp_path, pg_reason, loaded_model, monkeypatch):
     """The app starts with PostgreSQL unreachable (classify serves; /readyz says database false); once it is
     reachable, /readyz says so without a restart: it has the migration tried again in the background."""
-    if pg_reason:
-        pytest.skip(pg_reason)
-    import psycopg
-
     import service.app
     from service.app import create_app
     from service.config import load_config
 
     monkeypatch.setattr(service.app, "DATABASE_RETRY_SECONDS", 0.2)
-    proxy = Proxy(5432)
-    schema = "t_late_db"
-    with psycopg.connect(PG_URL, autocommit=True) as c:
-        c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        c.execute(f"CREATE SCHEMA {schema}")
-    url = f"postgresql://postgres@127.0.0.1:{proxy.port}/pagesieve_test?options=-csearch_path%3D{schema}"
-    try:
+    with proxied_schema("t_late_db", pg_reason) as (proxy, url):
         app = create_app(load_config({"storage": {"database_url": url, "spool_dir": str(tmp_path / "spool")},
                                       "review": {"secret_key_file": str(tmp_path / "key")}}, environ={}))
         app.extensions["pagesieve"].registry._current = loaded_model
@@ -293,12 +276,6 @@ def test_readyz_says_when_a_database_down_at_start_up_is_back(tmp_path, pg_reaso
         proxy.start()
         assert wait_for(lambda: client.get("/readyz").get_json()["database"] is True, timeout=30)
         app.extensions["pagesieve_review"].close()
-    finally:
-        proxy.stop()
-        dispose_engine(url)
-        with psycopg.connect(PG_URL, autocommit=True) as c:
-            c.execute(f"DROP SCHEMA {schema} CASCADE")
-
 
 def test_a_database_that_never_answers_does_not_hold_start_up(tmp_path, loaded_model):
     """A server that takes the connection and then says nothing: the app still builds within seconds (libpq's
