@@ -624,6 +624,42 @@ def element_hidden(self, el) -> str | None:
     return None
 
 
+def walk(self, el, path: str, run, hidden, in_link: bool):
+    """htmlblocks._Walker.walk: recursive, one Python frame per open element (libxml2 stopped at 256
+    of them, below Python's recursion limit, until its huge_tree option let pages nest to 2,048)."""
+    from service.analysis.htmlblocks import _LINK_MARK, BLOCK_TAGS, SKIP_TAGS
+
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in SKIP_TAGS or not tag:
+        return run
+    hidden = hidden or self._element_hidden(el)
+    my_path = f"{path}/{tag}"
+    if tag in BLOCK_TAGS:
+        parent_run = run
+        run = self._new_run(path, my_path, tag, hidden)
+    if tag == "br":
+        run.parts.append("\n")
+    is_link = tag == "a"
+    if is_link:
+        if any(part.strip() for part in run.parts):
+            run.parts.append(_LINK_MARK)
+        run.n_links += 1
+        run.n_offsite += self._is_offsite(el.get("href", ""))
+    if el.text:
+        self._add(run, el.text, in_link or is_link)
+    for child in el:
+        if not isinstance(child.tag, str):
+            if child.tail:
+                self._add(run, child.tail, in_link or is_link)
+            continue
+        run = walk(self, child, my_path, run, hidden, in_link or is_link)
+        if child.tail:
+            self._add(run, child.tail, in_link or is_link)
+    if tag in BLOCK_TAGS:
+        run = self._new_run(parent_run.parent, parent_run.path, parent_run.tag, parent_run.hidden)
+    return run
+
+
 def is_offsite(self, href: str) -> bool:
     """htmlblocks._Walker._is_offsite: every href joined and split."""
     from urllib.parse import urljoin, urlsplit
@@ -705,4 +741,5 @@ def swaps() -> list[tuple[object, str, object]]:
         (style, "_DIGIT_RUN", style._DIGIT_RUN_PLAIN),
         (htmlblocks._Walker, "_element_hidden", element_hidden),
         (htmlblocks._Walker, "_is_offsite", is_offsite),
+        (htmlblocks._Walker, "walk", walk),
     ]

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.analysis import build_page
-from service.analysis.htmlblocks import hidden_reason
+from service.analysis.htmlblocks import MAX_PATH_ELEMENTS, hidden_reason
 from service.analysis.textblocks import split_blocks
 
 
@@ -52,6 +52,37 @@ def test_html_blocks_record_links_paths_and_hidden():
     assert by_text["隐藏文字"].hidden == "off-screen"
     assert by_text["正文第一段,包含 外部链接。"].hidden is None
     assert by_text["澳门赌场"].path.startswith("html/body")
+
+
+ARTICLE = "正文第一段,市教育局召开全市教育工作会议,部署下一阶段的重点任务。"
+FARM = "".join(f'<a href="http://farm{i}.example.com/">标题{i}</a>' for i in range(5))
+
+
+def test_unclosed_inline_tags_nesting_past_256_keep_the_page_after_them():
+    """300 unclosed <font> tags nest 300 deep: libxml2's default stopped at 256 open elements and dropped
+    everything after, so the article and a hidden link wall after the tags were not seen at all."""
+    html = (f"<html><head><title>教育新闻</title></head><body><p>开头</p>{'<font color=red>要闻' * 300}"
+            f"<p>{ARTICLE}</p><div style='display:none'>{FARM}</div></body></html>")
+    page = build_page(html=html, url="http://www.site.cn/a.html")
+    by_text = {b.text.split("\n")[0]: b for b in page.blocks}
+    assert ARTICLE in by_text
+    wall = by_text["标题0"]
+    assert wall.hidden == "display:none" and wall.n_offsite_links == 5
+    # the path names 256 elements and then says it goes deeper, rather than growing a segment per level
+    assert wall.path.startswith("html/body/font/font") and wall.path.endswith("/…")
+    assert wall.path.count("/") == MAX_PATH_ELEMENTS
+    assert [page.text[b.start:b.end] for b in page.blocks] == [b.text for b in page.blocks]
+
+
+def test_nesting_past_libxml2s_limit_is_read_as_a_stream_of_tags():
+    """libxml2 stops at 2,048 open elements even with huge_tree: the page is then read tag by tag (no
+    element paths, links or hiding), and its text after the nesting is still there."""
+    html = (f"<html><head><title>教育新闻</title><script>var x = '脚本';</script></head><body>{'<div>' * 3000}"
+            f"<p>{ARTICLE}</p><script>track('脚本')</script>{'</div>' * 3000}<p>结尾 &amp; 联系我们</p></body></html>")
+    page = build_page(html=html, url="http://www.site.cn/a.html")
+    assert page.source == "html" and page.title == "教育新闻"
+    assert [b.text for b in page.blocks] == ["教育新闻", ARTICLE, "结尾 & 联系我们"]
+    assert [page.text[b.start:b.end] for b in page.blocks] == [b.text for b in page.blocks]
 
 
 def test_hidden_reason_cases():

@@ -71,6 +71,9 @@ HOSTILE = {
     "100,000 one-line paragraphs": {"text": "\n\n".join(["会议召开。"] * 100_000)},  # 1.7 MB, judged in MAX_BLOCKS
     "a table of short cells": {"html": "<table>" + "".join(
         "<tr>" + "<td>格</td>" * 50 + "</tr>" for _ in range(TABLE_ROWS)) + "</table>"},
+    # libxml2 stops at 2,048 open elements; the page is then read again as a stream of tags
+    "60,000 nested elements": {"html": "<div>" * (SIZE // 5) + "<p>正文</p>"},
+    "unclosed tags nesting to 2,000 again and again": {"html": ("<font>字" * 2_000 + "<p>正文</p>") * 30},
     "a list of short links": {"html": "<ul>" + "".join(
         f'<li><a href="/{i}">链接{i}</a></li>' for i in range(SIZE // 40)) + "</ul>"},
 }
@@ -94,6 +97,8 @@ def test_a_hostile_page_gets_its_verdict(loaded_model, hang_guard, name):
     verdict = classify_page(parse_page(page, 2_000_000), loaded_model)
     assert verdict["id"] == "hostile" and verdict["action"] in {"keep", "strip", "review", "drop"}
     assert len(verdict["text"]) > 0
+    if "正文" in (page.get("html") or page.get("text")):
+        assert verdict["text"].rstrip().endswith("正文"), "the end of the page was lost"
 
 
 def test_clean_text_of_a_page_of_many_stripped_blocks(hang_guard):

@@ -857,3 +857,43 @@ def test_offsite_links_are_the_same():
             assert walker._is_offsite(href) == reference_impl.is_offsite(walker, href), (walker.base_url, href)
 
     same()
+
+
+def _blocks(page) -> list[tuple]:
+    return [(b.start, b.end, b.text, b.kind, b.path, b.link_chars, b.n_links, b.n_offsite_links, b.hidden)
+            for b in page.blocks]
+
+
+def test_walk_without_recursion_gives_the_recursive_walks_blocks(monkeypatch):
+    """_Walker.walk over a stack of open elements == the recursive walk, on every corpus HTML page and on
+    random nestings of block, inline, link, hidden and skipped elements with text and tails."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from service.analysis import htmlblocks
+
+    def both(html: str, url: str = "http://news.example.cn/a.html"):
+        fast = htmlblocks.page_from_html(html, url)
+        with monkeypatch.context() as patch:
+            patch.setattr(htmlblocks._Walker, "walk", reference_impl.walk)
+            slow = htmlblocks.page_from_html(html, url)
+        return fast, slow
+
+    html_files = sorted((DATA_DIR / "gne-test-pages").rglob("*.html")) + \
+        sorted((DATA_DIR / "article-extraction-benchmark" / "html").glob("*.html"))
+    for path in html_files:
+        fast, slow = both(path.read_bytes().decode("utf-8", "replace"))
+        assert (fast.text, fast.title, _blocks(fast)) == (slow.text, slow.title, _blocks(slow)), path.name
+
+    opening = ["<div>", "<p>", "<span>", "<font color=red>", "<a href='/x'>", "<a href='http://o.example.com/'>",
+               "<li>", "<ul>", "<td>", "<h2>", "<b>", "<div style='display:none'>", "<script>", "<br>", "<!-- c -->"]
+    closing = ["</div>", "</p>", "</span>", "</font>", "</a>", "</li>", "</ul>", "</td>", "</h2>", "</b>", "</script>"]
+    words = ["新闻 ", "首页", "澳门赌场", "long text about the library budget ", "\n", " "]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(opening + closing + words), max_size=120))
+    def same(pieces):
+        fast, slow = both("<html><body>" + "".join(pieces) + "</body></html>")
+        assert (fast.text, _blocks(fast)) == (slow.text, _blocks(slow))
+
+    same()

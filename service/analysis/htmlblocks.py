@@ -8,19 +8,27 @@ path, link characters, on-/off-site links and whether CSS hides it
 (inline ``style``, the ``hidden`` attribute, or a ``<style>`` rule on its
 class or id). The page text is the blocks joined by blank lines, starting
 with the ``<title>``.
+
+Pages nest as deep as their markup says (unclosed ``<font>`` tags nest one
+level each): the tree is walked without recursion, and element paths stop
+growing at MAX_PATH_ELEMENTS. Past 2,048 open elements libxml2 stops
+parsing, and the page is read again as a stream of tags (``markup_text``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from html.parser import HTMLParser as TagStream
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 
 from service.analysis.page import Block, Page
+from service.analysis.textblocks import guess_title, page_from_text
 
 SKIP_TAGS = {"script", "style", "template", "head", "svg", "math", "iframe", "object", "embed",
              "select", "option", "canvas", "audio", "video", "button", "input", "textarea"}
@@ -31,6 +39,11 @@ BLOCK_TAGS = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", 
               "marquee", "caption", "legend", "noscript", "frameset", "frame"}
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 SHORT_RUN_CHARS = 40  # runs this short merge with their siblings into a list block
+# An element path names at most this many elements, then DEEPER. libxml2 without its huge_tree option stops
+# parsing at 256 open elements (a page of 300 unclosed <font> tags lost its whole text after them), so no
+# path that was reported before the parser went deeper is cut.
+MAX_PATH_ELEMENTS = 256
+DEEPER = "…"
 
 _ZERO_SIZE = re.compile(r"(?<![-\w])(?:height|width)\s*:\s*[01]px", re.IGNORECASE)
 _OVERFLOW_HIDDEN = re.compile(r"overflow\s*:\s*hidden", re.IGNORECASE)
@@ -124,6 +137,18 @@ class _Run:
         return "\n".join(line for line in lines if line)
 
 
+@dataclass(slots=True)
+class _Open:
+    """An element the walk is inside of: where its children and their text go."""
+    el: object
+    children: object  # iterator over the element's children
+    path: str
+    hidden: str | None
+    in_link: bool
+    parent_run: _Run | None  # the enclosing run, for a block element (which starts a run of its own)
+    depth: int  # 1 for the element the walk started at
+
+
 _NOT_PATH_ABSOLUTE = frozenset(("", "/", "\\", "\t", "\r", "\n"))
 
 
@@ -174,12 +199,58 @@ class _Walker:
                                    or self.host.endswith("." + host))
 
     def walk(self, el, path: str, run: _Run, hidden: str | None, in_link: bool) -> _Run:
-        """Visit ``el``; return the run that text after it (its tail) belongs to."""
+        """Visit ``el`` and everything under it, in document order; return the run that text after it
+        (its tail) belongs to.
+
+        A loop over a stack of open elements, not recursion: a page may nest elements as deep as
+        its size allows (unclosed ``<font>`` tags nest, one level each), further than Python's
+        recursion limit.
+        """
+        run, top = self._enter(el, path, run, hidden, in_link, 1)
+        if top is None:
+            return run
+        stack = [top]
+        while stack:
+            frame = stack[-1]
+            child = next(frame.children, None)
+            if child is None:  # the element is closed
+                stack.pop()
+                if frame.parent_run is not None:
+                    # text after a block element continues the enclosing block in a new run
+                    outer = frame.parent_run
+                    run = self._new_run(outer.parent, outer.path, outer.tag, outer.hidden)
+                if stack and frame.el.tail:
+                    self._add(run, frame.el.tail, stack[-1].in_link)
+                continue
+            if not isinstance(child.tag, str):  # comments, processing instructions
+                if child.tail:
+                    self._add(run, child.tail, frame.in_link)
+                continue
+            run, opened = self._enter(child, frame.path, run, frame.hidden, frame.in_link, frame.depth + 1)
+            if opened is not None:
+                stack.append(opened)
+            elif child.tail:  # a skipped element: its text is not read, the text after it is
+                self._add(run, child.tail, frame.in_link)
+        return run
+
+    def _enter(self, el, path: str, run: _Run, hidden: str | None, in_link: bool,
+               depth: int) -> tuple[_Run, _Open | None]:
+        """Open ``el``: its own text goes into the run it starts (a block element) or continues.
+
+        Returns the run that the text after the opening tag belongs to, and the open element, or
+        ``None`` for an element whose content is not page text (scripts, styles, forms' inputs).
+        """
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag in SKIP_TAGS or not tag:
-            return run
+            return run, None
         hidden = hidden or self._element_hidden(el)
-        my_path = f"{path}/{tag}"
+        if depth < MAX_PATH_ELEMENTS:
+            my_path = f"{path}/{tag}"
+        elif depth == MAX_PATH_ELEMENTS:
+            my_path = f"{path}/{DEEPER}"
+        else:  # the path stops growing, so that a page of deep nesting holds no long path per element
+            my_path = path
+        parent_run = None
         if tag in BLOCK_TAGS:
             parent_run = run
             run = self._new_run(path, my_path, tag, hidden)
@@ -193,18 +264,7 @@ class _Walker:
             run.n_offsite += self._is_offsite(el.get("href", ""))
         if el.text:
             self._add(run, el.text, in_link or is_link)
-        for child in el:
-            if not isinstance(child.tag, str):  # comments, processing instructions
-                if child.tail:
-                    self._add(run, child.tail, in_link or is_link)
-                continue
-            run = self.walk(child, my_path, run, hidden, in_link or is_link)
-            if child.tail:
-                self._add(run, child.tail, in_link or is_link)
-        if tag in BLOCK_TAGS:
-            # text after a block element continues the enclosing block in a new run
-            run = self._new_run(parent_run.parent, parent_run.path, parent_run.tag, parent_run.hidden)
-        return run
+        return run, _Open(el, iter(el), my_path, hidden, in_link or is_link, parent_run, depth)
 
     def _new_run(self, parent: str, path: str, tag: str, hidden: str | None) -> _Run:
         run = _Run(parent=parent, path=path, tag=tag, hidden=hidden)
@@ -282,17 +342,83 @@ def _drop_stuffed_attributes(html: str) -> str:
     return ">".join(pieces) if changed else html
 
 
+_parsers = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    """This thread's HTML parser (lxml serialises the threads that share one parser).
+
+    ``huge_tree``: libxml2's default stops at 256 open elements and drops the rest of the page
+    in silence.
+    """
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = lxml.html.HTMLParser(huge_tree=True)
+    return parser
+
+
+class _MarkupText(TagStream):
+    """The text of HTML read as a stream of tags, with no tree and so no depth: a line break at each
+    block element, nothing from the elements whose content is not page text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping: list[str] = []  # the skipped elements open around the current position
+
+    def handle_starttag(self, tag, attrs):
+        if tag in SKIP_TAGS and tag not in _VOID_TAGS:
+            self.skipping.append(tag)
+        elif tag in BLOCK_TAGS or tag == "br":
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if self.skipping and tag == self.skipping[-1]:
+            self.skipping.pop()
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+_VOID_TAGS = {"input", "embed"}  # skipped elements that have no end tag
+
+
+def markup_text(html: str) -> str:
+    """The page text of HTML too deeply nested for libxml2, which stops at 2,048 open elements even
+    with ``huge_tree``: blocks are lines, whitespace folded, no element paths, links or hiding."""
+    reader = _MarkupText()
+    reader.feed(html)
+    reader.close()
+    lines = (_WS.sub(" ", line).strip() for line in "".join(reader.parts).split("\n"))
+    return "\n\n".join(line for line in lines if line)
+
+
+def _too_deep(parser: lxml.html.HTMLParser) -> bool:
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" and "depth" in error.message
+               for error in parser.error_log)
+
+
 def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page:
     """Parse decoded HTML into a :class:`Page`."""
     html = _drop_stuffed_attributes(html.lstrip("\ufeff"))
+    parser = _parser()
     try:
-        root = lxml.html.document_fromstring(html) if html.strip() else None
+        root = lxml.html.document_fromstring(html, parser=parser) if html.strip() else None
     except (etree.ParserError, ValueError):
         root = None
     if root is None:
         return Page(text="", blocks=[], url=url, source="html", charset=charset)
     title_el = root.find(".//title")
     title = _WS.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
+    if _too_deep(parser):  # libxml2 stopped: the tree holds the start of the page only
+        text = "\n\n".join(part for part in (title, markup_text(html)) if part)
+        page = replace(page_from_text(text, url), source="html", charset=charset)
+        if title:
+            page.title = title[:300]
+        return page
     keywords = " ".join(m.get("content", "") for m in root.iter("meta")
                         if (m.get("name") or "").lower() in {"keywords", "description"})
     walker = _Walker(url, _stylesheet_hiders(root))
@@ -322,8 +448,6 @@ def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page
         offset += len(block_text) + 2
     text = "\n\n".join(texts)
     if blocks and not title:
-        from service.analysis.textblocks import guess_title
-
         title = guess_title(blocks)
     return Page(text=text, blocks=blocks, url=url, title=title[:300], source="html",
                 charset=charset, meta_keywords=keywords[:2000])
