@@ -38,7 +38,9 @@ SCHEMAS = {
             "html_base64": {"type": ["string", "null"], "contentEncoding": "base64"},
             "text": {"type": ["string", "null"]},
             "charset": {"type": ["string", "null"],
-                        "description": "Charset of html_base64 bytes (gbk, gb18030, big5, …)"},
+                        "description": "Charset of html_base64 bytes (gbk, gb18030, big5, …). ISO-8859-1 and "
+                                       "windows-1252 yield to the page's own meta charset, UTF-8 or a detected "
+                                       "multi-byte charset"},
             "content_type": {"type": ["string", "null"], "description": "e.g. 'text/html; charset=gbk'"},
         },
     },

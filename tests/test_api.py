@@ -61,6 +61,16 @@ def test_raw_gbk_bytes_with_charset_header(client, auth):
     assert body["id"] == "gbk1" and "双峰县" in body["text"] and body["charset"] == "gb18030"
 
 
+def test_raw_gbk_bytes_labelled_latin1_are_read_as_the_page_declares(client, auth):
+    """A crawler that forwards the HTTP default (ISO-8859-1) for a GBK page still gets its Chinese text."""
+    html = f"<html><head><meta charset=gbk></head><body><p>{ARTICLE}</p></body></html>".encode("gbk")
+    resp = client.post("/v1/classify?id=gbk2", data=html,
+                       headers={**auth, "Content-Type": "text/html; charset=ISO-8859-1"})
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert "双峰县" in body["text"] and body["charset"] == "gb18030" and body["language"] == "zh"
+
+
 def test_compressed_bodies_get_the_same_verdicts(client, auth):
     """Content-Encoding gzip or deflate (a crawler's HTML compresses several times over): decoded, then as if plain."""
     page = json.dumps({"id": "z1", "text": ARTICLE}).encode()

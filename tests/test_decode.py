@@ -48,3 +48,21 @@ def test_binary_is_undecodable():
 
 def test_empty_bytes():
     assert decode_bytes(b"") == ("", "utf-8")
+
+
+@pytest.mark.parametrize("label", ["ISO-8859-1", "latin-1", "windows-1252"])
+@pytest.mark.parametrize("meta", ["gbk", None])
+def test_a_latin1_label_yields_to_the_pages_own_multibyte_charset(label, meta):
+    """The HTTP default charset, sent for a GBK page (Python's requests reports ISO-8859-1 for any
+    text/html without a charset): the page's meta, or detection, finds GBK instead of mojibake."""
+    raw = _html(ZH * (1 if meta else 3), meta).encode("gbk")
+    decoded, used = decode_bytes(raw, label)
+    assert ZH in decoded and used == "gb18030"
+
+
+@pytest.mark.parametrize("label", ["ISO-8859-1", "windows-1252"])
+def test_a_latin1_label_on_a_latin1_page_is_kept(label):
+    text = "Le café est très bon à Paris, où l'on déjeune « à la française » — voilà."
+    decoded, used = decode_bytes(f"<html><body><p>{text}</p></body></html>".encode("cp1252"), label)
+    assert text in decoded and used == "cp1252"
+    assert decode_bytes(b"<p>plain ASCII</p>", label)[0] == "<p>plain ASCII</p>"

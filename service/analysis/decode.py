@@ -17,6 +17,13 @@ from charset_normalizer import from_bytes
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
               "big5": "big5hkscs", "ascii": "utf-8", "us-ascii": "utf-8", "iso-8859-1": "cp1252",
               "latin-1": "cp1252"}
+# What HTTP/1.1 made the default for text/* (and Python's requests still reports for a Content-Type without a
+# charset): a label that servers and clients give without looking at the page. A Chinese page so labelled is
+# GBK far more often than Latin-1, and read as Latin-1 it turns into mojibake without an error.
+_WEAK_LABELS = {"cp1252"}
+# Encodings whose multi-byte sequences are not Latin text: detection naming one of them outranks a weak label.
+_MULTIBYTE = {"gb18030", "big5hkscs", "big5", "cp950", "euc_jp", "shift_jis", "cp932", "euc_kr", "cp949",
+              "iso2022_jp", "hz"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
 _MAX_BAD_SHARE = 0.01  # replacement characters tolerated when forcing a declared charset
 
@@ -65,12 +72,17 @@ def decode_bytes(raw: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode page bytes; return ``(text, charset_used)``.
 
     Tries, in order: the caller's declared charset, the page's own BOM or
-    meta charset, strict UTF-8, then statistical detection.
+    meta charset, strict UTF-8, then statistical detection. A declared
+    Latin-1 or windows-1252 (the HTTP default, often sent for pages that
+    are nothing of the kind) comes last instead: after the page's own
+    declaration, UTF-8, and a detection that finds a multi-byte East Asian
+    encoding.
     """
     if not raw:
         return "", "utf-8"
+    weak = _canonical(declared) in _WEAK_LABELS
     tried: list[str] = []
-    for label in (declared, sniff_declared_charset(raw), "utf-8"):
+    for label in (None if weak else declared, sniff_declared_charset(raw), "utf-8"):
         charset = _canonical(label)
         if charset and charset not in tried:
             tried.append(charset)
@@ -80,9 +92,12 @@ def decode_bytes(raw: bytes, declared: str | None = None) -> tuple[str, str]:
     best = from_bytes(raw).best()
     if best is not None and best.encoding:
         charset = _SUPERSETS.get(best.encoding, best.encoding)
-        text = _try(raw, charset)
-        if text is not None and _looks_like_text(text):
-            return text, charset
+        if not weak or charset in _MULTIBYTE:
+            text = _try(raw, charset)
+            if text is not None and _looks_like_text(text):
+                return text, charset
+    if weak:
+        return raw.decode("cp1252", errors="replace"), "cp1252"
     raise UndecodableError(
         "could not decode the page bytes"
         + (f" as {declared!r}" if declared else "")
