@@ -276,7 +276,8 @@ def test_page_norm_from_the_blocks_is_the_whole_text_normalised():
     for req in PAGES:
         _same_page_norm(build_page(text=req.text, html=req.html, url=req.url, charset=req.charset))
     words = ["教育", "發展", "乾", "燥", "乾燥", "頭髮", "ΑΣ", "Σ", "\u212a", "e\u0301", "\u0301", "ﬁ", "Ａ", "，",
-             "\u3000", "\u00a0", "\u2f00", "\uf900", "a", "Word", " ", "\t", "。", "\n", "\n\n", "- ", "• "]
+             "\u3000", "\u00a0", "\u2f00", "\uf900", "a", "Word", " ", "\t", "。", "\n", "\n\n", "- ", "• ",
+             "\u200b", "\ufeff", "\u00ad", "\U000e0041"]
 
     @settings(max_examples=400, deadline=None)
     @given(st.lists(st.sampled_from(words), max_size=60))
@@ -702,7 +703,7 @@ def test_normalize_is_the_same():
         assert text.normalize(raw) == reference_impl.normalize(raw)
 
     @settings(max_examples=400, deadline=None)
-    @given(st.text(alphabet=every_space + "aZ體育ΣΑ，１ﬁ\u200b\ufeff", max_size=40))
+    @given(st.text(alphabet=every_space + "aZ體育ΣΑ，１ﬁ\u200b\ufeff\u00ad\u200de\u0301\U000e0041", max_size=40))
     def same(sample):
         assert text.normalize(sample) == reference_impl.normalize(sample)
 
@@ -723,7 +724,8 @@ def test_normalize_all_is_normalize_text_by_text():
         blocks = [b.text for b in build_page(text=req.text, html=req.html, url=req.url, charset=req.charset).blocks]
         assert text.normalize_all(blocks) == [text.normalize(b) for b in blocks]
     words = ["教育", "發展", "乾", "燥", "乾燥", "頭髮", "ΑΣ", "Σ", "\u212a", "e\u0301", "\u0301", "ﬁ", "Ａ", "，",
-             "\u3000", "\u00a0", "\u2f00", "\uf900", "\u1100", "\u1161", "a", "Word", " ", "\t", "。", "\n", "\r"]
+             "\u3000", "\u00a0", "\u2f00", "\uf900", "\u1100", "\u1161", "a", "Word", " ", "\t", "。", "\n", "\r",
+             "\u200d", "\ufeff", "\u2060"]
 
     @settings(max_examples=400, deadline=None)
     @given(st.lists(st.lists(st.sampled_from(words), max_size=8).map("".join), max_size=12))

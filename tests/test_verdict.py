@@ -137,3 +137,23 @@ def test_a_sure_block_with_no_specific_rule_is_explained_once_and_not_by_the_pag
     assert body["flags"] == ["injected_spam"] and [s["reasons"] for s in body["spans"]] == [["MODEL_SCORE"]]
     assert [r["code"] for r in body["reasons"]] == ["MODEL_SCORE", "SURE_BLOCK"]
     assert "injected_spam 0.10" not in [e for r in body["reasons"] for e in r["evidence"]]
+
+
+def test_invisible_format_characters_do_not_hide_spam(loaded_model):
+    """A spam line split by zero-width spaces, soft hyphens, word joiners or a BOM reads as the line it shows,
+    in text or in HTML: the same verdict as without them (split, it scored 0.58 on injected spam, not 1.0)."""
+    spam = "澳门新葡京娱乐场官网百家乐注册送彩金"
+    paragraph = "6月21日,台湾明新科技大学师生来{}进行访问交流,双方就人才培养、课程建设等方面展开深入讨论。"
+    plain = ARTICLE + "\n\n" + ARTICLE + "\n\n" + paragraph.format(spam) + "\n\n" + ARTICLE
+
+    def verdict(**page) -> dict:
+        pred = loaded_model.model.predict(build_page(url="http://edu.example.cn/a.html", **page))
+        return decide(pred, loaded_model.policy, loaded_model.model.featurizer.lexicons)
+
+    expected = verdict(text=plain)
+    assert expected["labels"]["injected_spam"] > 0.9 and expected["action"] == "strip"
+    as_html = "<html><body>" + "".join(f"<p>{p}</p>" for p in plain.split("\n\n")) + "</body></html>"
+    expected_html = verdict(html=as_html)
+    for mark in ("\u200b", "\u00ad", "\u2060", "\ufeff\u200d"):
+        assert verdict(text=plain.replace(spam, mark.join(spam))) == expected
+        assert verdict(html=as_html.replace(spam, mark.join(spam))) == expected_html

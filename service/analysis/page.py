@@ -171,14 +171,19 @@ MAX_BLOCKS = 2000
 
 def build_page(*, text: str | None = None, html: str | None = None, url: str = "",
                charset: str | None = None) -> Page:
-    """Analyse one page given as extracted text or as decoded HTML."""
+    """Analyse one page given as extracted text or as decoded HTML.
+
+    The page's invisible format characters (zero-width space and joiners, soft hyphens, word joiners,
+    direction marks) are dropped first: the text is what a reader sees, and its offsets count no
+    character that shows nothing.
+    """
     if html is not None:
         from service.analysis.htmlblocks import page_from_html
 
-        return capped(page_from_html(html, url=url, charset=charset))
+        return capped(page_from_html(textops.drop_format_characters(html), url=url, charset=charset))
     from service.analysis.textblocks import page_from_text
 
-    return capped(page_from_text(text or "", url=url))
+    return capped(page_from_text(textops.drop_format_characters(text or ""), url=url))
 
 
 def capped(page: Page, max_blocks: int = MAX_BLOCKS) -> Page:

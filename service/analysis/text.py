@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -17,6 +18,30 @@ CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUNS = re.compile(CJK_RE.pattern + "+")
 LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 _WS_RE = re.compile(r"\s+")
+
+
+def _format_characters() -> str:
+    """Every code point of Unicode category Cf, as a character class's ranges (80 ms, once per process)."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(code)) == "Cf":
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+
+
+# Invisible format characters: zero-width space and joiners, the soft hyphen, the word joiner, a BOM, direction
+# marks. "澳\u200b门\u200b赌\u200b场" shows as 澳门赌场 and reads so: spam split by them matched no lexicon term
+# and no n-gram of its words. A page's text is without them (analysis.page.build_page), and so is the normal form
+# of any other text (a review search, a campaign key).
+FORMAT_CHARS_RE = re.compile(f"[{_format_characters()}]")
+
+
+def drop_format_characters(text: str) -> str:
+    """``text`` without its invisible format characters (Unicode category Cf)."""
+    return FORMAT_CHARS_RE.sub("", text)
 
 
 @functools.lru_cache(maxsize=1)
@@ -34,8 +59,9 @@ def to_simplified(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """Feature-side normal form: NFKC, simplified script, lower case, single spaces."""
-    text = unicodedata.normalize("NFKC", text)
+    """Feature-side normal form: no invisible format characters, NFKC, simplified script, lower case, single
+    spaces."""
+    text = unicodedata.normalize("NFKC", drop_format_characters(text))
     text = to_simplified(text)
     # the same as _WS_RE.sub(" ", text).strip(), about 3x faster: str.split and re's \s share one
     # definition of whitespace (tests/test_identical.py checks every code point)
@@ -56,7 +82,7 @@ def normalize_all(texts: list[str]) -> list[str]:
     check passes over a text already in normal form, which a whole page
     seldom is.
     """
-    nfkc = [unicodedata.normalize("NFKC", t) for t in texts]
+    nfkc = [unicodedata.normalize("NFKC", drop_format_characters(t)) for t in texts]
     cjk = [i for i, t in enumerate(nfkc) if CJK_RE.search(t)]
     if cjk:
         converted = _cut_lines(_t2s().convert("\n".join(nfkc[i] for i in cjk)), [nfkc[i].count("\n") for i in cjk])
