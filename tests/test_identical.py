@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -899,3 +900,17 @@ def test_walk_without_recursion_gives_the_recursive_walks_blocks(monkeypatch):
         assert (fast.text, _blocks(fast)) == (slow.text, _blocks(slow))
 
     same()
+
+
+def test_format_characters_dropped_are_category_cf():
+    """drop_format_characters (an ASCII shortcut, then one class below U+FFFF and one above) drops exactly the
+    code points of Unicode category Cf: every code point at once, and each alone among CJK text."""
+    import unicodedata
+
+    from service.analysis.text import drop_format_characters
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    assert drop_format_characters(every) == "".join(ch for ch in every if unicodedata.category(ch) != "Cf")
+    for ch in (chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"):
+        assert drop_format_characters(f"澳{ch}门 a{ch}b") == "澳门 ab"
+    assert drop_format_characters("plain ASCII\n") == "plain ASCII\n"
