@@ -76,7 +76,9 @@ SCHEMAS = {
                       "description": "The labels at or over their flag thresholds, and injected_spam when one "
                                      "block is at or over its block-flag threshold (reason SURE_BLOCK); the "
                                      "thresholds are in GET /v1/model"},
-            "quality": {"type": "number", "minimum": 0, "maximum": 1},
+            "quality": {"type": "number", "minimum": 0, "maximum": 1,
+                        "description": "Probability the page is clean, discounted when little of it is main content "
+                                       "and when it has under 100 characters of main content (0 for an empty page)"},
             "action": {"enum": ["keep", "strip", "review", "drop"]},
             "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
             "text": {"type": "string", "description": "The page's extracted text; span offsets point into it"},

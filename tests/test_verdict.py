@@ -157,3 +157,22 @@ def test_invisible_format_characters_do_not_hide_spam(loaded_model):
     for mark in ("\u200b", "\u00ad", "\u2060", "\ufeff\u200d"):
         assert verdict(text=plain.replace(spam, mark.join(spam))) == expected
         assert verdict(html=as_html.replace(spam, mark.join(spam))) == expected_html
+
+
+def test_quality_falls_with_thin_content(loaded_model):
+    """An empty page has quality 0 (it had the clean probability, 0.98); a line of text gets a fraction of its
+    clean probability; a page with THIN_CONTENT_CHARS of main content or more is discounted only for its share
+    of boilerplate."""
+    from service.model.verdict import THIN_CONTENT_CHARS, quality
+
+    def judged(text: str) -> tuple[dict, float]:
+        pred = loaded_model.model.predict(build_page(text=text, url="http://edu.example.cn/a.html"))
+        return decide(pred, loaded_model.policy, loaded_model.model.featurizer.lexicons), pred.clean_proba
+
+    empty, _ = judged("")
+    assert empty["quality"] == 0.0 and empty["action"] == "keep"
+    line, clean = judged(ARTICLE[:30])
+    assert line["quality"] == round(clean * 30 / THIN_CONTENT_CHARS, 4)
+    article, clean = judged("\n\n".join([ARTICLE] * 3))
+    assert article["quality"] == round(clean, 4)
+    assert quality(0.9, 0, 0.0) == 0.0 and quality(0.9, 500, 0.5) == round(0.9 * 0.8, 4)

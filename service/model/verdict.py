@@ -38,6 +38,9 @@ INLINE_CATEGORIES = ("gambling", "porn", "advert", "illicit")
 NARROW_MAX_TERM_SHARE = 0.34
 NARROW_MIN_BLOCK_CHARS = 40
 SENTENCE_ENDS = ("。", "！", "？", ". ")
+# A page with less main content (text outside boilerplate) than this is thin: its quality falls in proportion,
+# to 0 for a page with none (a script-rendered shell, a page of menus, an empty body).
+THIN_CONTENT_CHARS = 100
 # A block flag does not apply to a page the page head flags with the label named here. On a keyword-targeted
 # fabricated page the spam words are the page's own topic, not a third party's insertion: LABELS.md labels such
 # a page fabricated_listicle only, and no composed or real labelled page carries both labels.
@@ -243,6 +246,13 @@ def _dedupe(spans: list[dict]) -> list[dict]:
     return out
 
 
+def quality(clean_proba: float, main_chars: int, content_share: float) -> float:
+    """The calibrated probability of a clean page, discounted when little of it is main content (to 60% for a
+    page that is all boilerplate) and when there is little main content at all (THIN_CONTENT_CHARS)."""
+    thin = min(1.0, main_chars / THIN_CONTENT_CHARS)
+    return round(clean_proba * (0.6 + 0.4 * content_share) * thin, 4)
+
+
 def decide(pred: PagePrediction, policy: Policy, lexicons) -> dict:
     """The verdict body (without request id and model version)."""
     page = pred.page
@@ -256,8 +266,9 @@ def decide(pred: PagePrediction, policy: Policy, lexicons) -> dict:
         spans = sorted([s for s in spans if not s.get("inline")] + inline, key=lambda s: (s["start"], s["end"]))
     bad = [s for s in spans if s["label"] in BAD_BLOCK_LABELS]
     boiler = [s for s in spans if s["label"] == "boilerplate"]
-    content_chars = max(1, sum(len(b.text) for b in page.blocks) - sum(s["end"] - s["start"] for s in boiler))
-    bad_share = sum(s["end"] - s["start"] for s in bad if not s.get("inline")) / content_chars
+    block_chars = sum(len(b.text) for b in page.blocks)
+    main_chars = max(0, block_chars - sum(s["end"] - s["start"] for s in boiler))
+    bad_share = sum(s["end"] - s["start"] for s in bad if not s.get("inline")) / max(1, main_chars)
 
     if "fabricated_listicle" in flagged:
         action = "drop"
@@ -282,15 +293,14 @@ def decide(pred: PagePrediction, policy: Policy, lexicons) -> dict:
     # is cut, so a clean page does not lose a list or a paragraph its block model doubted.
     removed = [(s["start"], s["end"]) for s in spans if s["label"] == "boilerplate" or s["label"] in flagged]
     clean_text = _without(page.text, page.blocks, removed)
-    content_share = min(1.0, content_chars / max(1, sum(len(b.text) for b in page.blocks)))
+    content_share = main_chars / block_chars if block_chars else 0.0
     reasons = page_reasons(pred, flagged, near, spans, lexicons,
                            {label: policy.block_flag[label] for label in block_flagged})
     return {
         "language": page.language,
         "labels": {label: round(probs[label], 4) for label in LABELS},
         "flags": sorted(flagged, key=LABELS.index),
-        # quality: the calibrated probability of a clean page, discounted when little of it is content
-        "quality": round(pred.clean_proba * (0.6 + 0.4 * content_share), 4),
+        "quality": quality(pred.clean_proba, main_chars, content_share),
         "action": action,
         "spans": spans,
         "text": page.text,
