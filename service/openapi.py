@@ -67,7 +67,8 @@ SCHEMAS = {
                      "text", "clean_text", "reasons"],
         "properties": {
             "id": {"type": "string"}, "url": {"type": "string"}, "model_version": {"type": "string"},
-            "language": {"type": "string"},
+            "language": {"type": "string", "description": "ISO 639-1 code of the main language; und when there "
+                                                          "are no letters or under 20 Latin letters"},
             "labels": {"type": "object", "properties": {label: {"type": "number"} for label in LABELS},
                        "description": "Calibrated probability per page label, from the page model; the "
                                       "decision is flags (a page flagged by a sure block keeps its lower "

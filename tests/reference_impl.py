@@ -375,7 +375,8 @@ def stitching_features(ctx) -> dict[str, float]:
 
 
 def detect_language(text: str) -> str:
-    """text.detect_language: letters counted with a generator."""
+    """text.detect_language: letters counted with a generator; short Latin text is ``und`` (a definition change
+    of the 24th: langdetect guessed)."""
     import re
 
     from service.analysis import text as textops
@@ -388,6 +389,8 @@ def detect_language(text: str) -> str:
         return "zh"
     if re.search(r"[\u3040-\u30ff]", sample):
         return "ja"
+    if letters < textops.MIN_LATIN_LETTERS and all(textops._latin(ch) for ch in sample if ch.isalpha()):
+        return "und"
     return textops._langdetect(sample)
 
 

@@ -225,3 +225,15 @@ def test_prose_only_style_rates_are_computed_only_for_models_trained_with_them(l
     assert reads == any(name.startswith("style_main_") for name in computed)
     with_main = replace(featurizer, main_text_style=True).featurize(build_page(text=page_text)).page_row
     assert with_main["style_main_share"] > 0.8 and with_main["style_main_stock_per100w"] > 0
+
+
+def test_short_latin_text_has_no_language_guess():
+    """Under MIN_LATIN_LETTERS Latin letters langdetect guessed (da for "Home", pl for "Privacy policy", so for
+    "x"): such text is ``und``. Longer text, CJK, and short text in a script of its own are identified."""
+    from service.analysis.text import MIN_LATIN_LETTERS, detect_language
+
+    for short in ("x", "Home", "Privacy policy", "Ça va très bien", "Login | 12345 !!!"):
+        assert sum(map(str.isalpha, short)) < MIN_LATIN_LETTERS and detect_language(short) == "und"
+    assert detect_language("The city council approved the new library budget on Tuesday.") == "en"
+    assert detect_language("教育") == "zh"
+    assert detect_language("안녕하세요") == "ko" and detect_language("Γειά σου") == "el"

@@ -139,8 +139,18 @@ def traditional_share(text: str, simplified: str | None = None) -> float:
     return changed / cjk
 
 
+# Latin-script text with fewer letters than this is too short to tell its language: langdetect's guesses for
+# "Home", "Contact", "Privacy policy" or "x" were da, es, pl and so.
+MIN_LATIN_LETTERS = 20
+
+
+def _latin(letter: str) -> bool:
+    return letter.isascii() or "\u00c0" <= letter <= "\u024f" or "\u1e00" <= letter <= "\u1eff"
+
+
 def detect_language(text: str) -> str:
-    """ISO 639-1 code of the main language; ``zh`` when CJK dominates, ``und`` if unknown."""
+    """ISO 639-1 code of the main language; ``zh`` when CJK dominates, ``und`` if unknown (no letters, or Latin
+    letters too few to tell)."""
     sample = text[:2000]
     letters = sum(map(str.isalpha, sample))
     if letters == 0:
@@ -149,6 +159,8 @@ def detect_language(text: str) -> str:
         return "zh"
     if re.search(r"[\u3040-\u30ff]", sample):
         return "ja"
+    if letters < MIN_LATIN_LETTERS and all(_latin(ch) for ch in sample if ch.isalpha()):
+        return "und"
     return _langdetect(sample)
 
 
