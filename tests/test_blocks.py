@@ -85,6 +85,18 @@ def test_nesting_past_libxml2s_limit_is_read_as_a_stream_of_tags():
     assert [page.text[b.start:b.end] for b in page.blocks] == [b.text for b in page.blocks]
 
 
+def test_two_line_breaks_in_a_row_end_a_paragraph():
+    """Paragraphs set apart by <br><br> inside one element are blocks of their own, as blank lines make them in
+    text; a single <br> stays a line break inside its block."""
+    first, second, third = ARTICLE, "第二段:会议要求各地教育部门狠抓落实,确保各项任务按期完成并取得实效。", "第三段内容较长,介绍了下一步的工作安排、具体的时间节点要求以及各项保障措施的落实情况。"
+    html = (f"<html><body><div class=content>{first}<br><br>{second}<br>次行<br>\n <br/>{third}<br><br><br>"
+            f"</div><p>尾部</p></body></html>")
+    page = build_page(html=html, url="http://www.site.cn/a.html")
+    assert [b.text for b in page.blocks] == [first, f"{second}\n次行", third, "尾部"]
+    assert {b.path for b in page.blocks[:3]} == {"html/body/div"}
+    assert [page.text[b.start:b.end] for b in page.blocks] == [b.text for b in page.blocks]
+
+
 def test_hidden_reason_cases():
     assert hidden_reason("display: none") == "display:none"
     assert hidden_reason("font-size:1px") == "font-size:0-1px"

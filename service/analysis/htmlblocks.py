@@ -255,7 +255,10 @@ class _Walker:
             parent_run = run
             run = self._new_run(path, my_path, tag, hidden)
         if tag == "br":
-            run.parts.append("\n")
+            if _at_blank_line(run):  # a second <br> in a row ends a paragraph, as a blank line does in text
+                run = self._new_run(run.parent, run.path, run.tag, run.hidden)
+            else:
+                run.parts.append("\n")
         is_link = tag == "a"
         if is_link:
             if any(part.strip() for part in run.parts):
@@ -276,6 +279,17 @@ class _Walker:
         run.parts.append(text)
         if in_link:
             run.link_chars += len(text.strip())
+
+
+def _at_blank_line(run: _Run) -> bool:
+    """Whether the run's last line so far is blank after a line break. Old CMS pages set paragraphs apart with
+    ``<br><br>`` inside one element: read as one block, a spam paragraph appended to the article went unseen."""
+    for part in reversed(run.parts):
+        if part == "\n":
+            return True
+        if part.strip():
+            return False
+    return False
 
 
 def _linky(run: _Run) -> bool:
