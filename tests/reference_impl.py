@@ -632,7 +632,7 @@ def element_hidden(self, el) -> str | None:
 def walk(self, el, path: str, run, hidden, in_link: bool):
     """htmlblocks._Walker.walk: recursive, one Python frame per open element (libxml2 stopped at 256
     of them, below Python's recursion limit, until its huge_tree option let pages nest to 2,048)."""
-    from service.analysis.htmlblocks import _LINK_MARK, BLOCK_TAGS, SKIP_TAGS, _at_blank_line
+    from service.analysis.htmlblocks import _LINK_MARK, BLOCK_TAGS, SKIP_TAGS, _ends_paragraph
 
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in SKIP_TAGS or not tag:
@@ -643,10 +643,11 @@ def walk(self, el, path: str, run, hidden, in_link: bool):
         parent_run = run
         run = self._new_run(path, my_path, tag, hidden)
     if tag == "br":
-        if _at_blank_line(run):
+        if _ends_paragraph(run):
             run = self._new_run(run.parent, run.path, run.tag, run.hidden)
         else:
             run.parts.append("\n")
+            run.line_start, run.line_link_chars = len(run.parts), run.link_chars
     is_link = tag == "a"
     if is_link:
         if any(part.strip() for part in run.parts):

@@ -97,6 +97,20 @@ def test_two_line_breaks_in_a_row_end_a_paragraph():
     assert [page.text[b.start:b.end] for b in page.blocks] == [b.text for b in page.blocks]
 
 
+def test_a_line_of_prose_before_a_line_break_ends_a_paragraph():
+    """A <br> after a line longer than a short run ends its paragraph, as a long line ends a block in text; short
+    lines stay together, and so do lines of links, however long."""
+    first = "全市教育大会召开。会议传达全国、全省教育大会精神,总结近年来全市教育工作,部署下一阶段重点任务。"
+    second = "会议强调,要坚持教育优先发展,加大投入保障力度,推进基础教育扩优提质,办好人民满意的教育。"
+    links = "".join(f'<a href="/n{i}">第{i}条新闻标题:全省各地教育部门负责人、中小学校长齐聚一堂深入研讨</a><br>'
+                    for i in range(4))
+    html = (f"<html><body><div>　　{first}<br>　　{second}<br>地址:长沙<br>电话:0731<br></div>"
+            f"<div>{links}</div></body></html>")
+    page = build_page(html=html, url="http://www.site.cn/a.html")
+    assert [b.text for b in page.blocks][:3] == [first, second, "地址:长沙\n电话:0731"]
+    assert len(page.blocks) == 4 and page.blocks[3].kind == "list" and page.blocks[3].n_links == 4
+
+
 def test_hidden_reason_cases():
     assert hidden_reason("display: none") == "display:none"
     assert hidden_reason("font-size:1px") == "font-size:0-1px"

@@ -178,9 +178,10 @@ def test_quality_falls_with_thin_content(loaded_model):
     assert quality(0.9, 0, 0.0) == 0.0 and quality(0.9, 500, 0.5) == round(0.9 * 0.8, 4)
 
 
-def test_spam_set_apart_by_two_line_breaks_is_its_own_span(loaded_model):
-    """A spam paragraph appended to an article whose paragraphs are set apart by <br><br> in one element (old CMS
-    pages) is cut as it is from <p> paragraphs: it was read as part of one article block, and the page kept."""
+def test_spam_set_apart_by_line_breaks_is_its_own_span(loaded_model):
+    """A spam paragraph appended to an article whose paragraphs are set apart by <br><br> or <br> in one element
+    (old CMS pages) is cut as it is from <p> paragraphs: it was read as part of one article block, and the page
+    kept (0.06 on injected spam)."""
     spam = "亚洲综合性色AⅤ一区二区三区,婷婷五月综合国产激情,人妻系列精品无码视频在线,天天都在看高清无码"
     paragraphs = [ARTICLE, "会议强调,要坚持教育优先发展,加大投入保障力度,推进基础教育扩优提质,办好人民满意的教育。",
                   "会议要求,各地各部门要压实责任,细化措施,确保全市教育大会精神落地见效,为建设教育强市贡献力量。"]
@@ -191,7 +192,9 @@ def test_spam_set_apart_by_two_line_breaks_is_its_own_span(loaded_model):
         return decide(pred, loaded_model.policy, loaded_model.model.featurizer.lexicons)
 
     for body in ("".join(f"<p>{p}</p>" for p in paragraphs + [spam]),
-                 "<div class=content>" + "<br><br>".join(paragraphs + [spam]) + "</div>"):
+                 "<div class=content>" + "<br><br>".join(paragraphs + [spam]) + "</div>",
+                 "<div class=content>" + "<br>".join("\u3000\u3000" + p for p in paragraphs + [spam]) + "</div>",
+                 "".join(f"<p>{p}</p>" for p in paragraphs[:-1]) + f"<p>{paragraphs[-1]}<br>{spam}</p>"):
         verdict = judged(body)
         assert verdict["action"] == "strip" and verdict["flags"] == ["injected_spam"], body[:40]
         assert [s["excerpt"] for s in verdict["spans"] if s["label"] == "injected_spam"] == [spam]

@@ -120,6 +120,8 @@ class _Run:
     n_links: int = 0
     n_offsite: int = 0
     hidden: str | None = None
+    line_start: int = 0  # index in ``parts`` where the line after the last <br> starts
+    line_link_chars: int = 0  # ``link_chars`` when that line started
 
     @cached_property
     def text(self) -> str:
@@ -255,10 +257,11 @@ class _Walker:
             parent_run = run
             run = self._new_run(path, my_path, tag, hidden)
         if tag == "br":
-            if _at_blank_line(run):  # a second <br> in a row ends a paragraph, as a blank line does in text
+            if _ends_paragraph(run):
                 run = self._new_run(run.parent, run.path, run.tag, run.hidden)
             else:
                 run.parts.append("\n")
+                run.line_start, run.line_link_chars = len(run.parts), run.link_chars
         is_link = tag == "a"
         if is_link:
             if any(part.strip() for part in run.parts):
@@ -281,15 +284,18 @@ class _Walker:
             run.link_chars += len(text.strip())
 
 
-def _at_blank_line(run: _Run) -> bool:
-    """Whether the run's last line so far is blank after a line break. Old CMS pages set paragraphs apart with
-    ``<br><br>`` inside one element: read as one block, a spam paragraph appended to the article went unseen."""
-    for part in reversed(run.parts):
-        if part == "\n":
-            return True
-        if part.strip():
-            return False
-    return False
+def _ends_paragraph(run: _Run) -> bool:
+    """Whether a <br> here ends a paragraph, as a blank line or a long line does in text: after a blank line (a
+    second <br> in a row), or after a line of prose (longer than a short run, and not mostly link text).
+
+    Old CMS pages set paragraphs apart with <br> inside one element: read as one block, a spam paragraph
+    appended to the article went unseen.
+    """
+    line = "".join(run.parts[run.line_start:])
+    visible = len("".join(line.split()))  # the link mark is white space to str.split
+    if not visible:
+        return run.line_start > 0
+    return visible > SHORT_RUN_CHARS and run.link_chars - run.line_link_chars < 0.5 * visible
 
 
 def _linky(run: _Run) -> bool:
