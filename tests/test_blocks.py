@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -109,6 +110,19 @@ def test_a_line_of_prose_before_a_line_break_ends_a_paragraph():
     page = build_page(html=html, url="http://www.site.cn/a.html")
     assert [b.text for b in page.blocks][:3] == [first, second, "地址:长沙\n电话:0731"]
     assert len(page.blocks) == 4 and page.blocks[3].kind == "list" and page.blocks[3].n_links == 4
+
+
+@pytest.mark.parametrize("line_break", ["\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_every_line_break_splitlines_knows_splits_text_blocks(line_break):
+    """Text whose line breaks are form feeds, NEL or Unicode's line and paragraph separators has the blocks it
+    has with \\n (it was one line: seed 001 so written read as a link farm, its spam line unseen)."""
+    text = f"教育新闻\n\n{ARTICLE}\n\n• 首页\n• 新闻\n• 通知公告\n\n亚洲综合性色一区二区三区,人妻系列精品无码视频在线"
+    expected = build_page(text=text)
+    page = build_page(text=text.replace("\n", line_break))
+    assert page.text == expected.text
+    assert [(b.start, b.end, b.kind, b.text) for b in page.blocks] == \
+        [(b.start, b.end, b.kind, b.text) for b in expected.blocks]
+    assert len(page.blocks) == 4
 
 
 def test_hidden_reason_cases():

@@ -43,9 +43,17 @@ def _length_jump(n_lines: int, total_chars: int, span: tuple[int, int]) -> bool:
     return longer >= LENGTH_JUMP_MIN_CHARS and longer / shorter >= LENGTH_JUMP
 
 
+# What str.splitlines ends a line at, besides \n and \r: vertical tab, form feed (a page break in text taken
+# from PDFs), the file, group and record separators, NEL, and Unicode's line and paragraph separators (text
+# taken from JavaScript strings). Seed 001 with its line breaks written as any of them read as one line: a
+# link farm, its spam line unseen.
+_OTHER_LINE_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def normalize_newlines(text: str) -> str:
-    """The text offsets refer to: ``\\r\\n`` and ``\\r`` become ``\\n``; nothing else changes."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    """The text offsets refer to: ``\\r\\n`` becomes ``\\n``, and so does every other line break that
+    ``str.splitlines`` knows (``\\r``, form feed, U+2028, U+2029, ...); nothing else changes."""
+    return _OTHER_LINE_BREAKS.sub("\n", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def split_blocks(text: str) -> list[Block]:
