@@ -89,7 +89,9 @@ def test_nesting_past_libxml2s_limit_is_read_as_a_stream_of_tags():
 def test_two_line_breaks_in_a_row_end_a_paragraph():
     """Paragraphs set apart by <br><br> inside one element are blocks of their own, as blank lines make them in
     text; a single <br> stays a line break inside its block."""
-    first, second, third = ARTICLE, "第二段:会议要求各地教育部门狠抓落实,确保各项任务按期完成并取得实效。", "第三段内容较长,介绍了下一步的工作安排、具体的时间节点要求以及各项保障措施的落实情况。"
+    first = ARTICLE
+    second = "第二段:会议要求各地教育部门狠抓落实,确保各项任务按期完成并取得实效。"
+    third = "第三段内容较长,介绍了下一步的工作安排、具体的时间节点要求以及各项保障措施的落实情况。"
     html = (f"<html><body><div class=content>{first}<br><br>{second}<br>次行<br>\n <br/>{third}<br><br><br>"
             f"</div><p>尾部</p></body></html>")
     page = build_page(html=html, url="http://www.site.cn/a.html")

@@ -377,6 +377,9 @@ def _parser() -> lxml.html.HTMLParser:
     return parser
 
 
+_VOID_TAGS = {"input", "embed"}  # skipped elements that have no end tag
+
+
 class _MarkupText(TagStream):
     """The text of HTML read as a stream of tags, with no tree and so no depth: a line break at each
     block element, nothing from the elements whose content is not page text."""
@@ -401,9 +404,6 @@ class _MarkupText(TagStream):
     def handle_data(self, data):
         if not self.skipping:
             self.parts.append(data)
-
-
-_VOID_TAGS = {"input", "embed"}  # skipped elements that have no end tag
 
 
 def markup_text(html: str) -> str:

@@ -247,8 +247,9 @@ def _dedupe(spans: list[dict]) -> list[dict]:
 
 
 def quality(clean_proba: float, main_chars: int, content_share: float) -> float:
-    """The calibrated probability of a clean page, discounted when little of it is main content (to 60% for a
-    page that is all boilerplate) and when there is little main content at all (THIN_CONTENT_CHARS)."""
+    """The calibrated probability of a clean page, times a factor for its share of main content (from 1, all
+    content, down to 0.6) and one for how much main content it has (in proportion below THIN_CONTENT_CHARS, so
+    0 for a page with none)."""
     thin = min(1.0, main_chars / THIN_CONTENT_CHARS)
     return round(clean_proba * (0.6 + 0.4 * content_share) * thin, 4)
 
