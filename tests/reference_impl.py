@@ -592,13 +592,11 @@ def vocab_features(norm_text: str, lexicons) -> dict[str, float]:
 
 
 def normalize(text: str) -> str:
-    """text.normalize: whitespace runs replaced by a regex, then stripped; format characters dropped one by one
-    (a definition change of the 24th: they were kept)."""
+    """text.normalize: whitespace runs replaced by a regex, then stripped."""
     import unicodedata
 
     from service.analysis.text import _WS_RE, to_simplified
 
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text)
     return _WS_RE.sub(" ", text).strip().lower()

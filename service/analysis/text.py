@@ -39,8 +39,8 @@ def _character_class(ranges: list[tuple[int, int]]) -> re.Pattern:
 
 # Invisible format characters: zero-width space and joiners, the soft hyphen, the word joiner, a BOM, direction
 # marks, tag characters. "澳\u200b门\u200b赌\u200b场" shows as 澳门赌场 and reads so: spam split by them matched
-# no lexicon term and no n-gram of its words. A page's text is without them (analysis.page.build_page), and so is
-# the normal form of any other text (a review search, a campaign key).
+# no lexicon term and no n-gram of its words. A page's text is without them (analysis.page.build_page drops them
+# once, so the normal form of its blocks never meets one); a review search drops them from its query.
 # Two classes, below and above U+FFFF (no range spans both): one class over both scans CJK text four times slower.
 _FORMAT_RANGES = _format_character_ranges()
 _FORMAT_BMP = _character_class([r for r in _FORMAT_RANGES if r[1] <= 0xFFFF])
@@ -72,9 +72,8 @@ def to_simplified(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """Feature-side normal form: no invisible format characters, NFKC, simplified script, lower case, single
-    spaces."""
-    text = unicodedata.normalize("NFKC", drop_format_characters(text))
+    """Feature-side normal form: NFKC, simplified script, lower case, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text)
     # the same as _WS_RE.sub(" ", text).strip(), about 3x faster: str.split and re's \s share one
     # definition of whitespace (tests/test_identical.py checks every code point)
@@ -95,7 +94,7 @@ def normalize_all(texts: list[str]) -> list[str]:
     check passes over a text already in normal form, which a whole page
     seldom is.
     """
-    nfkc = [unicodedata.normalize("NFKC", drop_format_characters(t)) for t in texts]
+    nfkc = [unicodedata.normalize("NFKC", t) for t in texts]
     cjk = [i for i, t in enumerate(nfkc) if CJK_RE.search(t)]
     if cjk:
         converted = _cut_lines(_t2s().convert("\n".join(nfkc[i] for i in cjk)), [nfkc[i].count("\n") for i in cjk])

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from service.analysis.text import normalize
+from service.analysis.text import drop_format_characters, normalize
 from service.errors import ApiError
 from service.model import LABELS
 from service.storage.models import MAX_ROW_ID, ReviewItem
@@ -163,7 +163,7 @@ def conditions(f: Filters, skip: str | None = None) -> list:
     if f.source and skip != "source":
         c.append(R.source == f.source)
     if f.q:
-        for term in normalize(f.q).split(" "):
+        for term in normalize(drop_format_characters(f.q)).split(" "):  # stored page texts hold none
             c.append(R.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
     return c
 

@@ -68,6 +68,7 @@ def test_tokens_and_roles(rclient, crawler, seeded):
     ("score_min=0.5&score_max=0.9", {"a", "b"}),
     ("q=市委书记", {"a", "b", "c", "d", "e"}),
     ("q=COUNCIL budget", {"f"}),
+    ("q=市%E2%80%8B委%C2%AD书记", {"a", "b", "c", "d", "e"}),  # a query pasted with zero-width characters
     ("q=100%", set()),
     ("date_from=2000-01-01&date_to=2999-12-31", {"a", "b", "c", "d", "e", "f"}),
     ("date_to=2000-01-01", set()),
