@@ -630,14 +630,16 @@ def element_hidden(self, el) -> str | None:
 def walk(self, el, path: str, run, hidden, in_link: bool):
     """htmlblocks._Walker.walk: recursive, one Python frame per open element (libxml2 stopped at 256
     of them, below Python's recursion limit, until its huge_tree option let pages nest to 2,048)."""
-    from service.analysis.htmlblocks import _LINK_MARK, BLOCK_TAGS, SKIP_TAGS, _ends_paragraph
+    from service.analysis.htmlblocks import _LINK_MARK, BLOCK_TAGS, EMPTY_TAGS, SKIP_TAGS, _ends_paragraph
 
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in SKIP_TAGS or not tag:
         return run
-    hidden = hidden or self._element_hidden(el)
+    hides = None if hidden else self._element_hidden(el)
+    hidden = hidden or hides
     my_path = f"{path}/{tag}"
-    if tag in BLOCK_TAGS:
+    starts_run = tag in BLOCK_TAGS or (hides and tag not in EMPTY_TAGS)
+    if starts_run:
         parent_run = run
         run = self._new_run(path, my_path, tag, hidden)
     if tag == "br":
@@ -662,7 +664,7 @@ def walk(self, el, path: str, run, hidden, in_link: bool):
         run = walk(self, child, my_path, run, hidden, in_link or is_link)
         if child.tail:
             self._add(run, child.tail, in_link or is_link)
-    if tag in BLOCK_TAGS:
+    if starts_run:
         run = self._new_run(parent_run.parent, parent_run.path, parent_run.tag, parent_run.hidden)
     return run
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.analysis import build_page
-from service.analysis.htmlblocks import MAX_PATH_ELEMENTS, hidden_reason
+from service.analysis.htmlblocks import MAX_PATH_ELEMENTS, SAME_COLOUR, TRANSPARENT, colour, hidden_reason
 from service.analysis.textblocks import split_blocks
 
 
@@ -132,6 +132,94 @@ def test_hidden_reason_cases():
     assert hidden_reason("font-size:1px") == "font-size:0-1px"
     assert hidden_reason("color:#fff;background-color:#fff") == "same colour as background"
     assert hidden_reason("font-size:14px;color:#333") is None
+
+
+def test_hidden_reason_reads_one_colour_written_two_ways():
+    """#fff and #FFFFFF are one colour: compared as written, the two hid nothing."""
+    assert hidden_reason("color:#fff;background:#FFFFFF") == SAME_COLOUR
+    assert hidden_reason("color:rgb(255, 255, 255);background-color:white !important") == SAME_COLOUR
+    assert hidden_reason("color:#fff;background:#000") is None
+    assert hidden_reason("color:inherit;background:inherit") is None  # neither can be read: nothing is known
+
+
+def test_colour_reads_hex_rgb_and_html_names():
+    assert {colour(v) for v in ("#fff", "#FFFFFF", "ffffff", "White", "rgb(255,255,255)", "rgba(255, 255, 255, 1)",
+                                "#fff !important")} == {"#ffffff"}
+    assert colour("transparent") == colour("rgba(0,0,0,0)") == TRANSPARENT
+    assert colour("#12345") is None and colour("rgb(300,0,0)") is None and colour("url(bg.png)") is None
+    assert colour("") is None and colour(None) is None
+
+
+FONT_WALL = "".join(f'<a href="http://bet{i}.example.com/">澳门赌场{i}</a>' for i in range(5))
+
+
+def _hidden_by_text(html: str) -> dict[str, str | None]:
+    page = build_page(html=f"<html><head><title>教育新闻</title></head>{html}</html>", url="http://www.site.cn/a.html")
+    return {b.text.split("\n")[0]: b.hidden for b in page.blocks[1:]}
+
+
+@pytest.mark.parametrize("body", [
+    f'<body bgcolor="#FFFFFF"><p>{ARTICLE}</p><div><font color="white">{FONT_WALL}</font></div></body>',
+    f'<body><p>{ARTICLE}</p><table><tr><td bgcolor=#fff><font color=#ffffff>{FONT_WALL}</font></td></tr></table></body>',
+    f'<body><p>{ARTICLE}</p><div style="background-color:#f5f5f5"><p><span style="color:#F5F5F5">{FONT_WALL}</span>'
+    f'</p></div></body>',
+    f'<body><p>{ARTICLE}</p><font color="#fff"><div style="background:#FFF">{FONT_WALL}</div></font></body>',
+])
+def test_text_the_colour_of_the_background_it_sits_on_is_hidden(body):
+    """White-on-white link walls of old hacked pages: the colour and the background on different elements
+    (a <font color> in a <td bgcolor>, under <body bgcolor>), written in different forms."""
+    hidden = _hidden_by_text(body)
+    assert hidden["澳门赌场0"] == SAME_COLOUR
+    assert hidden[ARTICLE] is None
+
+
+@pytest.mark.parametrize("body", [
+    # white captions over a picture, in a classed box a stylesheet paints, inside a white page
+    f'<body><div style="background-color:#ffffff"><div class="caption"><h5 style="color:white">{FONT_WALL}</h5>'
+    f'</div></div></body>',
+    f'<body bgcolor=white><table><tr><td background="bg.gif"><font color=white>{FONT_WALL}</font></td></tr></table></body>',
+    f'<body bgcolor=white><table><tr><td bgcolor=#003366><font color=white>{FONT_WALL}</font></td></tr></table></body>',
+    f'<body><font color=white>{FONT_WALL}</font></body>',  # no background declared: the browser's white is not assumed
+    f'<body bgcolor=white><div style="background:transparent"><font color=black>{FONT_WALL}</font></div></body>',
+])
+def test_text_on_an_unknown_or_other_background_is_not_hidden(body):
+    assert _hidden_by_text(body)["澳门赌场0"] is None
+
+
+def test_the_background_is_searched_for_among_a_bounded_number_of_ancestors():
+    """Each element that declares a colour searched all its ancestors: 2,000 nested <font color> took 2.6 s."""
+    from service.analysis.htmlblocks import COLOUR_SEARCH_ELEMENTS
+
+    def body(depth: int) -> str:
+        return f'<body><p>{ARTICLE}</p><div style="background:#fff">{"<b>" * depth}<font color=#fff>{FONT_WALL}</font></div></body>'
+
+    assert _hidden_by_text(body(COLOUR_SEARCH_ELEMENTS - 1))["澳门赌场0"] == SAME_COLOUR
+    assert _hidden_by_text(body(COLOUR_SEARCH_ELEMENTS + 1))["澳门赌场0"] is None
+
+
+@pytest.mark.parametrize(("marquee", "reason"), [
+    ("<marquee height=1 width=4 scrollamount=3000 scrolldelay=20000>", "tiny marquee"),
+    ('<marquee style="height:2px;overflow:hidden">', "tiny marquee"),
+    ("<marquee scrollamount=5000>", "marquee too fast to read"),
+    ("<marquee>", None),
+    ('<marquee width="100%" height=20 scrollamount=3>', None),
+])
+def test_a_marquee_too_small_or_too_fast_to_read_hides_its_text(marquee, reason):
+    hidden = _hidden_by_text(f"<body><p>{ARTICLE}</p>{marquee}{FONT_WALL}</marquee></body>")
+    assert hidden["澳门赌场0"] == reason and hidden[ARTICLE] is None
+
+
+def test_a_hidden_inline_element_is_a_hidden_block_of_its_own():
+    """<span style="display:none"> inside a paragraph: its links were part of the visible paragraph."""
+    page = build_page(html=f'<html><body><p>{ARTICLE}<span style="display:none">{FONT_WALL}</span>会议要求各校抓好落实。'
+                           f'<b style="color:#fff;background:#fff"></b><br style="display:none">完。</p></body></html>',
+                      url="http://www.site.cn/a.html")
+    assert [(b.text.split("\n")[0], b.hidden) for b in page.blocks] == [
+        (ARTICLE, None), ("澳门赌场0", "display:none"), ("会议要求各校抓好落实。", None)]
+    assert page.blocks[2].text == "会议要求各校抓好落实。\n完。"  # an element that holds no text is no block
+    wall = page.blocks[1]
+    assert wall.n_links == 5 and wall.path == "html/body/p/span"
+    assert [page.text[b.start:b.end] for b in page.blocks] == [b.text for b in page.blocks]
 
 
 def test_empty_inputs():

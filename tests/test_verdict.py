@@ -199,3 +199,30 @@ def test_spam_set_apart_by_line_breaks_is_its_own_span(loaded_model):
         assert verdict["action"] == "strip" and verdict["flags"] == ["injected_spam"], body[:40]
         assert [s["excerpt"] for s in verdict["spans"] if s["label"] == "injected_spam"] == [spam]
         assert spam not in verdict["clean_text"] and all(p in verdict["clean_text"] for p in paragraphs)
+
+
+def test_a_link_wall_hidden_by_legacy_markup_or_inside_a_paragraph_is_cut_as_hidden(loaded_model):
+    """Link walls hidden the old ways (a marquee too small to read, white links in a white cell) and a
+    display:none span inside the article paragraph: each is its own span, explained as hidden, and the
+    article is kept whole. The marquee and the cell were read as visible, and the span as part of the article."""
+    names = ["澳门新葡京娱乐场", "太阳城百家乐", "皇冠足球比分", "六合彩开奖结果", "银河娱乐官网", "真人百家乐技巧"]
+    links = "".join(f'<a href="http://www.bet{i}.example.com/">{name}</a>' for i, name in enumerate(names))
+    more = "会议强调,要坚持教育优先发展,加大投入保障力度,推进基础教育扩优提质,办好人民满意的教育。"
+
+    def judged(body: str) -> dict:
+        html = f"<html><head><title>全市教育大会召开</title></head><body>{MENU}{body}{FOOTER}</body></html>"
+        pred = loaded_model.model.predict(build_page(html=html, url="http://edu.example.cn/a.html"))
+        return decide(pred, loaded_model.policy, loaded_model.model.featurizer.lexicons)
+
+    for body, path in ((f"<p>{ARTICLE}</p><p>{more}</p><marquee height=1 width=4 scrollamount=3000>{links}</marquee>",
+                        "html/body/marquee"),
+                       (f"<p>{ARTICLE}</p><p>{more}</p><table><tr><td bgcolor=#FFFFFF><font color=white>{links}</font>"
+                        "</td></tr></table>", "html/body/table/tr/td/font"),
+                       (f"<p>{ARTICLE}<span style='display:none'>{links}</span></p><p>{more}</p>", "html/body/p/span")):
+        verdict = judged(body)
+        assert verdict["action"] == "strip" and verdict["flags"] == ["injected_spam"], path
+        walls = [s for s in verdict["spans"] if s["label"] == "injected_spam"]
+        assert [(s["excerpt"].split()[0], s["path"]) for s in walls] == [(names[0], path)]
+        assert "HIDDEN_LINK_BLOCK" in walls[0]["reasons"]
+        assert ARTICLE in verdict["clean_text"] and more in verdict["clean_text"]
+        assert not any(name in verdict["clean_text"] for name in names)

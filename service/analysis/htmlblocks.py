@@ -4,10 +4,13 @@ Block-level elements (paragraphs, list items, headings, table rows, divs
 holding text directly) each yield a text run; consecutive short runs under
 the same parent (menus, link lists, list items) merge into one ``list`` or
 ``lines`` block whose items are the runs. Each block records its element
-path, link characters, on-/off-site links and whether CSS hides it
-(inline ``style``, the ``hidden`` attribute, or a ``<style>`` rule on its
-class or id). The page text is the blocks joined by blank lines, starting
-with the ``<title>``.
+path, link characters, on-/off-site links and whether the page hides it
+(inline ``style``, the ``hidden`` attribute, a ``<style>`` rule on its class
+or id, text the colour of the background declared behind it, a marquee too
+small or too fast to read). A hidden inline element is a run of its own, so
+its text is a hidden block rather than part of the visible paragraph around
+it. The page text is the blocks joined by blank lines, starting with the
+``<title>``.
 
 Pages nest as deep as their markup says (unclosed ``<font>`` tags nest one
 level each): the tree is walked without recursion, and element paths stop
@@ -17,6 +20,7 @@ parsing, and the page is read again as a stream of tags (``markup_text``).
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from dataclasses import dataclass, field, replace
@@ -37,6 +41,7 @@ BLOCK_TAGS = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", 
               "footer", "nav", "aside", "main", "blockquote", "pre", "form", "fieldset", "figure",
               "figcaption", "address", "center", "body", "html", "hr", "details", "summary",
               "marquee", "caption", "legend", "noscript", "frameset", "frame"}
+EMPTY_TAGS = {"br", "img", "wbr", "area", "col", "meta", "link", "source", "track", "param"}  # hold no text
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 SHORT_RUN_CHARS = 40  # runs this short merge with their siblings into a list block
 # An element path names at most this many elements, then DEEPER. libxml2 without its huge_tree option stops
@@ -81,6 +86,90 @@ _WS = re.compile(r"[ \t\f\v\u00a0\u3000]+")
 _LINK_MARK = "\x1f"  # marks where a link starts inside a run
 
 
+SAME_COLOUR = "same colour as background"
+# The sixteen colour names of HTML 4 (the ones legacy ``color``/``bgcolor`` attributes use); another name is
+# not read, so text in it is never taken for hidden.
+_NAMED_COLOURS = {
+    "black": "#000000", "silver": "#c0c0c0", "gray": "#808080", "grey": "#808080", "white": "#ffffff",
+    "maroon": "#800000", "red": "#ff0000", "purple": "#800080", "fuchsia": "#ff00ff", "green": "#008000",
+    "lime": "#00ff00", "olive": "#808000", "yellow": "#ffff00", "navy": "#000080", "blue": "#0000ff",
+    "teal": "#008080", "aqua": "#00ffff",
+}
+_HEX_COLOUR = re.compile(r"#?([0-9a-f]{3}|[0-9a-f]{6})")
+_RGB_COLOUR = re.compile(r"rgba?\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*(?:,\s*(?:1|1\.0*|100%)\s*)?\)")
+TRANSPARENT = "transparent"
+COLOUR_SEARCH_ELEMENTS = 32  # ancestors searched for a text colour and a background
+
+
+def colour(value: str | None) -> str | None:
+    """A CSS or HTML colour as ``#rrggbb``, :data:`TRANSPARENT`, or ``None`` when it cannot be read.
+
+    ``#fff``, ``fff`` (old pages drop the ``#``), ``#FFFFFF``, ``rgb(255, 255, 255)`` and ``white``
+    are all ``#ffffff``: text the colour of its background is hidden however the two are written.
+    """
+    if not value:
+        return None
+    value = value.replace("!important", "").strip().lower()
+    if value in _NAMED_COLOURS:
+        return _NAMED_COLOURS[value]
+    if value in (TRANSPARENT, "none", "rgba(0,0,0,0)"):
+        return TRANSPARENT
+    match = _HEX_COLOUR.fullmatch(value)
+    if match:
+        digits = match.group(1)
+        return "#" + (digits if len(digits) == 6 else "".join(d * 2 for d in digits))
+    match = _RGB_COLOUR.fullmatch(value)
+    if match and all(int(part) <= 255 for part in match.groups()):
+        return "#" + "".join(f"{int(part):02x}" for part in match.groups())
+    return None
+
+
+def _declared_colours(el) -> tuple[str | None, str | None]:
+    """``(text colour, background)`` that ``el`` itself declares, each as :func:`colour` reads it or
+    ``None`` when it declares none; a background it declares but that cannot be read (an image, a
+    gradient, a variable) is ``"?"``, which hides whatever is behind it."""
+    style = el.get("style") or ""
+    text = background = None
+    if el.tag == "font" and el.get("color"):
+        text = colour(el.get("color")) or "?"
+    found = _COLOR.search(style)
+    if found:
+        text = colour(found.group(1)) or "?"
+    if el.get("background"):  # <td background="bg.gif">
+        background = "?"
+    if el.get("bgcolor"):
+        background = colour(el.get("bgcolor")) or "?"
+    found = _BG.search(style)
+    if found:
+        background = colour(found.group(1)) or "?"
+    return text, background
+
+
+def same_colour_as_background(el) -> bool:
+    """Whether the text of ``el`` is drawn in the colour of the background it sits on.
+
+    The text colour is the nearest one declared on ``el`` or an ancestor (a ``<font color>`` or a
+    ``color`` style); the background is the nearest declared one that is not transparent (a
+    ``bgcolor`` attribute or a ``background`` style). Both must be declared in the page and read
+    as the same colour: a background that is not declared (the browser's default white) or cannot
+    be read hides nothing. The search stops at an element with a ``class`` or ``id``, because a
+    stylesheet (one the service does not fetch, or a rule it does not read) may paint it: white
+    captions over a picture sit in a classed box inside a white page. Called only for an element
+    that declares one of the two, so most elements cost nothing, and through at most
+    ``COLOUR_SEARCH_ELEMENTS`` ancestors (2,000 nested ``<font color>`` searched to the top took 2.6 s).
+    """
+    text = background = None
+    for node in itertools.chain((el,), itertools.islice(el.iterancestors(), COLOUR_SEARCH_ELEMENTS)):
+        node_text, node_background = _declared_colours(node) if len(node.attrib) else (None, None)
+        if text is None and node_text is not None:
+            text = node_text
+        if background is None and node_background not in (None, TRANSPARENT):
+            background = node_background
+        if (text is not None and background is not None) or node.get("class") or node.get("id"):
+            break
+    return text is not None and text == background and text not in ("?", TRANSPARENT)
+
+
 def hidden_reason(style: str) -> str | None:
     """Why an inline style hides its element, or ``None`` when it does not."""
     if not style:
@@ -89,8 +178,37 @@ def hidden_reason(style: str) -> str | None:
         if hides(style):
             return reason
     color, bg = _COLOR.search(style), _BG.search(style)
-    if color and bg and color.group(1).strip().lower() == bg.group(1).strip().lower():
-        return "same colour as background"
+    if color and bg and colour(color.group(1)) == colour(bg.group(1)) not in (None, TRANSPARENT):
+        return SAME_COLOUR
+    return None
+
+
+_MARQUEE_SIZE = re.compile(r"(?<![-\w])(height|width)\s*:\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*(?:;|$|!)", re.IGNORECASE)
+MARQUEE_MIN_HEIGHT = 4  # a marquee lower than this many pixels shows no readable line
+MARQUEE_MIN_WIDTH = 10  # ... or narrower than this many: not a character's width
+MARQUEE_MAX_SCROLL = 1000  # pixels a step: the text crosses the screen between two frames
+
+
+def _pixels(value: str | None) -> float | None:
+    try:
+        return float(value.strip().removesuffix("px")) if value else None
+    except ValueError:
+        return None
+
+
+def marquee_hidden(el) -> str | None:
+    """Why a ``<marquee>`` hides its text: a box too small to show a line, or a scroll so fast that
+    the text crosses it between two frames. Hacked pages of the 2000s hid link lists this way
+    (``<marquee height=1 width=4 scrollamount=3000 scrolldelay=20000>``) and some still do."""
+    sizes = {"height": _pixels(el.get("height")), "width": _pixels(el.get("width"))}
+    for name, value in _MARQUEE_SIZE.findall(el.get("style") or ""):
+        sizes[name.lower()] = float(value)
+    height, width = sizes["height"], sizes["width"]
+    if (height is not None and height < MARQUEE_MIN_HEIGHT) or (width is not None and width < MARQUEE_MIN_WIDTH):
+        return "tiny marquee"
+    scroll = _pixels(el.get("scrollamount"))
+    if scroll is not None and scroll >= MARQUEE_MAX_SCROLL:
+        return "marquee too fast to read"
     return None
 
 
@@ -166,9 +284,17 @@ class _Walker:
             return None
         if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag != "svg":
             return "hidden attribute"
-        reason = hidden_reason(el.get("style", ""))
+        style = el.get("style", "")
+        reason = hidden_reason(style)
         if reason:
             return reason
+        if el.tag == "marquee":
+            reason = marquee_hidden(el)
+            if reason:
+                return reason
+        if ((el.tag == "font" and el.get("color")) or el.get("bgcolor") or "olor" in style or "ackground" in style) \
+                and same_colour_as_background(el):
+            return SAME_COLOUR
         if not self.hiders:
             return None
         for cls in (el.get("class") or "").split():
@@ -245,7 +371,8 @@ class _Walker:
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag in SKIP_TAGS or not tag:
             return run, None
-        hidden = hidden or self._element_hidden(el)
+        hides = None if hidden else self._element_hidden(el)
+        hidden = hidden or hides
         if depth < MAX_PATH_ELEMENTS:
             my_path = f"{path}/{tag}"
         elif depth == MAX_PATH_ELEMENTS:
@@ -253,7 +380,10 @@ class _Walker:
         else:  # the path stops growing, so that a page of deep nesting holds no long path per element
             my_path = path
         parent_run = None
-        if tag in BLOCK_TAGS:
+        if tag in BLOCK_TAGS or (hides and tag not in EMPTY_TAGS):
+            # a block element, or an inline one that hides what it holds (<span style="display:none"> inside a
+            # paragraph): its text is a run of its own, so that hidden text is a hidden block, not part of a
+            # visible one
             parent_run = run
             run = self._new_run(path, my_path, tag, hidden)
         if tag == "br":
