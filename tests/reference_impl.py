@@ -613,7 +613,7 @@ def element_hidden(self, el) -> str | None:
     """htmlblocks._Walker._element_hidden: every attribute looked up on every element."""
     from service.analysis.htmlblocks import hidden_reason
 
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag != "svg":
+    if el.get("hidden") is not None:
         return "hidden attribute"
     reason = hidden_reason(el.get("style", ""))
     if reason:

@@ -209,6 +209,32 @@ def test_a_marquee_too_small_or_too_fast_to_read_hides_its_text(marquee, reason)
     assert hidden["澳门赌场0"] == reason and hidden[ARTICLE] is None
 
 
+STYLED_NAV = '<div class="nav">' + "".join(f'<a href="/c{i}">栏目{i}</a>' for i in range(5)) + "</div>"
+
+
+@pytest.mark.parametrize(("css", "hidden"), [
+    (".nav{display:none}", "display:none"),
+    ("/* 隐藏 */.nav{display:none}", "display:none"),  # a comment before the rule hid the rule
+    ("/**/.nav{display:none}/* unclosed", "display:none"),
+    ("@media screen{.nav{display:none}}", "display:none"),
+    ("@supports (display:grid){@media all{.nav{visibility:hidden}}}", "visibility:hidden"),
+    ("@media (max-width: 768px){.nav{display:none}}", None),  # hidden on phones only
+    ("@media only screen and (max-width:768px){.x{color:red}.nav{display:none}}", None),
+    ("@media print{.nav{display:none}}", None),
+    (".nav{display:none}@media (min-width:768px){.nav{display:flex}}", None),  # mobile first: shown on wide screens
+    (".nav{display:none}@media print{.nav{display:block}}", "display:none"),  # shown on paper only
+    ("/* .nav{display:none} */", None),
+])
+def test_a_stylesheet_hides_what_it_hides_on_every_screen(css, hidden):
+    assert _hidden_by_text(f"<head><style>{css}</style></head><body><p>{ARTICLE}</p>{STYLED_NAV}</body>")["栏目0"] == hidden
+
+
+def test_aria_hidden_text_is_shown():
+    """aria-hidden hides from screen readers only: a headline repeated for the eye is visible."""
+    hidden = _hidden_by_text(f'<body><p aria-hidden="true">{ARTICLE}</p><div hidden>{FONT_WALL}</div></body>')
+    assert hidden[ARTICLE] is None and hidden["澳门赌场0"] == "hidden attribute"
+
+
 def test_a_hidden_inline_element_is_a_hidden_block_of_its_own():
     """<span style="display:none"> inside a paragraph: its links were part of the visible paragraph."""
     page = build_page(html=f'<html><body><p>{ARTICLE}<span style="display:none">{FONT_WALL}</span>会议要求各校抓好落实。'

@@ -6,7 +6,7 @@ the same parent (menus, link lists, list items) merge into one ``list`` or
 ``lines`` block whose items are the runs. Each block records its element
 path, link characters, on-/off-site links and whether the page hides it
 (inline ``style``, the ``hidden`` attribute, a ``<style>`` rule on its class
-or id, text the colour of the background declared behind it, a marquee too
+or id that applies on every screen, text the colour of the background declared behind it, a marquee too
 small or too fast to read). A hidden inline element is a run of its own, so
 its text is a hidden block rather than part of the visible paragraph around
 it. The page text is the blocks joined by blank lines, starting with the
@@ -25,6 +25,7 @@ import re
 import threading
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Iterator
 from html.parser import HTMLParser as TagStream
 from urllib.parse import urljoin, urlsplit
 
@@ -212,19 +213,83 @@ def marquee_hidden(el) -> str | None:
     return None
 
 
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)  # an unclosed comment runs to the end, as in a browser
+# An at-rule block of style rules: its name, prelude and body (rules nested one level; a deeper block is
+# resolved from the inside out, one level a pass).
+_AT_BLOCK = re.compile(r"@([\w-]+)([^{};@]*)\{((?:[^{}]*\{[^{}]*\})*[^{}]*)\}")
+_ALWAYS_ON_SCREEN = re.compile(r"\s*(?:only\s+)?(?:all|screen)?\s*", re.IGNORECASE)  # a media query without a condition
+_ON_PAPER = re.compile(r"\s*(?:only\s+)?(?:print|speech)(?:\s+and\s+[^,]*)?\s*(?:,\s*(?:only\s+)?(?:print|speech)"
+                       r"(?:\s+and\s+[^,]*)?\s*)*", re.IGNORECASE)
+AT_RULE_PASSES = 3
+
+
+def _applies_on_every_screen(name: str, prelude: str) -> bool:
+    """Whether the rules of an at-rule block apply on every screen: those of ``@media screen`` or ``all``,
+    ``@supports`` and ``@layer`` do; those of ``@media print``, of a query on a width or a preference, and
+    of ``@container`` only sometimes."""
+    name = name.lower()
+    if name == "container":
+        return False
+    return name != "media" or any(_ALWAYS_ON_SCREEN.fullmatch(query) for query in prelude.split(","))
+
+
+def split_stylesheet(css: str) -> tuple[str, str]:
+    """``(rules that apply on every screen, rules that apply on some)`` of a stylesheet: comments dropped
+    (a comment before a rule hid the rule from the selector reading) and at-rule blocks resolved by
+    :func:`_applies_on_every_screen`."""
+    if "/*" in css:
+        css = _CSS_COMMENT.sub(" ", css)
+    sometimes: list[str] = []
+
+    def resolve(match: re.Match) -> str:
+        if _applies_on_every_screen(match.group(1), match.group(2)):
+            return f" {match.group(3)} "
+        if not _ON_PAPER.fullmatch(match.group(2)):  # rules for print or speech are for no screen
+            sometimes.append(match.group(3))
+        return " "
+
+    for _ in range(AT_RULE_PASSES):
+        if "@" not in css:
+            break
+        css, n = _AT_BLOCK.subn(resolve, css)
+        if not n:
+            break
+    return css, " ".join(sometimes)
+
+
+_SHOWS = re.compile(r"display\s*:\s*(?!none)[a-z]|visibility\s*:\s*visible", re.IGNORECASE)
+
+
+def _simple_selectors(css: str, declares) -> Iterator[tuple[str, str]]:
+    """``(".class" or "#id", reason)`` for each simple selector of a rule whose body ``declares`` returns a
+    reason for."""
+    for selectors, body in _CSS_RULE.findall(css):
+        reason = declares(body)
+        if not reason:
+            continue
+        for selector in selectors.split(","):
+            match = _SIMPLE_SELECTOR.match(selector)
+            if match:
+                yield match.group(1) + match.group(2), reason
+
+
 def _stylesheet_hiders(root) -> dict[str, str]:
-    """``.class`` / ``#id`` selectors that a ``<style>`` element hides."""
-    hiders: dict[str, str] = {}
+    """``.class`` / ``#id`` selectors that ``<style>`` elements hide on every screen.
+
+    A selector hidden by a rule for every screen but shown by one for some
+    (a menu hidden on phones by default and shown from a width up, written
+    mobile first) is not hidden: a visitor on a wide screen sees it. A rule
+    that hides only on some screens (``@media (max-width: 768px)``) hides nothing.
+    """
+    always, sometimes = [], []
     for style in root.iter("style"):
-        css = style.text or ""
-        for selectors, body in _CSS_RULE.findall(css):
-            reason = hidden_reason(body)
-            if not reason:
-                continue
-            for selector in selectors.split(","):
-                match = _SIMPLE_SELECTOR.match(selector)
-                if match:
-                    hiders[match.group(1) + match.group(2)] = reason
+        every, some = split_stylesheet(style.text or "")
+        always.append(every)
+        sometimes.append(some)
+    hiders = dict(_simple_selectors(" ".join(always), hidden_reason))
+    if hiders and any(sometimes):
+        for selector, _ in _simple_selectors(" ".join(sometimes), lambda body: _SHOWS.search(body)):
+            hiders.pop(selector, None)
     return hiders
 
 
@@ -282,7 +347,7 @@ class _Walker:
     def _element_hidden(self, el) -> str | None:
         if not len(el.attrib):  # most elements: no attribute, nothing can hide them
             return None
-        if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag != "svg":
+        if el.get("hidden") is not None:  # not aria-hidden: it hides from screen readers, and is shown
             return "hidden attribute"
         style = el.get("style", "")
         reason = hidden_reason(style)
