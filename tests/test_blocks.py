@@ -235,6 +235,36 @@ def test_aria_hidden_text_is_shown():
     assert hidden[ARTICLE] is None and hidden["澳门赌场0"] == "hidden attribute"
 
 
+def test_js_string_reads_escapes():
+    from service.analysis.htmlblocks import js_string
+
+    assert js_string(r"""'<a href=\"/x\">\u6fb3\x3c/a>\'\n'""") == '<a href="/x">澳</a>\'\n'
+    assert js_string(r'"\u{1F600}\u{FFFFFF}\q"') == "\U0001F600\ufffdq"
+
+
+def test_a_script_that_only_writes_markup_is_read_as_that_markup():
+    """Hacked pages hide a link wall by writing the hiding element's tags from scripts around it, or write the
+    links themselves: a browser shows what the scripts write, and the wall was read as visible, or not at all."""
+    write = '<script type="text/javascript">document.write({});</script>'
+    hidden = _hidden_by_text(
+        f"<body><p>{ARTICLE}</p>" + write.format('"<div style=\'display:none\'>"') + FONT_WALL
+        + write.format("'</div>'") + write.format("'<p>' + '联系我们' + \"</p>\"") + "</body>")
+    assert hidden["澳门赌场0"] == "display:none" and hidden["联系我们"] is None and hidden[ARTICLE] is None
+    commented = "<script>\n<!--\ndocument.writeln('<p>投稿邮箱</p>')\n//-->\n</script>"
+    assert "投稿邮箱" in _hidden_by_text(f"<body>{commented}</body>")
+
+
+@pytest.mark.parametrize("script", [
+    "<script>var n = 1; document.write('<p>投稿邮箱</p>')</script>",  # other code: left alone
+    "<script>document.write(name)</script><p>投稿邮箱</p>",  # not a literal
+    # a written stylesheet is left: the scripts that write one often undo it (a tab library's panes)
+    "<script>document.write('<style>.tabber{display:none}</style>')</script><div class=tabber>投稿邮箱</div>",
+])
+def test_other_scripts_are_not_read(script):
+    hidden = _hidden_by_text(f"<body><p>{ARTICLE}</p>{script}</body>")
+    assert hidden.get("投稿邮箱") is None
+
+
 def test_a_hidden_inline_element_is_a_hidden_block_of_its_own():
     """<span style="display:none"> inside a paragraph: its links were part of the visible paragraph."""
     page = build_page(html=f'<html><body><p>{ARTICLE}<span style="display:none">{FONT_WALL}</span>会议要求各校抓好落实。'

@@ -31,7 +31,8 @@ seconds; with a quadratic form back, its page alone takes minutes, and the
 guard fails it. Each case named above was checked failing with its fix
 reverted; three neighbours of them (letters without a space, a list of short
 links, 100,000 one-line paragraphs, whose cap tests/test_blocks.py checks)
-were never slower than seconds and are kept as linear shapes. This
+were never slower than seconds and are kept as linear shapes, as are two
+shapes of scripts that write markup (never closed; one per link). This
 is not a speed measurement (``python -m service bench`` is one); it catches
 a return to quadratic work.
 """
@@ -64,6 +65,8 @@ HOSTILE = {
     "letters without a space": {"text": _repeat("a")},
     "a style sheet without braces": {"html": "<style>" + _repeat("a") + "</style><p>正文</p>"},
     "at-rules without braces": {"html": "<style>" + _repeat("@media ") + "</style><p>正文</p>"},
+    "scripts that never close": {"html": _repeat('<script>document.write("<a>') + "</script><p>正文</p>"},
+    "one script per link": {"html": _repeat('<script>document.write("<a href=/x>链接</a>")</script>')},
     "a long style attribute": {"html": '<p style="' + _repeat("overflow:hidden;") * 2 + '">正文</p>'},  # 600 KB
     "one tag stuffed with attributes": {"html": "<p " + " ".join(f'a{i}="1"' for i in range(STUFFED_ATTRIBUTES))
                                         + ">正文</p>"},

@@ -202,9 +202,10 @@ def test_spam_set_apart_by_line_breaks_is_its_own_span(loaded_model):
 
 
 def test_a_link_wall_hidden_by_legacy_markup_or_inside_a_paragraph_is_cut_as_hidden(loaded_model):
-    """Link walls hidden the old ways (a marquee too small to read, white links in a white cell) and a
-    display:none span inside the article paragraph: each is its own span, explained as hidden, and the
-    article is kept whole. The marquee and the cell were read as visible, and the span as part of the article."""
+    """Link walls hidden the old ways (a marquee too small to read, white links in a white cell, a hiding
+    element written by scripts around the wall) and a display:none span inside the article paragraph: each is
+    its own span, explained as hidden, and the article is kept whole. The marquee, the cell and the scripted
+    element were read as visible, and the span as part of the article."""
     names = ["澳门新葡京娱乐场", "太阳城百家乐", "皇冠足球比分", "六合彩开奖结果", "银河娱乐官网", "真人百家乐技巧"]
     links = "".join(f'<a href="http://www.bet{i}.example.com/">{name}</a>' for i, name in enumerate(names))
     more = "会议强调,要坚持教育优先发展,加大投入保障力度,推进基础教育扩优提质,办好人民满意的教育。"
@@ -218,7 +219,9 @@ def test_a_link_wall_hidden_by_legacy_markup_or_inside_a_paragraph_is_cut_as_hid
                         "html/body/marquee"),
                        (f"<p>{ARTICLE}</p><p>{more}</p><table><tr><td bgcolor=#FFFFFF><font color=white>{links}</font>"
                         "</td></tr></table>", "html/body/table/tr/td/font"),
-                       (f"<p>{ARTICLE}<span style='display:none'>{links}</span></p><p>{more}</p>", "html/body/p/span")):
+                       (f"<p>{ARTICLE}<span style='display:none'>{links}</span></p><p>{more}</p>", "html/body/p/span"),
+                       (f"<p>{ARTICLE}</p><p>{more}</p><script>document.write('<div style=\"display:none\">')</script>"
+                        f"{links}<script>document.write('</div>')</script>", "html/body/div")):
         verdict = judged(body)
         assert verdict["action"] == "strip" and verdict["flags"] == ["injected_spam"], path
         walls = [s for s in verdict["spans"] if s["label"] == "injected_spam"]

@@ -9,8 +9,9 @@ path, link characters, on-/off-site links and whether the page hides it
 or id that applies on every screen, text the colour of the background declared behind it, a marquee too
 small or too fast to read). A hidden inline element is a run of its own, so
 its text is a hidden block rather than part of the visible paragraph around
-it. The page text is the blocks joined by blank lines, starting with the
-``<title>``.
+it. A script that only writes markup (``document.write`` of string
+literals) is read as that markup. The page text is the blocks joined by
+blank lines, starting with the ``<title>``.
 
 Pages nest as deep as their markup says (unclosed ``<font>`` tags nest one
 level each): the tree is walked without recursion, and element paths stop
@@ -529,6 +530,67 @@ def _group_runs(runs: list[_Run]) -> list[tuple[str, list[_Run]]]:
     return resolved
 
 
+# A script that only writes markup (`<script>document.write("<div style='display:none'>")</script>`): hacked pages
+# hide link walls this way, opening the hiding element in one script and closing it in another, or write the links
+# themselves. Such a script is replaced by the markup it writes, as a browser shows it.
+_JS_LITERAL = r""""(?:[^"\\\n]|\\.)*+"|'(?:[^'\\\n]|\\.)*+'"""
+_WRITE_NAME = re.compile(r"document\.write")
+_SCRIPT_OPEN = re.compile(r"<script\b[^<>]*>\s*(?:<!--\s*)?\Z", re.IGNORECASE)  # right before the call
+_WRITE_CALL = re.compile(
+    rf"document\.write(?:ln)?\s*\(\s*((?:{_JS_LITERAL})(?:\s*\+\s*(?:{_JS_LITERAL}))*+)\s*\)\s*;?\s*"
+    r"(?://[^\n]*\n\s*)?(?:-->\s*)?</(?i:script)\s*>")
+_LITERAL = re.compile(_JS_LITERAL)
+_JS_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\}|(.))", re.DOTALL)
+_JS_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\n", "b": "", "f": "", "v": "", "0": ""}
+MAX_WRITES = 100  # scripts replaced per page; each is looked for within:
+MAX_WRITE_CHARS = 20_000  # characters from its document.write to its </script>
+SCRIPT_OPEN_CHARS = 300  # characters before it, for its <script> tag
+
+
+def _js_char(match: re.Match) -> str:
+    code = match.group(1) or match.group(2) or match.group(3)
+    if code is None:
+        return _JS_SIMPLE_ESCAPES.get(match.group(4), match.group(4))
+    return chr(int(code, 16)) if int(code, 16) <= 0x10FFFF else "\ufffd"
+
+
+def js_string(literal: str) -> str:
+    """The value of a JavaScript string literal (quotes included) as written in the page."""
+    return _JS_ESCAPE.sub(_js_char, literal[1:-1])
+
+
+def written_markup(html: str) -> str:
+    """``html`` with each ``<script>`` that only calls ``document.write`` on string literals replaced by the
+    markup it writes.
+
+    Conservative: the call must follow the opening tag (an HTML comment
+    between them allowed) and end its script; any other code leaves the
+    script as it is. A script that writes a stylesheet is left too: the
+    scripts that write one often undo it (a tab library hides its panes
+    until it draws them as tabs). Linear: each call is read within ``MAX_WRITE_CHARS``,
+    and at most ``MAX_WRITES`` scripts are replaced.
+    """
+    if "document.write" not in html:
+        return html
+    out: list[str] = []
+    last = writes = 0
+    for name in _WRITE_NAME.finditer(html):
+        start = name.start()
+        if start < last:
+            continue
+        opener = _SCRIPT_OPEN.search(html, max(last, start - SCRIPT_OPEN_CHARS), start)
+        call = opener and _WRITE_CALL.match(html, start, start + MAX_WRITE_CHARS)
+        markup = "".join(js_string(lit) for lit in _LITERAL.findall(call.group(1))) if call else ""
+        if call and "<style" not in markup.lower():
+            out.append(html[last:opener.start()])
+            out.append(markup)
+            last = call.end()
+            writes += 1
+            if writes == MAX_WRITES:
+                break
+    return "".join(out) + html[last:] if out else html
+
+
 # libxml2 checks each attribute of a tag against the tag's others: the parse is quadratic in their number (25,000
 # attributes on one tag took 1.6 s, 100,000 took 100 s). No real tag carries a thousand.
 MAX_TAG_ATTRIBUTES = 1000
@@ -618,7 +680,7 @@ def _too_deep(parser: lxml.html.HTMLParser) -> bool:
 
 def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page:
     """Parse decoded HTML into a :class:`Page`."""
-    html = _drop_stuffed_attributes(html.lstrip("\ufeff"))
+    html = _drop_stuffed_attributes(written_markup(html.lstrip("\ufeff")))
     parser = _parser()
     try:
         root = lxml.html.document_fromstring(html, parser=parser) if html.strip() else None
