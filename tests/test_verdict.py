@@ -229,3 +229,21 @@ def test_a_link_wall_hidden_by_legacy_markup_or_inside_a_paragraph_is_cut_as_hid
         assert "HIDDEN_LINK_BLOCK" in walls[0]["reasons"]
         assert ARTICLE in verdict["clean_text"] and more in verdict["clean_text"]
         assert not any(name in verdict["clean_text"] for name in names)
+
+
+def test_lexicon_terms_in_headings_and_lists_of_a_flagged_page_are_kept(loaded_model):
+    """A page flagged for a spam wall had every lexicon term elsewhere cut from its clean text, its own headline
+    and tags included (机枪 under a military story); a term substituted into its prose is still cut."""
+    spam = "亚洲综合性色AⅤ一区二区三区,婷婷五月综合国产激情,人妻系列精品无码视频在线,天天都在看高清无码"
+    heading = "我军新型超轻重机枪曝光 采用浮动原理全球最轻"
+    prose = "6月21日,台湾明新科技大学师生来太阳城在线娱乐进行访问交流,双方就人才培养、科研合作等议题展开深入讨论。"
+    html = (f"<html><head><title>{heading}</title></head><body>{MENU}<h2>{heading}</h2><p>{ARTICLE}</p><p>{prose}</p>"
+            f"<ul><li>军事</li><li>重机枪</li><li>机枪</li></ul><p>{spam}</p>{FOOTER}</body></html>")
+    pred = loaded_model.model.predict(build_page(html=html, url="http://edu.example.cn/a.html"))
+    verdict = decide(pred, loaded_model.policy, loaded_model.model.featurizer.lexicons)
+    assert verdict["action"] == "strip" and verdict["flags"] == ["injected_spam"]
+    cut = [verdict["text"][s["start"]:s["end"]] for s in verdict["spans"] if s["label"] == "injected_spam"]
+    assert spam in cut and "太阳城在线娱乐" in cut and "机枪" not in cut
+    clean = verdict["clean_text"]
+    assert "重机枪" in clean.split("\n") and "机枪" in clean.split("\n") and spam not in clean
+    assert "太阳城" not in clean and ARTICLE in clean
