@@ -223,6 +223,12 @@ STYLED_NAV = '<div class="nav">' + "".join(f'<a href="/c{i}">栏目{i}</a>' for 
     ("@media print{.nav{display:none}}", None),
     (".nav{display:none}@media (min-width:768px){.nav{display:flex}}", None),  # mobile first: shown on wide screens
     (".nav{display:none}@media print{.nav{display:block}}", "display:none"),  # shown on paper only
+    # shown on no screen: a query past any screen's size, or for a media type that is not a screen's
+    (".nav{display:none}@media (min-width:99999px){.nav{display:block}}", "display:none"),
+    (".nav{display:none}@media screen and (width >= 1000em){.nav{display:block}}", "display:none"),
+    (".nav{display:none}@media (max-device-width:1px){.nav{display:block}}", "display:none"),
+    (".nav{display:none}@media tv, handheld{.nav{display:block}}", "display:none"),
+    (".nav{display:none}@media tv, (min-width:40em){.nav{display:block}}", None),  # shown from 640 px up
     ("/* .nav{display:none} */", None),
 ])
 def test_a_stylesheet_hides_what_it_hides_on_every_screen(css, hidden):

@@ -219,33 +219,65 @@ _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)  # an unclosed comment
 # resolved from the inside out, one level a pass).
 _AT_BLOCK = re.compile(r"@([\w-]+)([^{};@]*)\{((?:[^{}]*\{[^{}]*\})*[^{}]*)\}")
 _ALWAYS_ON_SCREEN = re.compile(r"\s*(?:only\s+)?(?:all|screen)?\s*", re.IGNORECASE)  # a media query without a condition
-_ON_PAPER = re.compile(r"\s*(?:only\s+)?(?:print|speech)(?:\s+and\s+[^,]*)?\s*(?:,\s*(?:only\s+)?(?:print|speech)"
-                       r"(?:\s+and\s+[^,]*)?\s*)*", re.IGNORECASE)
+_MEDIA_TYPE = re.compile(r"\s*(?:only\s+)?([a-z-]+)", re.IGNORECASE)  # a query's media type, when it names one
+# A size condition in either syntax: ``(min-width: 99999px)``, ``(min-device-width: 99999px)``, ``(width >= 99999px)``.
+_SIZE_CONDITION = re.compile(r"\(\s*(?:(min|max)-(?:device-)?(?:width|height)\s*:|(?:width|height)\s*([<>]=?))"
+                             r"\s*([\d.]+)\s*(px|r?em)?\s*\)", re.IGNORECASE)
+# No screen is wider or taller than this many CSS pixels (an 8K display is 7,680), nor narrower than the other:
+# a query past them applies on no screen, and a stylesheet cannot hide a rule's opposite behind one.
+MAX_SCREEN_PX = 8192
+MIN_SCREEN_PX = 100
 AT_RULE_PASSES = 3
 
 
-def _applies_on_every_screen(name: str, prelude: str) -> bool:
-    """Whether the rules of an at-rule block apply on every screen: those of ``@media screen`` or ``all``,
-    ``@supports`` and ``@layer`` do; those of ``@media print``, of a query on a width or a preference, and
-    of ``@container`` only sometimes."""
+def _query_screens(query: str) -> str:
+    """``"every"``, ``"some"`` or ``"none"``: on which screens one media query applies. Only ``all`` and
+    ``screen`` are media types of a screen (``print``, ``speech``, ``tv``, ``handheld`` are not); a width or
+    height no screen has (:data:`MAX_SCREEN_PX`) applies on none; a query on a width, a preference or ``not``
+    applies on some."""
+    if _ALWAYS_ON_SCREEN.fullmatch(query):
+        return "every"
+    kind = _MEDIA_TYPE.match(query)
+    if kind and kind.group(1).lower() not in ("all", "screen", "not", "and"):
+        return "none"
+    if not re.match(r"\s*not\b", query, re.IGNORECASE):
+        for minmax, compare, number, unit in _SIZE_CONDITION.findall(query):
+            try:
+                px = float(number) * (16 if unit and unit.lower().endswith("em") else 1)
+            except ValueError:  # "1.2.3"
+                continue
+            at_least = minmax.lower() == "min" or compare.startswith(">")
+            if (at_least and px > MAX_SCREEN_PX) or (not at_least and px < MIN_SCREEN_PX):
+                return "none"
+    return "some"
+
+
+def _screens(name: str, prelude: str) -> str:
+    """``"every"``, ``"some"`` or ``"none"``: on which screens the rules of an at-rule block apply. Those of
+    ``@supports`` and ``@layer`` on every one; of ``@container`` on some; of ``@media`` on the widest reach of its
+    comma-separated queries (:func:`_query_screens`)."""
     name = name.lower()
     if name == "container":
-        return False
-    return name != "media" or any(_ALWAYS_ON_SCREEN.fullmatch(query) for query in prelude.split(","))
+        return "some"
+    if name != "media":
+        return "every"
+    reach = {_query_screens(query) for query in prelude.split(",")}
+    return next(screens for screens in ("every", "some", "none") if screens in reach)
 
 
 def split_stylesheet(css: str) -> tuple[str, str]:
     """``(rules that apply on every screen, rules that apply on some)`` of a stylesheet: comments dropped
     (a comment before a rule hid the rule from the selector reading) and at-rule blocks resolved by
-    :func:`_applies_on_every_screen`."""
+    :func:`_screens` (the rules of a block for no screen are dropped)."""
     if "/*" in css:
         css = _CSS_COMMENT.sub(" ", css)
     sometimes: list[str] = []
 
     def resolve(match: re.Match) -> str:
-        if _applies_on_every_screen(match.group(1), match.group(2)):
+        screens = _screens(match.group(1), match.group(2))
+        if screens == "every":
             return f" {match.group(3)} "
-        if not _ON_PAPER.fullmatch(match.group(2)):  # rules for print or speech are for no screen
+        if screens == "some":
             sometimes.append(match.group(3))
         return " "
 
