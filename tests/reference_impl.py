@@ -391,7 +391,8 @@ def detect_language(text: str) -> str:
         return "ja"
     if letters < textops.MIN_LATIN_LETTERS and all(textops._latin(ch) for ch in sample if ch.isalpha()):
         return "und"
-    return textops._langdetect(sample)
+    return textops._cld2(sample) or textops._langdetect(sample)  # CLD2 where it is sure: a definition change of
+    # the 24th, measured by python -m training languages
 
 
 def cosine(a, b) -> float:

@@ -237,3 +237,20 @@ def test_short_latin_text_has_no_language_guess():
     assert detect_language("The city council approved the new library budget on Tuesday.") == "en"
     assert detect_language("教育") == "zh"
     assert detect_language("안녕하세요") == "ko" and detect_language("Γειά σου") == "el"
+
+
+def test_language_is_cld2s_where_it_is_sure_and_langdetects_where_not():
+    """CLD2 names short English messages that langdetect took for Afrikaans or Somali; a text CLD2 cannot name
+    (too few distinct words) or cannot read (a control character) is langdetect's; Hebrew gets its ISO 639-1
+    code, not CLD2's withdrawn one."""
+    from service.analysis import text
+
+    sms = "I place all ur points on e cultures module already."  # langdetect: fr
+    assert text._langdetect(sms) != "en" and text._cld2(sms) == "en" and text.detect_language(sms) == "en"
+    unsure = "come funziona una slot machine qihq"
+    assert text._cld2(unsure) is None and text.detect_language(unsure) == text._langdetect(unsure) == "it"
+    unreadable = "The council approved\x00 the library budget on Tuesday."
+    assert text._cld2(unreadable) is None and text.detect_language(unreadable) == "en"
+    assert text._cld2("\ud800 The council approved the library budget on Tuesday.") is None  # a lone surrogate
+    assert text.detect_language("שלום עולם, זהו משפט קצר בעברית על מועצת העיר") == "he"
+    assert text.detect_language(sms, identify=text._langdetect) == text._langdetect(sms)

@@ -430,3 +430,29 @@ def test_the_report_names_the_real_pages_the_model_gets_wrong():
     assert "3 of 5 pages" in lines[3] and "2 of them are high-confidence (1 clean page flagged, 1 bad page missed, " \
         "0 wrong label)" in lines[3]
     assert _real_errors_section({"p1": {"probs": {}, "flags": [], "action": "keep"}}) == []  # an older report
+
+
+def test_the_languages_command_compares_the_served_identifier_with_langdetect(tmp_path, capsys):
+    """``python -m training languages`` counts, per English set of the corpora, what each identifier names
+    (a message langdetect takes for French is English as served) and how often they agree."""
+    import json
+
+    from training.__main__ import main
+
+    (tmp_path / "uci-sms-spam").mkdir()
+    messages = ["I place all ur points on e cultures module already.", "Are you coming to the meeting tomorrow night?",
+                "ok"]
+    (tmp_path / "uci-sms-spam" / "sms_spam_collection.jsonl").write_text("\n".join(
+        json.dumps({"label": label, "text": text}) for label, text in
+        [("Label", "SMS"), *[("ham", m) for m in messages]]), encoding="utf-8")
+    (tmp_path / "realpages-dev").mkdir()
+    (tmp_path / "realpages-dev" / "pages.jsonl").write_text(json.dumps(
+        {"id": "dev1", "lang": "en", "text": "The council approved the library budget on Tuesday after a debate."}),
+        encoding="utf-8")
+    assert main(["languages", "--data", str(tmp_path)]) == 0
+    rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines() if line.startswith("| uci")
+            or line.startswith("| realpages")]
+    # set, texts, identifier, en, und, other, same as langdetect
+    assert [row[2:7] for row in rows[:2]] == [["langdetect", "1", "1", "1", "3"],
+                                            ["CLD2, else langdetect (served)", "2", "1", "0", "2"]]
+    assert [row[3] for row in rows[2:]] == ["1", "1"] and len(rows) == 4

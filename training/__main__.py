@@ -1,4 +1,4 @@
-"""``python -m training {build,train,evaluate,gate,export-decisions}``.
+"""``python -m training {build,train,retune,evaluate,gate,compare,languages,export-decisions}``.
 
 * ``build``     rebuild lexicons and the composed, site-split page set from the corpora;
 * ``train``     fit the model on the training split, tune thresholds on the dev split and the
@@ -8,6 +8,7 @@
 * ``gate``      check the committed model against the floors pinned in
                 ``training/eval_baseline.json`` and the baselines (``--update-floors`` re-pins);
 * ``compare OLD NEW``  the real pages whose flags differ between two ``evaluation.json`` reports;
+* ``languages``  the service's language identification against langdetect alone, on English corpora;
 * ``export-decisions``  moderator decisions from the review queue as JSONL training examples
                 (``train --decisions FILE`` trains with them and reports before and after).
 
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     compare.add_argument("old", type=Path)
     compare.add_argument("new", type=Path)
     compare.add_argument("--data", help="corpora directory (default ../shared/data), for the pages' gold labels")
+    languages = sub.add_parser("languages", help="language identification as served against langdetect alone")
+    languages.add_argument("--data", help="corpora directory (default ../shared/data)")
     export = sub.add_parser("export-decisions", help="moderator decisions as JSONL training examples")
     export.add_argument("--out", type=Path, required=True, help="JSONL file to write")
     export.add_argument("--database-url", help="review queue database (default: the service's configuration)")
@@ -86,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         gold = {page.id: page.labels for page in load_realpages(data)}
         reports = [json.loads(path.read_text(encoding="utf-8")) for path in (args.old, args.new)]
         print("\n".join(compare_realpages(*reports, gold)))
+        return 0
+    if args.verb == "languages":
+        from training.languages import report
+
+        print("\n".join(report(data)))
         return 0
     if args.verb == "build":
         from training.build import build

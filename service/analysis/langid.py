@@ -106,6 +106,12 @@ def _tables() -> _Tables:
     return _Tables()
 
 
+def load_profiles() -> None:
+    """Load langdetect's 55 language profiles now (a worker's warm-up) rather than for the first text CLD2
+    leaves to langdetect."""
+    _tables()
+
+
 def _clean(text: str) -> str:
     """Detector.append + Detector.cleaning_text for one text."""
     det = _tables().detector_cls

@@ -147,9 +147,10 @@ def _latin(letter: str) -> bool:
     return letter.isascii() or "\u00c0" <= letter <= "\u024f" or "\u1e00" <= letter <= "\u1eff"
 
 
-def detect_language(text: str) -> str:
+def detect_language(text: str, identify=None) -> str:
     """ISO 639-1 code of the main language; ``zh`` when CJK dominates, ``und`` if unknown (no letters, or Latin
-    letters too few to tell)."""
+    letters too few to tell). ``identify``: what names the language of the rest (default :func:`_identify`;
+    ``python -m training languages`` passes langdetect alone to compare)."""
     sample = text[:2000]
     letters = sum(map(str.isalpha, sample))
     if letters == 0:
@@ -160,7 +161,40 @@ def detect_language(text: str) -> str:
         return "ja"
     if letters < MIN_LATIN_LETTERS and all(_latin(ch) for ch in sample if ch.isalpha()):
         return "und"
-    return _langdetect(sample)
+    return (identify or _identify)(sample)
+
+
+# CLD2 codes that are not ISO 639-1 (Hebrew and Javanese under their withdrawn codes); "un" and "xx" (an unknown
+# language in a known script) are no answer.
+_CLD2_CODES = {"iw": "he", "jw": "jv"}
+_CLD2_NO_ANSWER = {"un", "xx"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _identify(sample: str) -> str:
+    """The language of ``sample``: CLD2's (Chrome's identifier, about 20x faster than langdetect) where it is
+    sure of one, else langdetect's.
+
+    Measured on real English text by ``python -m training languages`` (README, "Language"): the two agree on
+    every article and real page; of 5,574 short text messages, CLD2 with this fallback names 4,937 English where
+    langdetect alone names 4,702 (its guesses for the rest: af, fr, so, no…).
+    """
+    return _cld2(sample) or _langdetect(sample)
+
+
+def _cld2(sample: str) -> str | None:
+    """CLD2's ISO 639-1 code for ``sample`` when it calls its answer reliable, else None (also for text it cannot
+    read: control characters, noncharacters)."""
+    import pycld2
+
+    try:
+        reliable, _, found = pycld2.detect(sample)
+    except (pycld2.error, UnicodeEncodeError):
+        return None
+    code = found[0][1].split("-")[0]
+    if not reliable or code in _CLD2_NO_ANSWER or len(code) != 2:
+        return None
+    return _CLD2_CODES.get(code, code)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -69,6 +69,7 @@ def _classify_one(page, loaded, max_bytes: int) -> str:
 def _clear_caches() -> None:
     from service.analysis import text
 
+    text._identify.cache_clear()
     text._langdetect.cache_clear()
 
 
