@@ -254,3 +254,17 @@ def test_language_is_cld2s_where_it_is_sure_and_langdetects_where_not():
     assert text._cld2("\ud800 The council approved the library budget on Tuesday.") is None  # a lone surrogate
     assert text.detect_language("שלום עולם, זהו משפט קצר בעברית על מועצת העיר") == "he"
     assert text.detect_language(sms, identify=text._langdetect) == text._langdetect(sms)
+
+
+def test_without_pycld2_langdetect_names_every_language(monkeypatch):
+    """pycld2 has no wheel for aarch64, where pyproject.toml leaves it out: the service must run there on
+    langdetect alone."""
+    import sys
+
+    from service.analysis import text
+
+    monkeypatch.setitem(sys.modules, "pycld2", None)  # import pycld2 raises ImportError
+    assert text._cld2_module.__wrapped__() is None
+    monkeypatch.setattr(text, "_cld2_module", lambda: None)
+    sms = "I place all ur points on e cultures module already."
+    assert text._cld2(sms) is None and text._identify.__wrapped__(sms) == text._langdetect(sms) != "en"

@@ -182,14 +182,26 @@ def _identify(sample: str) -> str:
     return _cld2(sample) or _langdetect(sample)
 
 
+@functools.lru_cache(maxsize=1)
+def _cld2_module():
+    """``pycld2``, or None where it is not installed: it ships wheels for x86-64 only (pyproject.toml installs it
+    there), and elsewhere langdetect names every language, as it did before CLD2."""
+    try:
+        import pycld2
+    except ImportError:
+        return None
+    return pycld2
+
+
 def _cld2(sample: str) -> str | None:
     """CLD2's ISO 639-1 code for ``sample`` when it calls its answer reliable, else None (also for text it cannot
-    read: control characters, noncharacters)."""
-    import pycld2
-
+    read: control characters, noncharacters; and without ``pycld2``)."""
+    cld2 = _cld2_module()
+    if cld2 is None:
+        return None
     try:
-        reliable, _, found = pycld2.detect(sample)
-    except (pycld2.error, UnicodeEncodeError):
+        reliable, _, found = cld2.detect(sample)
+    except (cld2.error, UnicodeEncodeError):
         return None
     code = found[0][1].split("-")[0]
     if not reliable or code in _CLD2_NO_ANSWER or len(code) != 2:
