@@ -43,8 +43,8 @@ def english_sets(data: Path) -> dict[str, list[str]]:
 
 
 def identify_all(texts: list[str], langdetect_only: bool) -> tuple[list[str], float]:
-    """``(the language of each text, milliseconds per text)`` of ``detect_language`` over ``texts``, as served or, when
-    ``langdetect_only``, with langdetect naming every language the first steps leave open."""
+    """``(the language of each text, milliseconds per text)`` of ``detect_language`` over ``texts``: as served,
+    or, when ``langdetect_only``, with langdetect naming every language the first steps leave open."""
     from service.analysis import text as textops
 
     textops._identify.cache_clear()
@@ -56,14 +56,17 @@ def identify_all(texts: list[str], langdetect_only: bool) -> tuple[list[str], fl
     return languages, 1000 * elapsed / max(1, len(texts))
 
 
+IDENTIFIERS = (("langdetect", True), ("CLD2, else langdetect (served)", False))
+
+
 def report(data: Path) -> list[str]:
     """The Markdown table of both identifiers on :func:`english_sets`."""
     lines = ["| set | texts | identifier | en | und | other | same as langdetect | ms per text |",
              "|---|---:|---|---:|---:|---:|---:|---:|"]
     for name, texts in english_sets(data).items():
-        alone, _ = identify_all(texts, langdetect_only=True)
-        for label, langdetect_only in (("langdetect", True), ("CLD2, else langdetect (served)", False)):
-            languages, ms = identify_all(texts, langdetect_only)
+        runs = [(label, *identify_all(texts, langdetect_only)) for label, langdetect_only in IDENTIFIERS]
+        alone = runs[0][1]
+        for label, languages, ms in runs:
             counts = Counter(languages)
             other = len(languages) - counts["en"] - counts["und"]
             same = sum(a == b for a, b in zip(languages, alone))

@@ -3,18 +3,19 @@
 Loading the artifact is not all a process needs. The first Chinese page
 loads the segmenter's dictionary (about 100 ms) and the OpenCC tables, the
 first page in a Latin script that CLD2 cannot name loads langdetect's 55
-language profiles (about 300 ms), and the compiled forests and page heads build their arrays on
-first use: measured, the first Chinese page took 310 ms and the first
-English page 278 ms where the next of each took 3 ms. A serving worker that said ready before paying for them
-would answer its first requests of each kind a hundred times slower than
-the rest, after every start or reload.
+language profiles (about 300 ms), and the compiled forests and page heads
+build their arrays on first use: measured, the first Chinese page took
+310 ms and the first English page 278 ms where the next of each took 3 ms.
+A serving worker that said ready before paying for them would answer its
+first requests of each kind a hundred times slower than the rest, after
+every start or reload.
 
 :func:`warm_up` runs a few built-in pages through the whole verdict path
 (one simplified-Chinese HTML page with a navigation list, a link and a
 hidden block, one traditional-Chinese and one English text page) and loads
-langdetect's profiles, so that everything loads before the registry hands the model out; a serving worker
-then freezes what was loaded out of the garbage collector's reach with the
-model (:func:`service.heap.settle_heap`).
+langdetect's profiles, so that everything loads before the registry hands
+the model out; a serving worker then freezes what was loaded out of the
+garbage collector's reach with the model (:func:`service.heap.settle_heap`).
 """
 
 from __future__ import annotations
@@ -41,12 +42,11 @@ def warm_up(loaded) -> float:
     """Classify :data:`WARM_UP_PAGES` with ``loaded`` (a :class:`~service.model.registry.LoadedModel`);
     returns the milliseconds it took. Raises whatever a classification raises: a model that cannot
     classify these pages must not serve."""
+    from service.analysis.langid import load_profiles
     from service.classify import classify_page
     from service.requests import parse_page
 
     started = time.perf_counter()
-    from service.analysis.langid import load_profiles
-
     for body in WARM_UP_PAGES:
         classify_page(parse_page(dict(body), max_page_bytes=1 << 20), loaded)
     load_profiles()
