@@ -67,6 +67,21 @@ def test_raw_gbk_bytes_are_read_as_gbk(client, auth, head, charset):
     assert body["language"] == "zh"
 
 
+@pytest.mark.parametrize("content_type", ["application/xhtml+xml", "text/html"])
+def test_an_xhtml_page_opening_with_an_xml_declaration_is_read(client, auth, content_type):
+    """lxml refuses decoded text that declares an encoding: an XHTML page (<?xml ... encoding="gb2312"?>, as older
+    CMS pages open) read as empty and was kept, spam and all; a spam page so prefixed passed as clean."""
+    spam = "亚洲综合性色AⅤ一区二区三区,婷婷五月综合国产激情,人妻系列精品无码视频在线,天天都在看高清无码"
+    html = (f'<?xml version="1.0" encoding="gb2312"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+            f'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml">'
+            f"<body><p>{ARTICLE}</p><p>{spam}</p></body></html>").encode("gbk")
+    resp = client.post("/v1/classify?url=http://a.cn/x.html", data=html,
+                       headers={**auth, "Content-Type": content_type})
+    body = resp.get_json()
+    assert resp.status_code == 200 and "双峰县" in body["text"] and spam in body["text"]
+    assert body["action"] == "strip" and spam not in body["clean_text"] and "双峰县" in body["clean_text"]
+
+
 def test_compressed_bodies_get_the_same_verdicts(client, auth):
     """Content-Encoding gzip or deflate (a crawler's HTML compresses several times over): decoded, then as if plain."""
     page = json.dumps({"id": "z1", "text": ARTICLE}).encode()

@@ -710,9 +710,16 @@ def _too_deep(parser: lxml.html.HTMLParser) -> bool:
                for error in parser.error_log)
 
 
+# An XML declaration opening the page (XHTML): lxml refuses decoded text that declares an encoding, and the page
+# read as empty, a spam page so prefixed as clean.
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>", re.IGNORECASE)
+
+
 def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page:
-    """Parse decoded HTML into a :class:`Page`."""
-    html = _drop_stuffed_attributes(written_markup(html.lstrip("\ufeff")))
+    """Parse decoded HTML into a :class:`Page` (the text is already decoded, so an XML declaration's encoding
+    is dropped with the declaration)."""
+    html = _XML_DECLARATION.sub("", html.lstrip("\ufeff"), count=1)
+    html = _drop_stuffed_attributes(written_markup(html))
     parser = _parser()
     try:
         root = lxml.html.document_fromstring(html, parser=parser) if html.strip() else None
