@@ -614,6 +614,8 @@ def element_hidden(self, el) -> str | None:
     """htmlblocks._Walker._element_hidden: every attribute looked up on every element."""
     from service.analysis.htmlblocks import hidden_reason
 
+    if el.tag == "dialog" and el.get("open") is None:
+        return "closed dialog"
     if el.get("hidden") is not None:
         return "hidden attribute"
     reason = hidden_reason(el.get("style", ""))
@@ -631,10 +633,10 @@ def element_hidden(self, el) -> str | None:
 def walk(self, el, path: str, run, hidden, in_link: bool):
     """htmlblocks._Walker.walk: recursive, one Python frame per open element (libxml2 stopped at 256
     of them, below Python's recursion limit, until its huge_tree option let pages nest to 2,048)."""
-    from service.analysis.htmlblocks import _LINK_MARK, BLOCK_TAGS, EMPTY_TAGS, SKIP_TAGS, _ends_paragraph
+    from service.analysis.htmlblocks import _LINK_MARK, _SRCDOC_READ, BLOCK_TAGS, EMPTY_TAGS, SKIP_TAGS, _ends_paragraph
 
     tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in SKIP_TAGS or not tag:
+    if (tag in SKIP_TAGS and not (tag == "iframe" and el.get(_SRCDOC_READ) is not None)) or not tag:
         return run
     hides = None if hidden else self._element_hidden(el)
     hidden = hidden or hides

@@ -209,6 +209,30 @@ def test_a_marquee_too_small_or_too_fast_to_read_hides_its_text(marquee, reason)
     assert hidden["澳门赌场0"] == reason and hidden[ARTICLE] is None
 
 
+def test_a_closed_dialog_hides_its_text():
+    """A <dialog> without ``open`` is shown only when a script opens it: a link wall in one is hidden."""
+    assert _hidden_by_text(f"<body><p>{ARTICLE}</p><dialog>{FONT_WALL}</dialog></body>")["澳门赌场0"] == "closed dialog"
+    assert _hidden_by_text(f"<body><p>{ARTICLE}</p><dialog open>{FONT_WALL}</dialog></body>")["澳门赌场0"] is None
+
+
+@pytest.mark.parametrize(("frame", "nested", "hidden"), [
+    ("<iframe srcdoc='{}'>a browser without frames shows this</iframe>", False, None),
+    ("<iframe width=0 height=0 srcdoc='{}'></iframe>", False, "tiny iframe"),
+    ("<iframe style='display:none' srcdoc='{}'></iframe>", False, "display:none"),
+    ("<iframe srcdoc='{}'></iframe>", True, None),  # the wall in a srcdoc inside the srcdoc
+])
+def test_the_document_an_iframe_shows_from_its_srcdoc_is_read(frame, nested, hidden):
+    """An <iframe srcdoc> shows the HTML of its attribute inside the page: a link wall so framed was not read
+    at all. Read as the frame's content, under the frame's own hiding; its fallback text is not."""
+    import html as htmllib
+
+    srcdoc = f'<iframe srcdoc="{htmllib.escape(FONT_WALL)}"></iframe>' if nested else FONT_WALL
+    hidden_by_text = _hidden_by_text(f"<body><p>{ARTICLE}</p>{frame.format(htmllib.escape(srcdoc))}<p>投稿邮箱</p></body>")
+    assert hidden_by_text["澳门赌场0"] == hidden and hidden_by_text["投稿邮箱"] is None
+    assert not any("browser without frames" in text for text in hidden_by_text)
+    assert "澳门赌场" not in "".join(_hidden_by_text(f"<body><p>{ARTICLE}</p><iframe src='/x'>澳门赌场</iframe></body>"))
+
+
 STYLED_NAV = '<div class="nav">' + "".join(f'<a href="/c{i}">栏目{i}</a>' for i in range(5)) + "</div>"
 
 

@@ -79,6 +79,9 @@ HOSTILE = {
     # libxml2 stops at 2,048 open elements; the page is then read again as a stream of tags
     "60,000 nested elements": {"html": "<div>" * (SIZE // 5) + "<p>正文</p>"},
     "unclosed tags nesting to 2,000 again and again": {"html": ("<font>字" * 2_000 + "<p>正文</p>") * 30},
+    # a frame's srcdoc is a page of its own: at most SRCDOC_MAX_FRAMES are read, nested at most SRCDOC_MAX_DEPTH deep
+    "frames of frames": {"html": _repeat("<iframe srcdoc='<iframe srcdoc=&quot;<p>链接</p>&quot;></iframe>'></iframe>")
+                         + "<p>正文</p>"},
     "a list of short links": {"html": "<ul>" + "".join(
         f'<li><a href="/{i}">链接{i}</a></li>' for i in range(SIZE // 40)) + "</ul>"},
 }

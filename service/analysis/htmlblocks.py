@@ -199,15 +199,16 @@ def _pixels(value: str | None) -> float | None:
 
 
 def marquee_hidden(el) -> str | None:
-    """Why a ``<marquee>`` hides its text: a box too small to show a line, or a scroll so fast that
-    the text crosses it between two frames. Hacked pages of the 2000s hid link lists this way
-    (``<marquee height=1 width=4 scrollamount=3000 scrolldelay=20000>``) and some still do."""
+    """Why a ``<marquee>`` (or an ``<iframe>`` showing its ``srcdoc``) hides its text: a box too small to
+    show a line, or a scroll so fast that the text crosses it between two frames. Hacked pages of the 2000s
+    hid link lists this way (``<marquee height=1 width=4 scrollamount=3000 scrolldelay=20000>``, an iframe
+    of width and height 0) and some still do."""
     sizes = {"height": _pixels(el.get("height")), "width": _pixels(el.get("width"))}
     for name, value in _MARQUEE_SIZE.findall(el.get("style") or ""):
         sizes[name.lower()] = float(value)
     height, width = sizes["height"], sizes["width"]
     if (height is not None and height < MARQUEE_MIN_HEIGHT) or (width is not None and width < MARQUEE_MIN_WIDTH):
-        return "tiny marquee"
+        return f"tiny {el.tag}"
     scroll = _pixels(el.get("scrollamount"))
     if scroll is not None and scroll >= MARQUEE_MAX_SCROLL:
         return "marquee too fast to read"
@@ -378,6 +379,8 @@ class _Walker:
         self.runs: list[_Run] = []
 
     def _element_hidden(self, el) -> str | None:
+        if el.tag == "dialog" and el.get("open") is None:  # shown only when a script opens it
+            return "closed dialog"
         if not len(el.attrib):  # most elements: no attribute, nothing can hide them
             return None
         if el.get("hidden") is not None:  # not aria-hidden: it hides from screen readers, and is shown
@@ -386,7 +389,7 @@ class _Walker:
         reason = hidden_reason(style)
         if reason:
             return reason
-        if el.tag == "marquee":
+        if el.tag == "marquee" or el.tag == "iframe":
             reason = marquee_hidden(el)
             if reason:
                 return reason
@@ -467,7 +470,7 @@ class _Walker:
         ``None`` for an element whose content is not page text (scripts, styles, forms' inputs).
         """
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in SKIP_TAGS or not tag:
+        if (tag in SKIP_TAGS and not (tag == "iframe" and el.get(_SRCDOC_READ) is not None)) or not tag:
             return run, None
         hides = None if hidden else self._element_hidden(el)
         hidden = hidden or hides
@@ -715,6 +718,41 @@ def _too_deep(parser: lxml.html.HTMLParser) -> bool:
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>", re.IGNORECASE)
 
 
+# An <iframe srcdoc> shows the HTML of its srcdoc attribute inside the page (a link wall so framed was not
+# read at all). Its document's body becomes the frame's content, marked so the walk reads it, for at most this
+# many frames and characters of each, nested at most this deep.
+SRCDOC_MAX_FRAMES = 20
+SRCDOC_MAX_CHARS = 200_000
+SRCDOC_MAX_DEPTH = 3
+_SRCDOC_READ = "data-pagesieve-srcdoc"
+
+
+def _read_srcdocs(root, parser) -> None:
+    """Put the body of each ``<iframe srcdoc>``'s document in place of the frame's fallback content."""
+    read = 0
+    for _ in range(SRCDOC_MAX_DEPTH):
+        frames = [el for el in root.iter("iframe") if el.get("srcdoc") and el.get(_SRCDOC_READ) is None]
+        if not frames:
+            return
+        for frame in frames:
+            if read >= SRCDOC_MAX_FRAMES:
+                return
+            read += 1
+            frame.set(_SRCDOC_READ, "")
+            srcdoc = _XML_DECLARATION.sub("", frame.get("srcdoc")[:SRCDOC_MAX_CHARS], count=1)
+            try:
+                doc = lxml.html.document_fromstring(srcdoc, parser=parser) if srcdoc.strip() else None
+            except (etree.ParserError, ValueError):
+                doc = None
+            for child in list(frame):  # the fallback content, for browsers without frames
+                frame.remove(child)
+            frame.text = None
+            body = doc.find("body") if doc is not None else None
+            if body is not None:
+                frame.text = body.text
+                frame.extend(list(body))
+
+
 def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page:
     """Parse decoded HTML into a :class:`Page` (the text is already decoded, so an XML declaration's encoding
     is dropped with the declaration)."""
@@ -735,6 +773,8 @@ def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page
         if title:
             page.title = title[:300]
         return page
+    if "srcdoc" in html:  # after _too_deep: parsing a srcdoc clears the parser's error log
+        _read_srcdocs(root, parser)
     keywords = " ".join(m.get("content", "") for m in root.iter("meta")
                         if (m.get("name") or "").lower() in {"keywords", "description"})
     walker = _Walker(url, _stylesheet_hiders(root))
