@@ -134,6 +134,33 @@ def test_hidden_reason_cases():
     assert hidden_reason("font-size:14px;color:#333") is None
 
 
+@pytest.mark.parametrize(("style", "reason"), [
+    # ways to hide text that read as visible before
+    ("height:0;overflow:hidden", "zero-size"),  # a unitless 0 (only 0px and 1px were read)
+    ("max-height:0px; overflow: hidden", "zero-size"),
+    ("visibility:collapse", "visibility:hidden"),
+    ("position:absolute;clip:rect(0,0,0,0)", "clipped to nothing"),
+    ("clip: rect(1px, 1px, 1px, 1px); width:2px", "clipped to nothing"),
+    ("clip-path: inset(50%)", "clipped to nothing"),
+    ("transform:scale(0)", "scaled to nothing"),
+    ("transform: translate(-10000px, 0)", "off-screen"),
+    ("opacity:.01", "opacity:0"),
+    ("color:transparent", "transparent text"),
+    ("color: rgba(0, 0, 0, 0)", "transparent text"),
+    # and their visible neighbours
+    ("height:0.5em;overflow:hidden", None),
+    ("height:10px;overflow:hidden", None),
+    ("height:100%;overflow:hidden", None),
+    ("transform:scale(0.5)", None),
+    ("transform:translateX(-100px)", None),
+    ("opacity:0.1", None),
+    ("color:transparent;-webkit-background-clip:text;background-image:linear-gradient(red,blue)", None),  # painted
+    ("background-color:transparent;border-color:transparent", None),
+])
+def test_hidden_reason_reads_the_other_ways_to_hide_text(style, reason):
+    assert hidden_reason(style) == reason
+
+
 def test_hidden_reason_reads_one_colour_written_two_ways():
     """#fff and #FFFFFF are one colour: compared as written, the two hid nothing."""
     assert hidden_reason("color:#fff;background:#FFFFFF") == SAME_COLOUR

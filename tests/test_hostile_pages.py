@@ -68,6 +68,8 @@ HOSTILE = {
     "scripts that never close": {"html": _repeat('<script>document.write("<a>') + "</script><p>正文</p>"},
     "one script per link": {"html": _repeat('<script>document.write("<a href=/x>链接</a>")</script>')},
     "a long style attribute": {"html": '<p style="' + _repeat("overflow:hidden;") * 2 + '">正文</p>'},  # 600 KB
+    "unclosed colours and transforms in a style": {"html": '<p style="' + _repeat("color:rgba(0,translate(1")
+                                                    + '">正文</p>'},
     "one tag stuffed with attributes": {"html": "<p " + " ".join(f'a{i}="1"' for i in range(STUFFED_ATTRIBUTES))
                                         + ">正文</p>"},
     "a long keyword chain": {"text": "，".join(["百家乐", "澳门葡京", "六合彩", "威尼斯人", "太阳城"] * (SIZE // 25))},  # 600 KB

@@ -52,7 +52,9 @@ SHORT_RUN_CHARS = 40  # runs this short merge with their siblings into a list bl
 MAX_PATH_ELEMENTS = 256
 DEEPER = "…"
 
-_ZERO_SIZE = re.compile(r"(?<![-\w])(?:height|width)\s*:\s*[01]px", re.IGNORECASE)
+# A box 0-1px high or wide (``height:0``, ``max-height:0px``, ``width:1px``), its overflow cut off.
+_ZERO_SIZE = re.compile(r"(?<![-\w])(?:max-)?(?:height|width)\s*:\s*(?:0(?:\.0+)?(?:px|r?em|%)?|1px)(?![\w.%])",
+                        re.IGNORECASE)
 _OVERFLOW_HIDDEN = re.compile(r"overflow\s*:\s*hidden", re.IGNORECASE)
 
 
@@ -68,15 +70,34 @@ def _zero_size(style: str) -> bool:
     return any(_ZERO_SIZE.search(line) and _OVERFLOW_HIDDEN.search(line) for line in style.split("\n"))
 
 
+_TRANSPARENT_TEXT = re.compile(r"(?<![-\w])color\s*:\s*(?:transparent|rgba\([^)]{0,40},\s*0(?:\.0+)?\s*\))\s*(?:;|$|!)",
+                               re.IGNORECASE)
+# Text drawn by a background through the transparent glyphs (gradient headings) is shown.
+_TEXT_PAINTED_OTHERWISE = re.compile(r"background-clip|text-fill-color|text-stroke|text-shadow", re.IGNORECASE)
+
+
+def _transparent_text(style: str) -> bool:
+    """Text in a transparent colour, unless something else paints the glyphs."""
+    return bool(_TRANSPARENT_TEXT.search(style)) and not _TEXT_PAINTED_OTHERWISE.search(style)
+
+
 # (test, reason), in the order the reasons are given
 _HIDE_DECL = [
     (re.compile(r"display\s*:\s*none", re.IGNORECASE).search, "display:none"),
-    (re.compile(r"visibility\s*:\s*hidden", re.IGNORECASE).search, "visibility:hidden"),
+    (re.compile(r"visibility\s*:\s*(?:hidden|collapse)", re.IGNORECASE).search, "visibility:hidden"),
     (re.compile(r"(?<![-\w])font-size\s*:\s*[01](?:\.\d+)?(?:px|pt|em|rem)?\s*(?:;|$|!)", re.IGNORECASE).search,
      "font-size:0-1px"),
     (re.compile(r"(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}", re.IGNORECASE).search, "off-screen"),
+    (re.compile(r"translate(?:x|y|3d)?\(\s*(?:[-\d.]{1,20}[a-z%]{0,4}\s*,\s*)?-\d{4,}", re.IGNORECASE).search, "off-screen"),
     (_zero_size, "zero-size"),
-    (re.compile(r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)", re.IGNORECASE).search, "opacity:0"),
+    # clip to nothing: rect(0 0 0 0), rect(1px, 1px, 1px, 1px) (a "visually hidden" box), inset(50%)
+    (re.compile(r"(?<![-\w])clip\s*:\s*rect\(\s*(?:[01](?:px)?[\s,]+){3}[01](?:px)?\s*\)"
+                r"|clip-path\s*:\s*inset\(\s*50%", re.IGNORECASE).search, "clipped to nothing"),
+    (re.compile(r"(?<![-\w])transform\s*:\s*scale\(\s*0(?:\.0+)?\s*(?:,\s*0(?:\.0+)?\s*)?\)",
+                re.IGNORECASE).search, "scaled to nothing"),
+    # fully or all but transparent (0.09 and below: no legible text)
+    (re.compile(r"(?<![-\w])opacity\s*:\s*(?:0|0?\.0\d*)\s*(?:;|$|!)", re.IGNORECASE).search, "opacity:0"),
+    (_transparent_text, "transparent text"),
 ]
 _COLOR = re.compile(r"(?<![-\w])color\s*:\s*([^;]+)", re.IGNORECASE)
 _BG = re.compile(r"background(?:-color)?\s*:\s*([^;]+)", re.IGNORECASE)
