@@ -26,6 +26,11 @@ _MULTIBYTE = {"gb18030", "big5hkscs", "big5", "cp950", "euc_jp", "shift_jis", "c
               "iso2022_jp", "hz"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
 _MAX_BAD_SHARE = 0.01  # replacement characters tolerated when forcing a declared charset
+# A page saved again as UTF-8 keeps the <meta charset=gb2312> it was written with (4 of the 66 GNE news pages;
+# archives and crawlers that transcode do it), and GB18030 decodes UTF-8 bytes without an error, as mojibake.
+# Bytes that are valid UTF-8 with at least this many characters beyond ASCII are UTF-8 whatever the meta says:
+# GBK or Big5 text of that many characters is not valid UTF-8 by chance.
+UTF8_EVIDENCE_CHARS = 10
 
 
 class UndecodableError(ValueError):
@@ -68,11 +73,21 @@ def sniff_declared_charset(raw: bytes) -> str | None:
     return match.group(1).decode("ascii", "ignore") if match else None
 
 
+def _is_utf8_text(raw: bytes) -> bool:
+    """Whether ``raw`` is valid UTF-8 with at least :data:`UTF8_EVIDENCE_CHARS` characters beyond ASCII."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return len(text) - len(text.encode("ascii", "ignore")) >= UTF8_EVIDENCE_CHARS
+
+
 def decode_bytes(raw: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode page bytes; return ``(text, charset_used)``.
 
     Tries, in order: the caller's declared charset, the page's own BOM or
-    meta charset, strict UTF-8, then statistical detection. A declared
+    meta charset (unless the bytes are plainly UTF-8: ``UTF8_EVIDENCE_CHARS``),
+    strict UTF-8, then statistical detection. A declared
     Latin-1 or windows-1252 (the HTTP default, often sent for pages that
     are nothing of the kind) comes last instead: after the page's own
     declaration, UTF-8, and a detection that finds a multi-byte East Asian
@@ -82,7 +97,10 @@ def decode_bytes(raw: bytes, declared: str | None = None) -> tuple[str, str]:
         return "", "utf-8"
     weak = _canonical(declared) in _WEAK_LABELS
     tried: list[str] = []
-    for label in (None if weak else declared, sniff_declared_charset(raw), "utf-8"):
+    own = sniff_declared_charset(raw)
+    if own and not own.startswith("utf") and _is_utf8_text(raw):
+        own = "utf-8"  # see UTF8_EVIDENCE_CHARS
+    for label in (None if weak else declared, own, "utf-8"):
         charset = _canonical(label)
         if charset and charset not in tried:
             tried.append(charset)
