@@ -611,8 +611,9 @@ def norm_patterns(norm: str, digit_runs):
 
 
 def element_hidden(self, el) -> str | None:
-    """htmlblocks._Walker._element_hidden: every attribute looked up on every element."""
-    from service.analysis.htmlblocks import hidden_reason
+    """htmlblocks._Walker._element_hidden: every rule tried on every element (the service skips the elements
+    that have no attribute, and tries the colour search only on those that declare a colour)."""
+    from service.analysis.htmlblocks import SAME_COLOUR, box_hidden, hidden_reason, same_colour_as_background
 
     if el.tag == "dialog" and el.get("open") is None:
         return "closed dialog"
@@ -621,6 +622,12 @@ def element_hidden(self, el) -> str | None:
     reason = hidden_reason(el.get("style", ""))
     if reason:
         return reason
+    if el.tag in ("marquee", "iframe"):
+        reason = box_hidden(el)
+        if reason:
+            return reason
+    if same_colour_as_background(el):
+        return SAME_COLOUR
     for cls in (el.get("class") or "").split():
         if "." + cls in self.hiders:
             return self.hiders["." + cls]

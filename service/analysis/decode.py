@@ -98,7 +98,7 @@ def decode_bytes(raw: bytes, declared: str | None = None) -> tuple[str, str]:
     weak = _canonical(declared) in _WEAK_LABELS
     tried: list[str] = []
     own = sniff_declared_charset(raw)
-    if own and not own.startswith("utf") and _is_utf8_text(raw):
+    if own and not own.lower().startswith("utf") and _is_utf8_text(raw):
         own = "utf-8"  # see UTF8_EVIDENCE_CHARS
     for label in (None if weak else declared, own, "utf-8"):
         charset = _canonical(label)

@@ -5,13 +5,15 @@ holding text directly) each yield a text run; consecutive short runs under
 the same parent (menus, link lists, list items) merge into one ``list`` or
 ``lines`` block whose items are the runs. Each block records its element
 path, link characters, on-/off-site links and whether the page hides it
-(inline ``style``, the ``hidden`` attribute, a ``<style>`` rule on its class
-or id that applies on every screen, text the colour of the background declared behind it, a marquee too
-small or too fast to read). A hidden inline element is a run of its own, so
-its text is a hidden block rather than part of the visible paragraph around
-it. A script that only writes markup (``document.write`` of string
-literals) is read as that markup. The page text is the blocks joined by
-blank lines, starting with the ``<title>``.
+(an inline ``style``: :func:`hidden_reason`; the ``hidden`` attribute; a
+``<style>`` rule on its class or id that applies on every screen; text the
+colour of the background declared behind it; a marquee or frame too small
+or too fast to read; a closed ``<dialog>``). A hidden inline element is a
+run of its own, so its text is a hidden block rather than part of the
+visible paragraph around it. A script that only writes markup
+(``document.write`` of string literals) is read as that markup, and the
+document an ``<iframe srcdoc>`` shows as the frame's content. The page text
+is the blocks joined by blank lines, starting with the ``<title>``.
 
 Pages nest as deep as their markup says (unclosed ``<font>`` tags nest one
 level each): the tree is walked without recursion, and element paths stop
@@ -206,9 +208,9 @@ def hidden_reason(style: str) -> str | None:
     return None
 
 
-_MARQUEE_SIZE = re.compile(r"(?<![-\w])(height|width)\s*:\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*(?:;|$|!)", re.IGNORECASE)
-MARQUEE_MIN_HEIGHT = 4  # a marquee lower than this many pixels shows no readable line
-MARQUEE_MIN_WIDTH = 10  # ... or narrower than this many: not a character's width
+_BOX_SIZE = re.compile(r"(?<![-\w])(height|width)\s*:\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*(?:;|$|!)", re.IGNORECASE)
+BOX_MIN_HEIGHT = 4  # a marquee or frame lower than this many pixels shows no readable line
+BOX_MIN_WIDTH = 10  # ... or narrower than this many: not a character's width
 MARQUEE_MAX_SCROLL = 1000  # pixels a step: the text crosses the screen between two frames
 
 
@@ -219,16 +221,16 @@ def _pixels(value: str | None) -> float | None:
         return None
 
 
-def marquee_hidden(el) -> str | None:
+def box_hidden(el) -> str | None:
     """Why a ``<marquee>`` (or an ``<iframe>`` showing its ``srcdoc``) hides its text: a box too small to
     show a line, or a scroll so fast that the text crosses it between two frames. Hacked pages of the 2000s
     hid link lists this way (``<marquee height=1 width=4 scrollamount=3000 scrolldelay=20000>``, an iframe
     of width and height 0) and some still do."""
     sizes = {"height": _pixels(el.get("height")), "width": _pixels(el.get("width"))}
-    for name, value in _MARQUEE_SIZE.findall(el.get("style") or ""):
+    for name, value in _BOX_SIZE.findall(el.get("style") or ""):
         sizes[name.lower()] = float(value)
     height, width = sizes["height"], sizes["width"]
-    if (height is not None and height < MARQUEE_MIN_HEIGHT) or (width is not None and width < MARQUEE_MIN_WIDTH):
+    if (height is not None and height < BOX_MIN_HEIGHT) or (width is not None and width < BOX_MIN_WIDTH):
         return f"tiny {el.tag}"
     scroll = _pixels(el.get("scrollamount"))
     if scroll is not None and scroll >= MARQUEE_MAX_SCROLL:
@@ -260,17 +262,19 @@ def _query_screens(query: str) -> str:
     if _ALWAYS_ON_SCREEN.fullmatch(query):
         return "every"
     kind = _MEDIA_TYPE.match(query)
-    if kind and kind.group(1).lower() not in ("all", "screen", "not", "and"):
+    media = kind.group(1).lower() if kind else None
+    if media == "not":
+        return "some"
+    if media not in (None, "all", "screen", "and"):
         return "none"
-    if not re.match(r"\s*not\b", query, re.IGNORECASE):
-        for minmax, compare, number, unit in _SIZE_CONDITION.findall(query):
-            try:
-                px = float(number) * (16 if unit and unit.lower().endswith("em") else 1)
-            except ValueError:  # "1.2.3"
-                continue
-            at_least = minmax.lower() == "min" or compare.startswith(">")
-            if (at_least and px > MAX_SCREEN_PX) or (not at_least and px < MIN_SCREEN_PX):
-                return "none"
+    for minmax, compare, number, unit in _SIZE_CONDITION.findall(query):
+        try:
+            px = float(number) * (16 if unit and unit.lower().endswith("em") else 1)
+        except ValueError:  # "1.2.3"
+            continue
+        at_least = minmax.lower() == "min" or compare.startswith(">")
+        if (at_least and px > MAX_SCREEN_PX) or (not at_least and px < MIN_SCREEN_PX):
+            return "none"
     return "some"
 
 
@@ -411,7 +415,7 @@ class _Walker:
         if reason:
             return reason
         if el.tag == "marquee" or el.tag == "iframe":
-            reason = marquee_hidden(el)
+            reason = box_hidden(el)
             if reason:
                 return reason
         if ((el.tag == "font" and el.get("color")) or el.get("bgcolor") or "olor" in style or "ackground" in style) \
