@@ -322,6 +322,47 @@ def test_other_scripts_are_not_read(script):
     assert hidden.get("投稿邮箱") is None
 
 
+@pytest.mark.parametrize("script", [
+    """document.getElementById("k9").style.display = "none";""",
+    "<!--\ndocument.all.k9.style.visibility='hidden'\n//-->",
+    """document.all["k9"].style.display="none"; /* a comment */""",
+    "document.querySelector('#k9').style.display='none'",
+    "$('#k9').hide();",
+    """jQuery("#k9").css("display", "none")""",
+])
+def test_a_script_that_only_hides_an_element_before_it_hides_it(script):
+    """Hacked pages put a link wall in a ``<div id>`` and hide it from the script after it: a browser runs the
+    script as it parses, and the wall was read as visible."""
+    hidden = _hidden_by_text(f'<body><p>{ARTICLE}</p><div id="k9">{FONT_WALL}</div><script>{script}</script>'
+                             f'<p>联系我们</p></body>')
+    assert hidden["澳门赌场0"] in ("display:none", "visibility:hidden")
+    assert hidden[ARTICLE] is None and hidden["联系我们"] is None
+
+
+@pytest.mark.parametrize("body", [
+    # the element comes after the script: it does not exist yet when the script runs
+    f"<script>document.getElementById('k9').style.display='none'</script><div id=k9>{FONT_WALL}</div>",
+    # other code: a handler that hides the element on a click, not now
+    f"<div id=k9>{FONT_WALL}</div><script>function close() {{ $('#k9').hide(); }}</script>",
+    f"<div id=k9>{FONT_WALL}</div><script>if (narrow) document.getElementById('k9').style.display='none'</script>",
+    # the script shows it: a browser shows what the script shows
+    f"<div id=k9 style='display:none'>{FONT_WALL}</div><script>document.getElementById('k9').style.display='block'"
+    f"</script>",
+])
+def test_other_display_scripts_hide_nothing(body):
+    assert _hidden_by_text(f"<body><p>{ARTICLE}</p>{body}</body>")["澳门赌场0"] is None
+
+
+def test_display_statements_read_only_scripts_that_do_nothing_else():
+    from service.analysis.htmlblocks import MAX_DISPLAY_SCRIPT_CHARS, display_statements
+
+    assert display_statements("$('#a').show(); document.getElementById('b').style.visibility='hidden'") == [
+        ("a", "display:block"), ("b", "visibility:hidden")]
+    assert display_statements("$('#a').hide(); alert(1)") is None
+    assert display_statements("  // nothing\n") is None
+    assert display_statements("$('#a').hide();" + " " * MAX_DISPLAY_SCRIPT_CHARS) is None
+
+
 def test_a_hidden_inline_element_is_a_hidden_block_of_its_own():
     """<span style="display:none"> inside a paragraph: its links were part of the visible paragraph."""
     page = build_page(html=f'<html><body><p>{ARTICLE}<span style="display:none">{FONT_WALL}</span>会议要求各校抓好落实。'

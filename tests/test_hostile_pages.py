@@ -84,6 +84,9 @@ HOSTILE = {
     # a frame's srcdoc is a page of its own: at most SRCDOC_MAX_FRAMES are read, nested at most SRCDOC_MAX_DEPTH deep
     "frames of frames": {"html": _repeat("<iframe srcdoc='<iframe srcdoc=&quot;<p>链接</p>&quot;></iframe>'></iframe>")
                          + "<p>正文</p>"},
+    # a script that only shows or hides elements is run on the elements before it (at most 4,000 characters of it)
+    "a script hiding each element": {"html": _repeat('<p id=k>链接</p><script>$("#k").hide();</script>') + "<p>正文</p>"},
+    "a long hiding script": {"html": "<p id=k>链接</p><script>" + _repeat("$('#k').hide();") + "</script><p>正文</p>"},
     "a list of short links": {"html": "<ul>" + "".join(
         f'<li><a href="/{i}">链接{i}</a></li>' for i in range(SIZE // 40)) + "</ul>"},
 }

@@ -11,8 +11,9 @@ colour of the background declared behind it; a marquee or frame too small
 or too fast to read; a closed ``<dialog>``). A hidden inline element is a
 run of its own, so its text is a hidden block rather than part of the
 visible paragraph around it. A script that only writes markup
-(``document.write`` of string literals) is read as that markup, and the
-document an ``<iframe srcdoc>`` shows as the frame's content. The page text
+(``document.write`` of string literals) is read as that markup; one that
+only shows or hides elements by id is run on the elements before it; the
+document an ``<iframe srcdoc>`` shows is read as the frame's content. The page text
 is the blocks joined by blank lines, starting with the ``<title>``.
 
 Pages nest as deep as their markup says (unclosed ``<font>`` tags nest one
@@ -778,6 +779,75 @@ def _read_srcdocs(root, parser) -> None:
                 frame.extend(list(body))
 
 
+# A script that only sets elements' display by id, after them (`<div id="x">…links…</div>
+# <script>document.getElementById("x").style.display="none"</script>`): hacked pages hide link walls this way.
+# Such a script is run as a browser runs it, on the inline style of the first element before it with that id.
+_JS_ELEMENT = (r"""document\.getElementById\(\s*(["'])([\w-]{1,100})\1\s*\)"""
+               r"""|document\.all\.([A-Za-z_]\w{0,99})|document\.all\[\s*(["'])([\w-]{1,100})\4\s*\]"""
+               r"""|document\.querySelector\(\s*(["'])#([\w-]{1,100})\6\s*\)""")
+_JS_JQUERY = r"""(?:\$|jQuery)\(\s*(["'])#([\w-]{1,100})\1\s*\)"""
+_DISPLAY_STATEMENTS = (
+    # (pattern, the groups that may hold the id, the group holding the property or None for display,
+    #  the group holding the value, or a fixed value)
+    (re.compile(rf"""(?:{_JS_ELEMENT})\.style\.(display|visibility)\s*=\s*(["'])([a-z-]{{1,20}})\9\s*;?"""),
+     (2, 3, 5, 7), 8, 10),
+    (re.compile(rf"""{_JS_JQUERY}\.(hide|show)\(\s*\)\s*;?"""), (2,), None, 3),
+    (re.compile(rf"""{_JS_JQUERY}\.css\(\s*(["'])(display|visibility)\3\s*,\s*(["'])([a-z-]{{1,20}})\5\s*\)\s*;?"""),
+     (2,), 4, 6),
+)
+_JS_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*|<!--|-->", re.DOTALL)
+_DISPLAY_DECLARATION = re.compile(r"(?<![-\w])(?:display|visibility)\s*:[^;]*;?", re.IGNORECASE)
+_DISPLAY_NAMES = ("style.display", "style.visibility", ".hide(", ".show(", ".css(")
+MAX_DISPLAY_SCRIPT_CHARS = 4_000  # a longer script is not read as one
+
+
+def display_statements(script: str) -> list[tuple[str, str]] | None:
+    """``(id, css declaration)`` for each statement of a script that does nothing but show or hide
+    elements by id (``display:none``, ``visibility:hidden``, ``display:block``; jQuery's ``hide()`` is
+    ``display:none``), or ``None`` when the script does anything else."""
+    code = _JS_COMMENTS.sub(" ", script[:MAX_DISPLAY_SCRIPT_CHARS + 1]).strip()
+    if not code or len(script) > MAX_DISPLAY_SCRIPT_CHARS:
+        return None
+    found, pos = [], 0
+    while pos < len(code):
+        for pattern, id_groups, prop_group, value in _DISPLAY_STATEMENTS:
+            match = pattern.match(code, pos)
+            if match:
+                break
+        else:
+            return None
+        el_id = next(match.group(g) for g in id_groups if match.group(g))
+        prop = match.group(prop_group) if prop_group else "display"
+        shown = match.group(value)
+        if shown in ("hide", "show"):
+            shown = "none" if shown == "hide" else "block"
+        found.append((el_id, f"{prop}:{shown}"))
+        pos = match.end()
+        while pos < len(code) and code[pos].isspace():
+            pos += 1
+    return found
+
+
+def _run_display_scripts(root) -> None:
+    """Apply each script that only shows or hides elements by id to the inline style of the element it
+    names, as a browser runs it while parsing: the first element with that id before the script; an
+    element after it does not exist yet, and is left alone."""
+    seen: dict[str, object] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        el_id = el.get("id")
+        if el_id and el_id not in seen:
+            seen[el_id] = el
+        if el.tag != "script" or not el.text or not any(name in el.text for name in _DISPLAY_NAMES):
+            continue
+        for target_id, declaration in display_statements(el.text) or ():
+            target = seen.get(target_id)
+            if target is not None:
+                kept = _DISPLAY_DECLARATION.sub("", target.get("style", "")).strip().rstrip(";")
+                target.set("style", f"{kept};{declaration}" if kept else declaration)
+
+
 def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page:
     """Parse decoded HTML into a :class:`Page` (the text is already decoded, so an XML declaration's encoding
     is dropped with the declaration)."""
@@ -800,6 +870,8 @@ def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page
         return page
     if "srcdoc" in html:  # after _too_deep: parsing a srcdoc clears the parser's error log
         _read_srcdocs(root, parser)
+    if any(name in html for name in _DISPLAY_NAMES):
+        _run_display_scripts(root)
     keywords = " ".join(m.get("content", "") for m in root.iter("meta")
                         if (m.get("name") or "").lower() in {"keywords", "description"})
     walker = _Walker(url, _stylesheet_hiders(root))
