@@ -134,6 +134,26 @@ def test_hidden_reason_cases():
     assert hidden_reason("font-size:14px;color:#333") is None
 
 
+@pytest.mark.parametrize(("style", "hidden"), [
+    ("font-size:0", True), ("font-size: 0px", True), ("font-size:1pt", True), ("font-size:.05em", True),
+    ("font-size:5%", True), ("font-size:1", True),  # a unitless size is pixels on the old pages that write it
+    # sizes that start with 0 or 1 and are read easily (a class of articles in 1.25rem read as hidden)
+    ("font-size:1.25rem", False), ("font-size:1.1em", False), ("font-size:0.8em", False), ("font-size:1.5px", False),
+    ("font-size:10px", False), ("font-size:100%", False),
+    # of several sizes, the one a browser applies
+    ("font-size:0;font-size:14px", False), ("font-size:14px;font-size:0", True),
+    ("font-size:0!important;font-size:14px", True), ("font-size:14px !important;font-size:0", False),
+])
+def test_a_font_too_small_to_read_hides_its_text(style, hidden):
+    assert (hidden_reason(style) == "font-size:0-1px") is hidden
+
+
+def test_an_article_in_a_large_font_class_is_visible():
+    hidden = _hidden_by_text(f"<head><style>.story-body{{font-size:1.125rem}} .sr{{font-size:0}}</style></head>"
+                             f"<body><p class=story-body>{ARTICLE}</p><div class=sr>{FONT_WALL}</div></body>")
+    assert hidden[ARTICLE] is None and hidden["澳门赌场0"] == "font-size:0-1px"
+
+
 @pytest.mark.parametrize(("style", "reason"), [
     # ways to hide text that read as visible before
     ("height:0;overflow:hidden", "zero-size"),  # a unitless 0 (only 0px and 1px were read)
