@@ -148,6 +148,17 @@ def test_a_font_too_small_to_read_hides_its_text(style, hidden):
     assert (hidden_reason(style) == "font-size:0-1px") is hidden
 
 
+@pytest.mark.parametrize(("style", "hidden"), [
+    ("position:absolute;left:-9999px", True), ("top: -999px", True), ("text-indent:-999em", True),
+    ("left:-1000", True), ("margin-left:-1200px", True), ("left:-100%", True), ("left:-200vw", True),
+    # layout, not hiding: a centred box, a carousel's next slide, a nudge, a hanging indent
+    ("position:absolute;left:50%;margin-left:-480px", False), ("left: -295px", False), ("top:-150px", False),
+    ("margin-top:-270px", False), ("text-indent:-2em", False), ("left:-50vw", False),
+])
+def test_an_element_moved_off_every_screen_is_hidden(style, hidden):
+    assert (hidden_reason(style) == "off-screen") is hidden
+
+
 def test_an_article_in_a_large_font_class_is_visible():
     hidden = _hidden_by_text(f"<head><style>.story-body{{font-size:1.125rem}} .sr{{font-size:0}}</style></head>"
                              f"<body><p class=story-body>{ARTICLE}</p><div class=sr>{FONT_WALL}</div></body>")

@@ -108,12 +108,25 @@ def _tiny_font(style: str) -> bool:
     return float(size.group(1)) <= TINY_FONT_SIZES[(size.group(2) or "").lower()]
 
 
+_OFFSET = re.compile(r"(?<![-\w])(?:left|top|text-indent|margin-left|margin-top)\s*:\s*"
+                     r"-(\d{1,8})(?:\.\d{0,8})?\s*(px|pt|r?em|v[wh]|%)?", re.IGNORECASE)
+# How far left or up an element must be moved to be off any screen, by unit: 900px (hacked pages use -999px,
+# -9999px, -3000px), 700pt, 50em, the screen's or its own width. Less is layout: a centred box's margin-left:-480px, a carousel's
+# left:-295px, a nudge of top:-150px.
+OFF_SCREEN_OFFSETS = {"px": 900, "": 900, "pt": 700, "em": 50, "rem": 50, "vw": 100, "vh": 100, "%": 100}
+
+
+def _off_screen(style: str) -> bool:
+    """Moved left or up by at least :data:`OFF_SCREEN_OFFSETS` (``left``, ``top``, ``text-indent``, margins)."""
+    return any(int(number) >= OFF_SCREEN_OFFSETS[(unit or "").lower()] for number, unit in _OFFSET.findall(style))
+
+
 # (test, reason), in the order the reasons are given
 _HIDE_DECL = [
     (re.compile(r"display\s*:\s*none", re.IGNORECASE).search, "display:none"),
     (re.compile(r"visibility\s*:\s*(?:hidden|collapse)", re.IGNORECASE).search, "visibility:hidden"),
     (_tiny_font, "font-size:0-1px"),
-    (re.compile(r"(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}", re.IGNORECASE).search, "off-screen"),
+    (_off_screen, "off-screen"),
     (re.compile(r"translate(?:x|y|3d)?\(\s*(?:[-\d.]{1,20}[a-z%]{0,4}\s*,\s*)?-\d{4,}", re.IGNORECASE).search, "off-screen"),
     (_zero_size, "zero-size"),
     # clip to nothing: rect(0 0 0 0), rect(1px, 1px, 1px, 1px) (a "visually hidden" box), inset(50%)
@@ -809,9 +822,9 @@ _JS_ELEMENT = (r"""document\.getElementById\(\s*(["'])([\w-]{1,100})\1\s*\)"""
                r"""|document\.all\.([A-Za-z_]\w{0,99})|document\.all\[\s*(["'])([\w-]{1,100})\4\s*\]"""
                r"""|document\.querySelector\(\s*(["'])#([\w-]{1,100})\6\s*\)""")
 _JS_JQUERY = r"""(?:\$|jQuery)\(\s*(["'])#([\w-]{1,100})\1\s*\)"""
+# Each statement: (pattern, the groups one of which holds the id, the group holding the property (None: display),
+# the group holding the value or the jQuery method).
 _DISPLAY_STATEMENTS = (
-    # (pattern, the groups that may hold the id, the group holding the property or None for display,
-    #  the group holding the value, or a fixed value)
     (re.compile(rf"""(?:{_JS_ELEMENT})\.style\.(display|visibility)\s*=\s*(["'])([a-z-]{{1,20}})\9\s*;?"""),
      (2, 3, 5, 7), 8, 10),
     (re.compile(rf"""{_JS_JQUERY}\.(hide|show)\(\s*\)\s*;?"""), (2,), None, 3),
@@ -824,6 +837,18 @@ _DISPLAY_NAMES = ("style.display", "style.visibility", ".hide(", ".show(", ".css
 MAX_DISPLAY_SCRIPT_CHARS = 4_000  # a longer script is not read as one
 
 
+def _display_statement(code: str, pos: int) -> tuple[str, str, int] | None:
+    """``(id, css declaration, end)`` of the show-or-hide statement at ``pos`` of ``code``, if there is one."""
+    for pattern, id_groups, property_group, value_group in _DISPLAY_STATEMENTS:
+        match = pattern.match(code, pos)
+        if match:
+            el_id = next(match.group(g) for g in id_groups if match.group(g))
+            prop = match.group(property_group) if property_group else "display"
+            value = {"hide": "none", "show": "block"}.get(match.group(value_group), match.group(value_group))
+            return el_id, f"{prop}:{value}", match.end()
+    return None
+
+
 def display_statements(script: str) -> list[tuple[str, str]] | None:
     """``(id, css declaration)`` for each statement of a script that does nothing but show or hide
     elements by id (``display:none``, ``visibility:hidden``, ``display:block``; jQuery's ``hide()`` is
@@ -833,19 +858,11 @@ def display_statements(script: str) -> list[tuple[str, str]] | None:
         return None
     found, pos = [], 0
     while pos < len(code):
-        for pattern, id_groups, prop_group, value in _DISPLAY_STATEMENTS:
-            match = pattern.match(code, pos)
-            if match:
-                break
-        else:
+        statement = _display_statement(code, pos)
+        if statement is None:
             return None
-        el_id = next(match.group(g) for g in id_groups if match.group(g))
-        prop = match.group(prop_group) if prop_group else "display"
-        shown = match.group(value)
-        if shown in ("hide", "show"):
-            shown = "none" if shown == "hide" else "block"
-        found.append((el_id, f"{prop}:{shown}"))
-        pos = match.end()
+        found.append(statement[:2])
+        pos = statement[2]
         while pos < len(code) and code[pos].isspace():
             pos += 1
     return found
