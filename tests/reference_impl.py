@@ -617,6 +617,8 @@ def element_hidden(self, el) -> str | None:
 
     if el.tag == "dialog" and el.get("open") is None:
         return "closed dialog"
+    if el.tag == "noscript":
+        return "noscript"
     if el.get("hidden") is not None:
         return "hidden attribute"
     reason = hidden_reason(el.get("style", ""))

@@ -394,6 +394,14 @@ def test_display_statements_read_only_scripts_that_do_nothing_else():
     assert display_statements("$('#a').hide();" + " " * MAX_DISPLAY_SCRIPT_CHARS) is None
 
 
+def test_noscript_is_hidden_and_its_stylesheets_hide_nothing():
+    """Browsers run scripts, so what ``<noscript>`` holds is shown to crawlers only: hacked pages put link walls
+    there. A stylesheet in one applies only where scripts do not run (lazy-loading images hidden)."""
+    hidden = _hidden_by_text(f"<body><noscript><style>.k9{{display:none}}</style></noscript><p>{ARTICLE}</p>"
+                             f"<noscript>{FONT_WALL}</noscript><div class=k9>联系我们</div></body>")
+    assert hidden["澳门赌场0"] == "noscript" and hidden[ARTICLE] is None and hidden["联系我们"] is None
+
+
 def test_a_hidden_inline_element_is_a_hidden_block_of_its_own():
     """<span style="display:none"> inside a paragraph: its links were part of the visible paragraph."""
     page = build_page(html=f'<html><body><p>{ARTICLE}<span style="display:none">{FONT_WALL}</span>会议要求各校抓好落实。'

@@ -8,9 +8,10 @@ path, link characters, on-/off-site links and whether the page hides it
 (an inline ``style``: :func:`hidden_reason`; the ``hidden`` attribute; a
 ``<style>`` rule on its class or id that applies on every screen; text the
 colour of the background declared behind it; a marquee or frame too small
-or too fast to read; a closed ``<dialog>``). A hidden inline element is a
-run of its own, so its text is a hidden block rather than part of the
-visible paragraph around it. A script that only writes markup
+or too fast to read; a closed ``<dialog>``; ``<noscript>``, which browsers
+that run scripts do not show). A hidden inline element is a run of its
+own, so its text is a hidden block rather than part of the visible
+paragraph around it. A script that only writes markup
 (``document.write`` of string literals) is read as that markup; one that
 only shows or hides elements by id is run on the elements before it; the
 document an ``<iframe srcdoc>`` shows is read as the frame's content. The page text
@@ -379,6 +380,8 @@ def _stylesheet_hiders(root) -> dict[str, str]:
     """
     always, sometimes = [], []
     for style in root.iter("style"):
+        if any(parent.tag == "noscript" for parent in style.iterancestors()):  # applies only without scripts
+            continue
         every, some = split_stylesheet(style.text or "")
         always.append(every)
         sometimes.append(some)
@@ -443,6 +446,8 @@ class _Walker:
     def _element_hidden(self, el) -> str | None:
         if el.tag == "dialog" and el.get("open") is None:  # shown only when a script opens it
             return "closed dialog"
+        if el.tag == "noscript":  # shown only where scripts do not run: to crawlers, not to people
+            return "noscript"
         if not len(el.attrib):  # most elements: no attribute, nothing can hide them
             return None
         if el.get("hidden") is not None:  # not aria-hidden: it hides from screen readers, and is shown
