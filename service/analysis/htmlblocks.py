@@ -876,17 +876,22 @@ def display_statements(script: str) -> list[tuple[str, str]] | None:
 def _run_display_scripts(root) -> None:
     """Apply each script that only shows or hides elements by id to the inline style of the element it
     names, as a browser runs it while parsing: the first element with that id before the script; an
-    element after it does not exist yet, and is left alone."""
+    element after it does not exist yet, and is left alone. The tree is walked only when some script
+    is such a script (about half the pages have a script that names ``.css(`` or ``.show(``)."""
+    statements = {}
+    for script in root.iter("script"):
+        if script.text and any(name in script.text for name in _DISPLAY_NAMES):
+            found = display_statements(script.text)
+            if found:
+                statements[script] = found
+    if not statements:
+        return
     seen: dict[str, object] = {}
     for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        el_id = el.get("id")
+        el_id = el.get("id") if isinstance(el.tag, str) else None
         if el_id and el_id not in seen:
             seen[el_id] = el
-        if el.tag != "script" or not el.text or not any(name in el.text for name in _DISPLAY_NAMES):
-            continue
-        for target_id, declaration in display_statements(el.text) or ():
+        for target_id, declaration in statements.get(el, ()):
             target = seen.get(target_id)
             if target is not None:
                 kept = _DISPLAY_DECLARATION.sub("", target.get("style", "")).strip().rstrip(";")
@@ -915,8 +920,7 @@ def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page
         return page
     if "srcdoc" in html:  # after _too_deep: parsing a srcdoc clears the parser's error log
         _read_srcdocs(root, parser)
-    if any(name in html for name in _DISPLAY_NAMES):
-        _run_display_scripts(root)
+    _run_display_scripts(root)
     keywords = " ".join(m.get("content", "") for m in root.iter("meta")
                         if (m.get("name") or "").lower() in {"keywords", "description"})
     walker = _Walker(url, _stylesheet_hiders(root))
