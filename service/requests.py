@@ -104,14 +104,13 @@ def parse_page(obj, max_page_bytes: int) -> PageRequest:
 
 def page_from_bytes(raw: bytes, *, url: str = "", req_id: str | None = None, charset: str | None = None,
                     as_html: bool = True) -> PageRequest:
-    """A page given as raw bytes: decode with the declared or detected charset."""
+    """A page given as raw bytes: decode with the declared or detected charset (a label no codec has, such
+    as MySQL's ``utf8mb4``, is read as if none were named; the verdict's ``charset`` says what was used)."""
     url = check_url(url)
     try:
         text, used = decode_bytes(raw, charset)
     except UndecodableError as exc:
         raise ApiError(422, "undecodable", str(exc), "charset") from None
-    except LookupError:
-        raise ApiError(400, "unknown_charset", f"unknown charset {charset!r}", "charset") from None
     req = PageRequest(id=req_id or page_id(url, text), url=url, charset=used)
     if as_html:
         req.html = text

@@ -56,6 +56,9 @@ def test_classify_html_reports_element_paths(client, auth):
     ("", "gbk"),
     # a crawler that forwards the HTTP default for a GBK page: the page's own meta charset wins over it
     ("<head><meta charset=gbk></head>", "ISO-8859-1"),
+    # a label no codec has (servers send MySQL's utf8mb4, "none"): read as if none were named, not refused
+    ("<head><meta charset=gbk></head>", "utf8mb4"),
+    ("", "none"),
 ])
 def test_raw_gbk_bytes_are_read_as_gbk(client, auth, head, charset):
     html = f"<html>{head}<body><p>{ARTICLE}</p></body></html>".encode("gbk")
