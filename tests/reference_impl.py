@@ -631,11 +631,13 @@ def element_hidden(self, el) -> str | None:
     if same_colour_as_background(el):
         return SAME_COLOUR
     for cls in (el.get("class") or "").split():
-        if "." + cls in self.hiders:
-            return self.hiders["." + cls]
+        for selector in ("." + cls, el.tag + "." + cls):
+            if selector in self.hiders:
+                return self.hiders[selector]
     el_id = el.get("id")
-    if el_id and "#" + el_id in self.hiders:
-        return self.hiders["#" + el_id]
+    for selector in (("#" + el_id, el.tag + "#" + el_id) if el_id else ()):
+        if selector in self.hiders:
+            return self.hiders[selector]
     return None
 
 

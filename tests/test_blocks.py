@@ -394,6 +394,23 @@ def test_display_statements_read_only_scripts_that_do_nothing_else():
     assert display_statements("$('#a').hide();" + " " * MAX_DISPLAY_SCRIPT_CHARS) is None
 
 
+@pytest.mark.parametrize(("css", "element", "hidden"), [
+    (".k9{display:none}", "div class=k9", True),
+    ("div.k9{display:none}", "div class='x k9'", True),  # a rule on a tag and class
+    ("div#k9{visibility:hidden}", "div id=k9", True),
+    ("span.k9{display:none}", "div class=k9", False),  # another tag's
+    # rules apply in order: a later rule that shows the class undoes the one that hid it
+    (".k9{display:none} .k9{display:block}", "div class=k9", False),
+    ("div.k9{display:none} .k9{display:block}", "div class=k9", False),
+    (".k9{display:block} .k9{display:none}", "div class=k9", True),
+    ("div.k9{display:none} p.k9{display:block}", "div class=k9", True),
+])
+def test_stylesheet_rules_on_one_element_hide_it(css, element, hidden):
+    found = _hidden_by_text(f"<head><style>{css}</style></head><body><p>{ARTICLE}</p><{element}>{FONT_WALL}</div>"
+                            f"</body>")
+    assert (found["澳门赌场0"] is not None) is hidden and found[ARTICLE] is None
+
+
 def test_noscript_is_hidden_and_its_stylesheets_hide_nothing():
     """Browsers run scripts, so what ``<noscript>`` holds is shown to crawlers only: hacked pages put link walls
     there. A stylesheet in one applies only where scripts do not run (lazy-loading images hidden)."""

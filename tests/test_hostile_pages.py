@@ -67,6 +67,9 @@ HOSTILE = {
     "at-rules without braces": {"html": "<style>" + _repeat("@media ") + "</style><p>正文</p>"},
     "scripts that never close": {"html": _repeat('<script>document.write("<a>') + "</script><p>正文</p>"},
     "one script per link": {"html": _repeat('<script>document.write("<a href=/x>链接</a>")</script>')},
+    "a stylesheet hiding and showing classes in turn": {"html": "<style>" + "".join(
+        f"div.c{i % 500}{{display:none}}.c{i % 500}{{display:block}}" for i in range(SIZE // 45))
+        + "</style><p class=c1>正文</p>"},
     "a long style attribute": {"html": '<p style="' + _repeat("overflow:hidden;") * 2 + '">正文</p>'},  # 600 KB
     "unclosed colours and transforms in a style": {"html": '<p style="' + _repeat("color:rgba(0,translate(1")
                                                     + '">正文</p>'},

@@ -144,7 +144,7 @@ _BG = re.compile(r"background(?:-color)?\s*:\s*([^;]+)", re.IGNORECASE)
 # A rule's selectors start the text or follow a brace: checked first, so that text without braces is scanned once,
 # not once per position (the same matches; unanchored, 60 KB of such text in a <style> took 3 s).
 _CSS_RULE = re.compile(r"(?<![^{}])([^{}]+)\{([^{}]*)\}")
-_SIMPLE_SELECTOR = re.compile(r"^\s*([.#])([\w-]+)\s*$")
+_SIMPLE_SELECTOR = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9]{0,15})?([.#])([\w-]+)\s*$")  # .menu, #ad, div.menu
 _WS = re.compile(r"[ \t\f\v\u00a0\u3000]+")
 _LINK_MARK = "\x1f"  # marks where a link starts inside a run
 
@@ -357,26 +357,32 @@ def split_stylesheet(css: str) -> tuple[str, str]:
 _SHOWS = re.compile(r"display\s*:\s*(?!none)[a-z]|visibility\s*:\s*visible", re.IGNORECASE)
 
 
-def _simple_selectors(css: str, declares) -> Iterator[tuple[str, str]]:
-    """``(".class" or "#id", reason)`` for each simple selector of a rule whose body ``declares`` returns a
-    reason for."""
+def _selector_rules(css: str) -> Iterator[tuple[str, str, str | None]]:
+    """``(selector, class or id, reason)`` for each selector of one element (``.menu``, ``#ad``,
+    ``div.menu``) of each rule that hides or shows, in the sheet's order: the reason a rule hides, or
+    ``None`` for one that shows (``display:block``, ``visibility:visible``)."""
     for selectors, body in _CSS_RULE.findall(css):
-        reason = declares(body)
-        if not reason:
+        reason = hidden_reason(body)
+        if not reason and not _SHOWS.search(body):
             continue
         for selector in selectors.split(","):
             match = _SIMPLE_SELECTOR.match(selector)
             if match:
-                yield match.group(1) + match.group(2), reason
+                name = match.group(2) + match.group(3)
+                yield (match.group(1) or "").lower() + name, name, reason
 
 
 def _stylesheet_hiders(root) -> dict[str, str]:
-    """``.class`` / ``#id`` selectors that ``<style>`` elements hide on every screen.
+    """``.class`` / ``#id`` / ``tag.class`` / ``tag#id`` selectors that ``<style>`` elements hide on every
+    screen, with the reason.
 
-    A selector hidden by a rule for every screen but shown by one for some
-    (a menu hidden on phones by default and shown from a width up, written
-    mobile first) is not hidden: a visitor on a wide screen sees it. A rule
-    that hides only on some screens (``@media (max-width: 768px)``) hides nothing.
+    Rules apply in order, as in a browser: one that shows a class or id
+    after one that hid it undoes it (a rule on the class or id alone, for
+    every tag). A selector hidden by a rule for every screen but shown by
+    one for some (a menu hidden on phones by default and shown from a width
+    up, written mobile first) is not hidden: a visitor on a wide screen sees
+    it. A rule that hides only on some screens (``@media (max-width:
+    768px)``) hides nothing.
     """
     always, sometimes = [], []
     for style in root.iter("style"):
@@ -385,10 +391,18 @@ def _stylesheet_hiders(root) -> dict[str, str]:
         every, some = split_stylesheet(style.text or "")
         always.append(every)
         sometimes.append(some)
-    hiders = dict(_simple_selectors(" ".join(always), hidden_reason))
-    if hiders and any(sometimes):
-        for selector, _ in _simple_selectors(" ".join(sometimes), lambda body: _SHOWS.search(body)):
-            hiders.pop(selector, None)
+    hiders: dict[str, str] = {}
+    by_name: dict[str, set[str]] = {}  # class or id -> the hidden selectors naming it
+    for sheet, on_every_screen in ((" ".join(always), True), (" ".join(sometimes), False)):
+        if not sheet.strip() or not (on_every_screen or hiders):
+            continue
+        for selector, name, reason in _selector_rules(sheet):
+            if reason and on_every_screen:
+                hiders[selector] = reason
+                by_name.setdefault(name, set()).add(selector)
+            elif not reason:  # shown
+                for shown in (by_name.pop(name, ()) if selector == name else (selector,)):
+                    hiders.pop(shown, None)
     return hiders
 
 
@@ -465,12 +479,13 @@ class _Walker:
             return SAME_COLOUR
         if not self.hiders:
             return None
-        for cls in (el.get("class") or "").split():
-            if "." + cls in self.hiders:
-                return self.hiders["." + cls]
-        el_id = el.get("id")
-        if el_id and "#" + el_id in self.hiders:
-            return self.hiders["#" + el_id]
+        names = ["." + cls for cls in (el.get("class") or "").split()]
+        if el.get("id"):
+            names.append("#" + el.get("id"))
+        for name in names:
+            reason = self.hiders.get(name) or self.hiders.get(el.tag + name)
+            if reason:
+                return reason
         return None
 
     def _is_offsite(self, href: str) -> bool:
