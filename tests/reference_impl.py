@@ -613,13 +613,14 @@ def norm_patterns(norm: str, digit_runs):
 def element_hidden(self, el) -> str | None:
     """htmlblocks._Walker._element_hidden: every rule tried on every element (the service skips the elements
     that have no attribute, and tries the colour search only on those that declare a colour)."""
-    from service.analysis.htmlblocks import SAME_COLOUR, box_hidden, hidden_reason, same_colour_as_background
+    from service.analysis.htmlblocks import (SAME_COLOUR, _shows_itself, box_hidden, hidden_reason,
+                                             same_colour_as_background)
 
     if el.tag == "dialog" and el.get("open") is None:
         return "closed dialog"
     if el.tag == "noscript":
         return "noscript"
-    if el.get("hidden") is not None:
+    if el.get("hidden") is not None and not _shows_itself(el.get("style", ""), "display:none"):
         return "hidden attribute"
     reason = hidden_reason(el.get("style", ""))
     if reason:
@@ -632,11 +633,11 @@ def element_hidden(self, el) -> str | None:
         return SAME_COLOUR
     for cls in (el.get("class") or "").split():
         for selector in ("." + cls, el.tag + "." + cls):
-            if selector in self.hiders:
+            if selector in self.hiders and not _shows_itself(el.get("style", ""), self.hiders[selector]):
                 return self.hiders[selector]
     el_id = el.get("id")
     for selector in (("#" + el_id, el.tag + "#" + el_id) if el_id else ()):
-        if selector in self.hiders:
+        if selector in self.hiders and not _shows_itself(el.get("style", ""), self.hiders[selector]):
             return self.hiders[selector]
     return None
 

@@ -411,6 +411,22 @@ def test_stylesheet_rules_on_one_element_hide_it(css, element, hidden):
     assert (found["澳门赌场0"] is not None) is hidden and found[ARTICLE] is None
 
 
+@pytest.mark.parametrize(("css", "element", "hidden"), [
+    # the open tab: its inline display overrides the rule that hides every tab
+    (".tab{display:none}", "div class=tab style='display:block'", False),
+    ("#k9{visibility:hidden}", "div id=k9 style='visibility: visible'", False),
+    ("", "div hidden style='display:flex'", False),
+    # an inline style that does not override the rule's property
+    (".tab{display:none}", "div class=tab style='visibility:visible'", True),
+    (".tab{font-size:0}", "div class=tab style='display:block'", True),
+    ("", "div hidden style='color:red'", True),
+])
+def test_an_inline_style_overrides_the_rule_that_hid_its_element(css, element, hidden):
+    found = _hidden_by_text(f"<head><style>{css}</style></head><body><p>{ARTICLE}</p><{element}>{FONT_WALL}</div>"
+                            f"</body>")
+    assert (found["澳门赌场0"] is not None) is hidden
+
+
 def test_noscript_is_hidden_and_its_stylesheets_hide_nothing():
     """Browsers run scripts, so what ``<noscript>`` holds is shown to crawlers only: hacked pages put link walls
     there. A stylesheet in one applies only where scripts do not run (lazy-loading images hidden)."""

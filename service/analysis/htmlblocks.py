@@ -406,6 +406,16 @@ def _stylesheet_hiders(root) -> dict[str, str]:
     return hiders
 
 
+_INLINE_SHOWS = {"display:none": re.compile(r"(?<![-\w])display\s*:\s*(?!none)[a-z]", re.IGNORECASE),
+                 "visibility:hidden": re.compile(r"(?<![-\w])visibility\s*:\s*visible", re.IGNORECASE)}
+
+
+def _shows_itself(style: str, reason: str) -> bool:
+    """Whether an element's inline ``style`` overrides a stylesheet rule (or the ``hidden`` attribute) that
+    hid it for ``reason``: ``style="display:block"`` on the open tab of ``.tab{display:none}``."""
+    return bool(style) and reason in _INLINE_SHOWS and bool(_INLINE_SHOWS[reason].search(style))
+
+
 @dataclass
 class _Run:
     parent: str
@@ -464,9 +474,9 @@ class _Walker:
             return "noscript"
         if not len(el.attrib):  # most elements: no attribute, nothing can hide them
             return None
-        if el.get("hidden") is not None:  # not aria-hidden: it hides from screen readers, and is shown
-            return "hidden attribute"
         style = el.get("style", "")
+        if el.get("hidden") is not None and not _shows_itself(style, "display:none"):
+            return "hidden attribute"  # not aria-hidden: it hides from screen readers, and is shown
         reason = hidden_reason(style)
         if reason:
             return reason
@@ -484,7 +494,7 @@ class _Walker:
             names.append("#" + el.get("id"))
         for name in names:
             reason = self.hiders.get(name) or self.hiders.get(el.tag + name)
-            if reason:
+            if reason and not _shows_itself(style, reason):
                 return reason
         return None
 
