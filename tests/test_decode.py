@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.analysis.decode import UndecodableError, decode_bytes
+from service.analysis.decode import UndecodableError, decode_bytes, sniff_declared_charset
 
 ZH = "湖南省基础教育优质均衡发展研讨会在双峰县召开,全省各地教育部门负责人、中小学校长共计260余人齐聚一堂。"
 ZH_TRAD = "全市教育大會召開,錨定建設教育強市目標,齊心協力推動全市教育事業高質量發展。"
@@ -85,3 +85,13 @@ def test_a_few_legacy_characters_that_happen_to_be_valid_utf8_follow_the_meta():
     raw.decode("utf-8")  # valid UTF-8, by chance
     decoded, used = decode_bytes(raw)
     assert "毛矛卢" in decoded and used == "gb18030"
+
+
+@pytest.mark.parametrize(("encoding", "words"), [("gbk", "毛矛卢"), ("big5", "毛矛盧")])
+def test_an_xml_declaration_names_the_charset(encoding, words):
+    """An XHTML page declares its encoding in the XML declaration that opens it, often with no <meta>: a short
+    page is then read with that encoding, not with what detection guesses from a few characters."""
+    raw = f'<?xml version="1.0" encoding="{encoding}"?>\n<html><body><p>{words}</p></body></html>'.encode(encoding)
+    decoded, _ = decode_bytes(raw)
+    assert words in decoded
+    assert sniff_declared_charset(b'<html><?xml encoding="gbk"?>') is None  # not opening the page: not a declaration

@@ -1,6 +1,7 @@
 """Turn raw page bytes into text with the declared or detected charset.
 
-Chinese pages are often GBK, GB2312, GB18030 or Big5. GB2312 and GBK labels
+Chinese pages are often GBK, GB2312, GB18030 or Big5, declared in a BOM, a ``<meta>``
+or the XML declaration of an XHTML page, or not at all. GB2312 and GBK labels
 are decoded as GB18030 (a strict superset) so that characters outside the
 declared set do not fail. Bytes that no charset explains raise
 :class:`UndecodableError` instead of silently turning into mojibake.
@@ -25,6 +26,8 @@ _WEAK_LABELS = {"cp1252"}
 _MULTIBYTE = {"gb18030", "big5hkscs", "big5", "cp950", "euc_jp", "shift_jis", "cp932", "euc_kr", "cp949",
               "iso2022_jp", "hz"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
+# An XHTML page's XML declaration names its encoding (`<?xml version="1.0" encoding="gb2312"?>`), often instead of a meta.
+_XML_ENCODING = re.compile(rb"""\A\s*<\?xml\b[^>]{0,200}?\bencoding\s*=\s*["']([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
 _MAX_BAD_SHARE = 0.01  # replacement characters tolerated when forcing a declared charset
 # A page saved again as UTF-8 keeps the <meta charset=gb2312> it was written with (4 of the 66 GNE news pages;
 # archives and crawlers that transcode do it), and GB18030 decodes UTF-8 bytes without an error, as mojibake.
@@ -64,12 +67,13 @@ def _try(raw: bytes, charset: str) -> str | None:
 
 
 def sniff_declared_charset(raw: bytes) -> str | None:
-    """The charset a page declares in a BOM or a ``<meta>`` tag in its first 4 KB."""
+    """The charset a page declares in a BOM, a ``<meta>`` tag in its first 4 KB, or else the XML
+    declaration that opens it."""
     if raw.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    match = _META_CHARSET.search(raw[:4096])
+    match = _META_CHARSET.search(raw[:4096]) or _XML_ENCODING.search(raw[:300])
     return match.group(1).decode("ascii", "ignore") if match else None
 
 
