@@ -384,6 +384,13 @@ def test_other_display_scripts_hide_nothing(body):
     assert _hidden_by_text(f"<body><p>{ARTICLE}</p>{body}</body>")["澳门赌场0"] is None
 
 
+def test_a_display_script_sets_only_the_property_it_names():
+    """Showing an element by its display leaves the visibility that hides it."""
+    hidden = _hidden_by_text(f"<body><p>{ARTICLE}</p><div id=k9 style='visibility:hidden'>{FONT_WALL}</div>"
+                             f"<script>$('#k9').show()</script></body>")
+    assert hidden["澳门赌场0"] == "visibility:hidden"
+
+
 def test_display_statements_read_only_scripts_that_do_nothing_else():
     from service.analysis.htmlblocks import MAX_DISPLAY_SCRIPT_CHARS, display_statements
 

@@ -112,8 +112,8 @@ def _tiny_font(style: str) -> bool:
 _OFFSET = re.compile(r"(?<![-\w])(?:left|top|text-indent|margin-left|margin-top)\s*:\s*"
                      r"-(\d{1,8})(?:\.\d{0,8})?\s*(px|pt|r?em|v[wh]|%)?", re.IGNORECASE)
 # How far left or up an element must be moved to be off any screen, by unit: 900px (hacked pages use -999px,
-# -9999px, -3000px), 700pt, 50em, the screen's or its own width. Less is layout: a centred box's margin-left:-480px, a carousel's
-# left:-295px, a nudge of top:-150px.
+# -9999px, -3000px), 700pt, 50em, the screen's or its own width. Less is layout: a centred box's
+# margin-left:-480px, a carousel's left:-295px, a nudge of top:-150px.
 OFF_SCREEN_OFFSETS = {"px": 900, "": 900, "pt": 700, "em": 50, "rem": 50, "vw": 100, "vh": 100, "%": 100}
 
 
@@ -862,7 +862,7 @@ _DISPLAY_STATEMENTS = (
      (2,), 4, 6),
 )
 _JS_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*|<!--|-->", re.DOTALL)
-_DISPLAY_DECLARATION = re.compile(r"(?<![-\w])(?:display|visibility)\s*:[^;]*;?", re.IGNORECASE)
+_DECLARATIONS = {prop: re.compile(rf"(?<![-\w]){prop}\s*:[^;]*;?", re.IGNORECASE) for prop in ("display", "visibility")}
 _DISPLAY_NAMES = ("style.display", "style.visibility", ".hide(", ".show(", ".css(")
 MAX_DISPLAY_SCRIPT_CHARS = 4_000  # a longer script is not read as one
 
@@ -883,8 +883,10 @@ def display_statements(script: str) -> list[tuple[str, str]] | None:
     """``(id, css declaration)`` for each statement of a script that does nothing but show or hide
     elements by id (``display:none``, ``visibility:hidden``, ``display:block``; jQuery's ``hide()`` is
     ``display:none``), or ``None`` when the script does anything else."""
-    code = _JS_COMMENTS.sub(" ", script[:MAX_DISPLAY_SCRIPT_CHARS + 1]).strip()
-    if not code or len(script) > MAX_DISPLAY_SCRIPT_CHARS:
+    if len(script) > MAX_DISPLAY_SCRIPT_CHARS:
+        return None
+    code = _JS_COMMENTS.sub(" ", script).strip()
+    if not code:
         return None
     found, pos = [], 0
     while pos < len(code):
@@ -918,8 +920,9 @@ def _run_display_scripts(root) -> None:
             seen[el_id] = el
         for target_id, declaration in statements.get(el, ()):
             target = seen.get(target_id)
-            if target is not None:
-                kept = _DISPLAY_DECLARATION.sub("", target.get("style", "")).strip().rstrip(";")
+            if target is not None:  # the declaration replaces the element's own for that property
+                prop = declaration.split(":", 1)[0]
+                kept = _DECLARATIONS[prop].sub("", target.get("style", "")).strip().rstrip(";")
                 target.set("style", f"{kept};{declaration}" if kept else declaration)
 
 
