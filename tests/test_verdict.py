@@ -157,6 +157,9 @@ def test_invisible_format_characters_do_not_hide_spam(loaded_model):
     for mark in ("\u200b", "\u00ad", "\u2060", "\ufeff\u200d"):
         assert verdict(text=plain.replace(spam, mark.join(spam))) == expected
         assert verdict(html=as_html.replace(spam, mark.join(spam))) == expected_html
+    # in HTML the same characters written as entities, which the parser decodes after they were dropped
+    for entity in ("&#8203;", "&ZeroWidthSpace;", "&shy;", "&#x202E;", "&#xfeff;&zwj;"):
+        assert verdict(html=as_html.replace(spam, entity.join(spam))) == expected_html
 
 
 def test_quality_falls_with_thin_content(loaded_model):

@@ -38,6 +38,7 @@ import lxml.html
 from lxml import etree
 
 from service.analysis.page import Block, Page
+from service.analysis.text import drop_format_characters
 from service.analysis.textblocks import guess_title, page_from_text
 
 SKIP_TAGS = {"script", "style", "template", "head", "svg", "math", "iframe", "object", "embed",
@@ -435,7 +436,7 @@ class _Run:
         is over, and grouping reads it several times per run."""
         if not self.parts:  # many runs (text after a block element) stay empty
             return ""
-        raw = "".join(self.parts)
+        raw = drop_format_characters("".join(self.parts))  # entities (&#8203;, &shy;) decode to them
         # visible characters: not whitespace (the link mark U+001F is whitespace to str.split too),
         # counted only when the run has enough links to be a wall
         link_wall = self.n_links >= 3 and self.link_chars >= 0.7 * max(1, sum(map(len, raw.split())))
@@ -939,9 +940,9 @@ def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page
     if root is None:
         return Page(text="", blocks=[], url=url, source="html", charset=charset)
     title_el = root.find(".//title")
-    title = _WS.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
+    title = _WS.sub(" ", drop_format_characters(title_el.text_content())).strip() if title_el is not None else ""
     if _too_deep(parser):  # libxml2 stopped: the tree holds the start of the page only
-        text = "\n\n".join(part for part in (title, markup_text(html)) if part)
+        text = "\n\n".join(part for part in (title, drop_format_characters(markup_text(html))) if part)
         page = replace(page_from_text(text, url), source="html", charset=charset)
         if title:
             page.title = title[:300]
