@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 
@@ -65,8 +66,33 @@ def _decompressed(raw: bytes, coding: str, limit: int) -> bytes:
             return bytes(out)
 
 
-def json_body():
-    """The request's JSON body, or a 4xx saying what is wrong with it."""
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _unpaired_surrogate_at(value, path: str = "") -> str | None:
+    """Where in a parsed JSON value a string holds an unpaired surrogate (``\\ud800`` escaped in JSON):
+    ``'note'``, ``'pages[2].text'``, ``''`` for the body itself; ``None`` when none does."""
+    stack = [(value, path)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if _LONE_SURROGATE.search(value):
+                return path
+        elif isinstance(value, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in value.items())
+            stack.extend((k, path) for k in value if isinstance(k, str))
+        elif isinstance(value, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(value))
+    return None
+
+
+def json_body(fields_checked: bool = False):
+    """The request's JSON body, or a 4xx saying what is wrong with it.
+
+    A string holding an unpaired surrogate (JSON allows ``"\\ud800"``; no UTF-8 can store or
+    return it) is refused here, unless the caller checks its fields itself (``fields_checked``:
+    classify refuses the field, a batch the one page)."""
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type",
                        f"send JSON with 'Content-Type: application/json' (got {request.mimetype or 'none'!r})")
@@ -76,13 +102,19 @@ def json_body():
     try:
         import json
 
-        return json.loads(raw)
+        body = json.loads(raw)
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_json", "the JSON body is not UTF-8") from None
     except ValueError as exc:
         raise ApiError(400, "invalid_json", f"malformed JSON: {exc}") from None
     except RecursionError:
         raise ApiError(400, "invalid_json", "the JSON body is nested too deeply") from None
+    if not fields_checked and (_SURROGATE_ESCAPE.search(raw) or b"\x00" in raw[:4]):  # UTF-16 or -32 JSON too
+        where = _unpaired_surrogate_at(body)
+        if where is not None:
+            raise ApiError(400, "invalid_text", f"{repr(where) if where else 'the body'} contains unpaired surrogate "
+                           "code points (such as \\ud800); send valid Unicode", where or None)
+    return body
 
 
 def _serve(page_request) -> dict:
@@ -116,7 +148,7 @@ def classify():
                                charset=charset_from_content_type(request.headers.get("Content-Type")),
                                as_html=request.mimetype != "text/plain")
     else:
-        body = json_body()
+        body = json_body(fields_checked=True)
         if request.args:  # the query parameters name raw bytes; a JSON page names itself
             name = sorted(request.args)[0]
             what = f"query parameter {name!r} goes with raw page bytes (text/html or text/plain)" \
@@ -135,7 +167,7 @@ def classify():
 def classify_batch():
     """Classify up to ``limits.max_batch`` pages; one result per page, in order."""
     settings = _settings()
-    body = json_body()
+    body = json_body(fields_checked=True)
     pages = body.get("pages") if isinstance(body, dict) else body
     if isinstance(body, dict):
         extra = sorted(set(body) - {"pages"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -89,9 +90,14 @@ def test_feedback_on_a_decided_page_reopens_it(rclient, crawler, mod, review_app
     ({"label": "not_spam", "page": PAGE, "spans": [{"start": 0, "end": 10**6, "label": "link_farm"}]}, 400,
      "invalid_spans"),
     (["not", "an", "object"], 400, "invalid_body"),
+    # an unpaired surrogate (JSON allows "\ud800", UTF-8 cannot store it) was a 500
+    ({"id": "x", "label": "link_farm", "note": "\ud800"}, 400, "invalid_text"),
+    ({"id": "\udfff", "label": "link_farm"}, 400, "invalid_text"),
+    ({"label": "link_farm", "page": {**PAGE, "text": "a\ud800b"}}, 400, "invalid_text"),
 ])
 def test_bad_feedback_gets_a_4xx(rclient, crawler, body, status, code):
-    resp = rclient.post("/v1/feedback", json=body, headers=crawler)
+    # json.dumps escapes a lone surrogate as JSON may (the test client's own encoder would fail on it)
+    resp = rclient.post("/v1/feedback", data=json.dumps(body), content_type="application/json", headers=crawler)
     assert resp.status_code == status, resp.get_json()
     assert resp.get_json()["error"]["code"] == code
 
