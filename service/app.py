@@ -36,8 +36,11 @@ class NoSuchRow(NotFound):
 
 
 class RowIdConverter(IntegerConverter):
-    """``<rowid:name>``: a database row id in a path. An id past the Integer columns' range names no row: a 404
-    that says so, where the database driver would overflow."""
+    """``<rowid:name>``: a database row id in a path, in ASCII digits (``\\d`` matched ``１`` and ``٣`` too, and
+    ``int()`` read them as 1 and 3). An id past the Integer columns' range names no row: a 404 that says so,
+    where the database driver would overflow."""
+
+    regex = r"[0-9]+"
 
     def to_python(self, value: str) -> int:
         row_id = int(value)

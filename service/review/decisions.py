@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from service.errors import ApiError, json_integer
 from service.model import BLOCK_LABELS, LABELS
-from service.storage.models import MAX_ROW_ID, Decision, ReviewItem
+from service.storage.models import MAX_ROW_ID, Campaign, Decision, ReviewItem
 
 DECISIONS = ("confirm", "not_spam", "relabel", "skip")
 STATE_CHANGING = ("confirm", "not_spam", "relabel")
@@ -213,10 +213,11 @@ def decide_campaign(session: Session, campaign_id: int, decision: str, moderator
     """Settle every pending item of a campaign (items decided meanwhile are reported as conflicts)."""
     if decision == "skip":
         raise _bad("skipping a whole campaign records nothing; skip items one by one", "decision")
+    # a campaign is a row of its own: an item in none has campaign_id 0, and "campaign 0" would be every such item
+    if campaign_id <= 0 or session.get(Campaign, campaign_id) is None:
+        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
     targets = session.execute(select(ReviewItem.id, ReviewItem.version).where(
         ReviewItem.campaign_id == campaign_id, ReviewItem.status == "pending").order_by(ReviewItem.id)).all()
-    if not targets and not session.scalar(select(ReviewItem.id).where(ReviewItem.campaign_id == campaign_id)):
-        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
     return decide_many(session, [(i, v) for i, v in targets], decision, moderator, labels=labels, via=via)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -211,10 +212,14 @@ def test_confirm_not_spam_relabel_skip(rclient, mod, seeded):
     ({"decision": "confirm", "version": True}, "invalid_decision", "version"),
     ({"decision": "relabel", "version": 1, "spans": [{"start": 0.5, "end": 5, "label": "link_farm"}]},
      "invalid_decision", "spans"),
+    # an unpaired surrogate (JSON allows "\ud800", UTF-8 cannot store it) was a 500
+    ({"decision": "skip", "version": 1, "note": "\ud800"}, "invalid_text", "note"),
 ])
 def test_bad_decisions_get_a_400(ro, body, code, field):
     rclient, mod, seeded = ro
-    resp = rclient.post(f"/v1/review/items/{seeded[0]}/decision", json=body, headers=mod)
+    # json.dumps escapes a lone surrogate as JSON may (the test client's own encoder would fail on it)
+    resp = rclient.post(f"/v1/review/items/{seeded[0]}/decision", data=json.dumps(body),
+                        content_type="application/json", headers=mod)
     assert resp.status_code == 400, resp.get_json()
     assert resp.get_json()["error"]["code"] == code and resp.get_json()["error"].get("field") == field
 
@@ -251,6 +256,14 @@ def test_ids_past_the_column_range_are_not_found(ro, method, path, row_id):
     assert resp.status_code == 404, resp.get_data(as_text=True)
     assert resp.get_json()["error"] == {"code": "not_found",
                                         "message": f"no row has id {row_id}: ids run from 0 to 2147483647"}
+
+
+@pytest.mark.parametrize("row_id", ["１", "٣", "1٣"])
+def test_ids_in_other_digits_are_not_found(ro, row_id):
+    """A path id in another script's digits named the row of their value (/v1/review/items/١ was item 1)."""
+    rclient, mod, _ = ro
+    resp = rclient.get(f"/v1/review/items/{row_id}", headers=mod)
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not_found"
 
 
 @pytest.mark.parametrize("query", ["item=2147483648", "before=99999999999999999999", "limit=0", "item=-1"])
@@ -317,6 +330,15 @@ def test_campaign_decision_settles_every_pending_member(rclient, mod, seeded):
                  {"decision": "confirm", "labels": -1}):
         resp = rclient.post(f"/v1/review/campaigns/{campaign}/decision", json=body, headers=mod)
         assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "labels", body
+
+
+def test_campaign_0_is_no_campaign(rclient, mod, seeded):
+    """An item in no campaign has campaign_id 0: a decision on "campaign 0" confirmed every such item."""
+    alone = [i for i in seeded if _item(rclient, mod, i)["campaign_id"] == 0]
+    assert alone, "the seed has items in no campaign"
+    resp = rclient.post("/v1/review/campaigns/0/decision", json={"decision": "confirm"}, headers=mod)
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not_found"
+    assert all(_item(rclient, mod, i)["status"] == "pending" for i in alone)
 
 
 def test_revert_returns_the_item_to_its_previous_state(rclient, mod, seeded):
