@@ -20,7 +20,7 @@ import time
 from collections import defaultdict, deque
 
 from flask import current_app, g, redirect, request, session, url_for
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -67,11 +67,18 @@ def _throttled(username: str) -> bool:
         return len(q) >= MAX_FAILURES
 
 
-def password_fingerprint(password_hash: str) -> str:
-    """What a login session keeps of the account's password: a one-way digest of its hash (the session cookie is
-    signed, not encrypted, so the hash itself stays out of it). A new password changes it, which ends every
-    session made with the old one."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+def password_fingerprint(password_hash: str, session_epoch: int = 0) -> str:
+    """What a login session keeps of the account: a one-way digest of its password hash and session epoch (the
+    session cookie is signed, not encrypted, so the hash itself stays out of it). A new password changes it,
+    and so does a new epoch (logging out, disabling or enabling the account): every session made before ends,
+    a copy of its cookie kept after a logout included."""
+    return hashlib.sha256(f"{password_hash}\x00{session_epoch}".encode()).hexdigest()[:32]
+
+
+def end_sessions(session_: Session, username: str) -> None:
+    """End every login session of the account (its epoch moves on)."""
+    session_.execute(update(Moderator).where(Moderator.username == username)
+                     .values(session_epoch=Moderator.session_epoch + 1))
 
 
 def check_login(database_url: str, username: str, password: str) -> str | None:
@@ -82,7 +89,7 @@ def check_login(database_url: str, username: str, password: str) -> str | None:
     with session_scope(database_url) as s:
         row = s.scalar(select(Moderator).where(Moderator.username == username, Moderator.active.is_(True)))
         ok = check_password_hash(row.password_hash if row else _DUMMY_HASH, password) and row is not None
-        fingerprint = password_fingerprint(row.password_hash) if ok else None
+        fingerprint = password_fingerprint(row.password_hash, row.session_epoch) if ok else None
     if not ok:
         with _failures_lock:
             _failures[username].append(time.monotonic())
@@ -95,6 +102,7 @@ def set_active(session_: Session, username: str, active: bool) -> Moderator:
     if row is None:
         raise ValueError(f"no moderator {username!r}")
     row.active = active
+    row.session_epoch += 1  # disabling ends the sessions; enabling again does not bring them back
     return row
 
 
@@ -121,7 +129,8 @@ def check_csrf() -> None:
 
 def login_required(view):
     """Redirect to the login page unless a moderator is logged in whose account is still active and whose
-    password is still the one the session was made with (a reset or a disabled account ends the session)."""
+    password and session epoch are still the ones the session was made with (a reset, a logout, a disabled
+    account end the session)."""
 
     @functools.wraps(view)
     def inner(*args, **kwargs):
@@ -129,10 +138,11 @@ def login_required(view):
         if name:
             url = current_app.extensions["pagesieve"].database_url
             with session_scope(url) as s:
-                row = s.execute(select(Moderator.active, Moderator.password_hash)
+                row = s.execute(select(Moderator.active, Moderator.password_hash, Moderator.session_epoch)
                                 .where(Moderator.username == name)).first()
             if row is not None and row.active and hmac.compare_digest(
-                    session.get("password_fingerprint", ""), password_fingerprint(row.password_hash)):
+                    session.get("password_fingerprint", ""),
+                    password_fingerprint(row.password_hash, row.session_epoch)):
                 g.moderator = name
                 return view(*args, **kwargs)
             session.clear()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from service.errors import ApiError
 from service.model import BLOCK_LABELS, LABELS
 from service.review import decisions as dec
-from service.review.accounts import check_csrf, check_login, csrf_token, login_required, safe_next
+from service.review.accounts import check_csrf, check_login, csrf_token, end_sessions, login_required, safe_next
 from service.review.highlight import segments
 from service.review.queries import (
     ACTIONS,
@@ -105,6 +105,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """End the session, and every other of the account: the cookie is signed, not stored, so clearing it
+    alone left a copy of it valid."""
+    name = session.get("moderator")
+    if name:
+        with session_scope(_url()) as s:
+            end_sessions(s, name)
     session.clear()
     return redirect(url_for("review_ui.login"))
 

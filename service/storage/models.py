@@ -197,3 +197,5 @@ class Moderator(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # moved on when the account logs out or is disabled or enabled: the sessions made before end (migration 0003)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

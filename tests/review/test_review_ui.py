@@ -59,6 +59,32 @@ def test_login_logout_and_cookie_flags(ui):
     assert client.get("/review").status_code == 302
 
 
+def test_a_session_copied_before_a_logout_is_over_with_it(ui):
+    """The session is a signed cookie: clearing it on logout left a copy of it valid (replayed, it still read
+    and decided), and a disabled account's copy came back to life when the account was enabled."""
+    from service.review.accounts import set_active
+    from service.storage.db import session_scope
+
+    app, ids = ui
+    client = app.test_client()
+    login(client)
+    kept = client.get_cookie("pagesieve_session").value
+    token = csrf(client)
+    client.post("/review/logout", data={"csrf_token": token})
+    replay = app.test_client()
+    replay.set_cookie("pagesieve_session", kept)
+    assert replay.get("/review").status_code == 302
+    login(client)  # a new session works, and ends with the account disabled, for good
+    kept = client.get_cookie("pagesieve_session").value
+    url = app.extensions["pagesieve"].database_url
+    for active in (False, True):
+        with session_scope(url) as s:
+            set_active(s, "alice", active)
+    replay.set_cookie("pagesieve_session", kept)
+    assert replay.get("/review").status_code == 302
+    assert login(app.test_client()).status_code == 302  # and the account logs in again
+
+
 def test_wrong_password_then_throttled(ui):
     app, _ = ui
     client = app.test_client()
