@@ -238,9 +238,26 @@ def undo():
 
 def _bulk_report(result: dec.BulkResult) -> None:
     flash(f"applied to {len(result.applied)} item(s)", "ok")
-    if result.conflicts:
-        who = ", ".join(sorted({str(c.get("decided_by") or c.get("error")) for c in result.conflicts}))
-        flash(f"{len(result.conflicts)} item(s) changed meanwhile and were left as they are (by {who})", "conflict")
+    changed = [c for c in result.conflicts if "error" not in c]
+    missing = [c for c in result.conflicts if "error" in c]
+    if changed:
+        who = ", ".join(sorted({str(c.get("decided_by")) for c in changed}))
+        flash(f"{len(changed)} item(s) changed meanwhile and were left as they are (by {who})", "conflict")
+    if missing:
+        flash(f"{len(missing)} selected item(s) do not exist: {', '.join(str(c['id']) for c in missing[:10])}",
+              "conflict")
+
+
+def _form_labels(decision: str) -> list[str] | None:
+    """The labels a relabel form chose: at least one (an unticked form would relabel the pages clean, which
+    "not spam" says)."""
+    if decision != "relabel":
+        return None
+    labels = request.form.getlist("labels")
+    if not labels:
+        raise ApiError(400, "invalid_decision", "tick at least one label to relabel to (for clean pages, decide "
+                       "'not spam')", "labels")
+    return labels
 
 
 @bp.post("/bulk")
@@ -258,10 +275,13 @@ def bulk():
             item_id, version = (int(x) for x in raw.split(":"))
         except ValueError:
             raise ApiError(400, "invalid_selection", f"bad selection entry {raw!r}", "selected") from None
+        if not (1 <= item_id <= MAX_ROW_ID and 0 <= version <= MAX_ROW_ID) or not raw.isascii():
+            raise ApiError(400, "invalid_selection", f"bad selection entry {raw!r}: an item id and version "
+                           f"from 1 and 0 to {MAX_ROW_ID}", "selected")
         targets.append((item_id, version))
     if not targets:
         raise ApiError(400, "empty_selection", "select at least one item (x or the checkboxes)", "selected")
-    labels = request.form.getlist("labels") if decision == "relabel" else None
+    labels = _form_labels(decision)
     with session_scope(_url()) as s:
         _bulk_report(dec.decide_many(s, targets, decision, g.moderator, labels=labels))
     return _back_to_list(ctx)
@@ -276,7 +296,7 @@ def campaign_decision(campaign_id: int):
     if decision not in dec.STATE_CHANGING:
         raise ApiError(400, "invalid_decision", f"campaign decision must be one of {list(dec.STATE_CHANGING)}",
                        "decision")
-    labels = request.form.getlist("labels") if decision == "relabel" else None
+    labels = _form_labels(decision)
     with session_scope(_url()) as s:
         _bulk_report(dec.decide_campaign(s, campaign_id, decision, g.moderator, labels=labels))
     return _back_to_list(ctx)

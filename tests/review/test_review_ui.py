@@ -154,6 +154,12 @@ def test_decide_from_the_form_moves_to_the_next_item(ui):
     ("/review/items/{id}/decision", {"decision": "relabel", "version": "1", "add_span": "5-9"}),
     ("/review/items/{id}/decision", {"decision": "confirm", "version": "99999999999"}),
     ("/review/bulk", {"decision": "confirm", "selected": "{id}:99999999999"}),
+    # an item id no row can have (it read as "changed meanwhile ... by no review item")
+    ("/review/bulk", {"decision": "confirm", "selected": "99999999999:1"}),
+    ("/review/bulk", {"decision": "confirm", "selected": "-5:1"}),
+    # a relabel with no label ticked relabelled the pages clean, where the API refuses it
+    ("/review/bulk", {"decision": "relabel", "selected": "{id}:1"}),
+    ("/review/campaigns/1/decision", {"decision": "relabel"}),
 ])
 def test_bad_forms_get_a_400_page(ui, path, data):
     app, ids = ui
