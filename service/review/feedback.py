@@ -98,7 +98,8 @@ def feedback():
             else:
                 rec["item"] = enqueuer.recent_record(fb["page_id"])
                 if rec["item"] is None:
-                    raise ApiError(404, "unknown_id", f"no page with id {fb['page_id']!r} is known here; "
+                    raise ApiError(404, "unknown_id", f"no page with id {fb['page_id']!r} is in the queue or among "
+                                   "the pages this worker classified last (another worker may have classified it); "
                                    "send the page itself in 'page' (as for /v1/classify)", "id")
                 length = len(rec["item"]["text"])
         rec["spans"] = _spans(fb["spans"], length)
