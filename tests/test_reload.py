@@ -62,3 +62,13 @@ def test_a_broken_new_model_is_refused_and_the_old_one_keeps_serving(config, mod
 def test_reload_needs_an_admin_key(app, role, status):
     headers = _headers(app, role) if role else {}
     assert app.test_client().post("/v1/admin/reload", headers=headers).status_code == status
+
+
+def test_reload_takes_no_parameters(config, model_dir):
+    """A body would be ignored: {"x": 1} was a 200. None, or {}, is a reload."""
+    app = create_app(config.with_overrides({"model": {"dir": str(model_dir)}}))
+    client, admin = app.test_client(), _headers(app, "admin")
+    resp = client.post("/v1/admin/reload", json={"x": 1}, headers=admin)
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "unknown_field"
+    assert client.post("/v1/admin/reload", json=[1], headers=admin).status_code == 400
+    assert client.post("/v1/admin/reload", json={}, headers=admin).status_code == 200

@@ -25,6 +25,7 @@ EXPORT_KEYS = ("id", "url", "site", "language", "text", "html", "labels", "spans
 
 def iter_decisions(database_url: str):
     """Decided items (final decision), oldest decision first, as export dicts."""
+    from service.review.queries import _jsonable
     from service.storage.db import session_scope
     from service.storage.models import ReviewItem
 
@@ -37,7 +38,8 @@ def iter_decisions(database_url: str):
                       "spans": [{"start": s["start"], "end": s["end"], "label": s["label"]}
                                 for s in (item.final_spans or [])],
                       "decision": item.decision, "moderator": item.decided_by,
-                      "decided_at": item.decided_at.isoformat() if item.decided_at else None,
+                      # SQLite hands back naive datetimes; they are UTC, and the API writes them so
+                      "decided_at": _jsonable(item.decided_at) if item.decided_at else None,
                       "model_version": item.model_version}
             if item.html is not None and not item.html_truncated:  # a cut page would parse differently
                 record["html"] = item.html

@@ -15,6 +15,7 @@ import signal
 
 from flask import Blueprint, current_app, jsonify, request
 
+from service.api.classify import json_body
 from service.auth import require
 from service.errors import ApiError
 from service.model.registry import ModelLoadError
@@ -26,7 +27,14 @@ log = logging.getLogger(__name__)
 @bp.post("/v1/admin/reload")
 @require("admin")
 def reload_model():
-    """Load the manifest's current model; 409 (old model still serving) when it cannot be loaded."""
+    """Load the manifest's current model; 409 (old model still serving) when it cannot be loaded. The call takes
+    no parameters: a body other than nothing or ``{}`` is refused, as it would be ignored."""
+    if request.get_data(cache=True).strip():
+        body = json_body()
+        if body != {}:
+            name = sorted(body)[0] if isinstance(body, dict) else None
+            raise ApiError(400, "unknown_field" if name else "invalid_body",
+                           "reload takes no parameters: send no body, or {}", name)
     registry = current_app.extensions["pagesieve"].registry
     previous = registry._current.version if registry._current is not None else None
     try:

@@ -106,6 +106,8 @@ def json_body(fields_checked: bool = False):
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_json", "the JSON body is not UTF-8") from None
     except ValueError as exc:
+        if "integer string conversion" in str(exc):  # Python's advice (sys.set_int_max_str_digits) is not the client's
+            raise ApiError(400, "invalid_json", "a number in the JSON body has over 4,300 digits") from None
         raise ApiError(400, "invalid_json", f"malformed JSON: {exc}") from None
     except RecursionError:
         raise ApiError(400, "invalid_json", "the JSON body is nested too deeply") from None

@@ -45,6 +45,7 @@ def test_export_writes_the_final_decision_per_item(db_url, tmp_path):
     for line in lines:
         assert {"id", "url", "site", "text", "labels", "spans", "decision", "moderator", "decided_at",
                 "model_version"} <= set(line) and line["model_version"] == "m1"
+        assert line["decided_at"].endswith("+00:00")  # UTC, as the API writes times (SQLite's were naive)
 
 
 def test_export_through_the_cli(tmp_path):
