@@ -38,7 +38,7 @@ import lxml.html
 from lxml import etree
 
 from service.analysis.page import Block, Page
-from service.analysis.text import drop_format_characters
+from service.analysis.text import drop_format_characters, has_format_characters
 from service.analysis.textblocks import guess_title, page_from_text
 
 SKIP_TAGS = {"script", "style", "template", "head", "svg", "math", "iframe", "object", "embed",
@@ -100,6 +100,8 @@ def _tiny_font(style: str) -> bool:
     Not any size that starts with 0 or 1: ``font-size:1.25rem`` is a heading, and a class so styled hid
     whole articles (seven of the English benchmark pages read as mostly hidden).
     """
+    if not _FONT_SIZE.search(style):  # most styles: one scan, no loop
+        return False
     size = important = None
     for size in _FONT_SIZE.finditer(style):
         if size.group(3):
@@ -120,7 +122,8 @@ OFF_SCREEN_OFFSETS = {"px": 900, "": 900, "pt": 700, "em": 50, "rem": 50, "vw": 
 
 def _off_screen(style: str) -> bool:
     """Moved left or up by at least :data:`OFF_SCREEN_OFFSETS` (``left``, ``top``, ``text-indent``, margins)."""
-    return any(int(number) >= OFF_SCREEN_OFFSETS[(unit or "").lower()] for number, unit in _OFFSET.findall(style))
+    return bool(_OFFSET.search(style)) and any(int(number) >= OFF_SCREEN_OFFSETS[(unit or "").lower()]
+                                               for number, unit in _OFFSET.findall(style))
 
 
 # (test, reason), in the order the reasons are given
@@ -356,15 +359,16 @@ def split_stylesheet(css: str) -> tuple[str, str]:
 
 
 _SHOWS = re.compile(r"display\s*:\s*(?!none)[a-z]|visibility\s*:\s*visible", re.IGNORECASE)
+_SHOW_WORDS = ("isplay", "isibility", "ISPLAY", "ISIBILITY")  # in every body _SHOWS can match (a quick test first)
 
 
-def _selector_rules(css: str) -> Iterator[tuple[str, str, str | None]]:
+def _selector_rules(css: str, hiding: bool = True) -> Iterator[tuple[str, str, str | None]]:
     """``(selector, class or id, reason)`` for each selector of one element (``.menu``, ``#ad``,
-    ``div.menu``) of each rule that hides or shows, in the sheet's order: the reason a rule hides, or
-    ``None`` for one that shows (``display:block``, ``visibility:visible``)."""
+    ``div.menu``) of each rule that hides (when ``hiding``) or shows, in the sheet's order: the reason a
+    rule hides, or ``None`` for one that shows (``display:block``, ``visibility:visible``)."""
     for selectors, body in _CSS_RULE.findall(css):
-        reason = hidden_reason(body)
-        if not reason and not _SHOWS.search(body):
+        reason = hidden_reason(body) if hiding else None
+        if not reason and not (any(word in body for word in _SHOW_WORDS) and _SHOWS.search(body)):
             continue
         for selector in selectors.split(","):
             match = _SIMPLE_SELECTOR.match(selector)
@@ -397,7 +401,7 @@ def _stylesheet_hiders(root) -> dict[str, str]:
     for sheet, on_every_screen in ((" ".join(always), True), (" ".join(sometimes), False)):
         if not sheet.strip() or not (on_every_screen or hiders):
             continue
-        for selector, name, reason in _selector_rules(sheet):
+        for selector, name, reason in _selector_rules(sheet, hiding=on_every_screen):
             if reason and on_every_screen:
                 hiders[selector] = reason
                 by_name.setdefault(name, set()).add(selector)
@@ -429,6 +433,7 @@ class _Run:
     hidden: str | None = None
     line_start: int = 0  # index in ``parts`` where the line after the last <br> starts
     line_link_chars: int = 0  # ``link_chars`` when that line started
+    drop_format: bool = False  # the page's text holds invisible format characters: drop them from this run's
 
     @cached_property
     def text(self) -> str:
@@ -436,7 +441,9 @@ class _Run:
         is over, and grouping reads it several times per run."""
         if not self.parts:  # many runs (text after a block element) stay empty
             return ""
-        raw = drop_format_characters("".join(self.parts))  # entities (&#8203;, &shy;) decode to them
+        raw = "".join(self.parts)
+        if self.drop_format:  # entities (&#8203;, &shy;) decode to invisible format characters
+            raw = drop_format_characters(raw)
         # visible characters: not whitespace (the link mark U+001F is whitespace to str.split too),
         # counted only when the run has enough links to be a wall
         link_wall = self.n_links >= 3 and self.link_chars >= 0.7 * max(1, sum(map(len, raw.split())))
@@ -466,6 +473,7 @@ class _Walker:
         self.base_url = base_url
         self.host = (urlsplit(base_url).hostname or "").lower() if base_url else ""
         self.hiders = hiders
+        self.tagged = any(selector[0] not in ".#" for selector in hiders)  # a div.class or div#id rule
         self.runs: list[_Run] = []
 
     def _element_hidden(self, el) -> str | None:
@@ -490,11 +498,10 @@ class _Walker:
             return SAME_COLOUR
         if not self.hiders:
             return None
-        names = ["." + cls for cls in (el.get("class") or "").split()]
-        if el.get("id"):
-            names.append("#" + el.get("id"))
-        for name in names:
-            reason = self.hiders.get(name) or self.hiders.get(el.tag + name)
+        classes, el_id = el.get("class"), el.get("id")
+        for name in itertools.chain(("." + cls for cls in classes.split()) if classes else (),
+                                    ("#" + el_id,) if el_id else ()):
+            reason = self.hiders.get(name) or (self.tagged and self.hiders.get(el.tag + name))
             if reason and not _shows_itself(style, reason):
                 return reason
         return None
@@ -956,6 +963,9 @@ def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page
     body = root.find("body")
     start = walker._new_run("", "html", "html", None)
     walker.walk(body if body is not None else root, "html", start, None, False)
+    if has_format_characters("".join(part for run in walker.runs for part in run.parts)):  # one scan a page
+        for run in walker.runs:
+            run.drop_format = True
 
     texts: list[str] = []
     blocks: list[Block] = []

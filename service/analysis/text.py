@@ -47,6 +47,12 @@ _FORMAT_BMP = _character_class([r for r in _FORMAT_RANGES if r[1] <= 0xFFFF])
 _FORMAT_ASTRAL = _character_class([r for r in _FORMAT_RANGES if r[0] > 0xFFFF])
 
 
+def has_format_characters(text: str) -> bool:
+    """Whether ``text`` holds an invisible format character (one scan; ``drop_format_characters`` is a no-op
+    when it does not)."""
+    return not text.isascii() and drop_format_characters(text) != text if text else False
+
+
 def drop_format_characters(text: str) -> str:
     """``text`` without its invisible format characters (Unicode category Cf)."""
     if text.isascii():
