@@ -52,6 +52,12 @@ def test_classify_html_reports_element_paths(client, auth):
     assert "研讨会在双峰县召开" in body["clean_text"]
 
 
+@pytest.mark.parametrize("query", ["id=a&id=b", "url=http://a.cn/&url=http://b.cn/"])
+def test_a_raw_page_names_its_id_and_url_once(client, auth, query):
+    resp = client.post(f"/v1/classify?{query}", data=b"<p>x</p>", headers={**auth, "Content-Type": "text/html"})
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_parameter"
+
+
 @pytest.mark.parametrize("head,charset", [
     ("", "gbk"),
     # a crawler that forwards the HTTP default for a GBK page: the page's own meta charset wins over it

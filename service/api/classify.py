@@ -142,6 +142,10 @@ def classify():
     started = time.perf_counter()
     settings = _settings()
     if request.mimetype in PAGE_TYPES:
+        for name in RAW_BYTES_PARAMETERS:  # ?id=a&id=b took the first and dropped the other without a word
+            if len(request.args.getlist(name)) > 1:
+                raise ApiError(400, "invalid_parameter", f"query parameter {name!r} is given "
+                               f"{len(request.args.getlist(name))} times; give it once", name)
         raw = request_body()
         if len(raw) > settings.max_page_bytes:
             raise ApiError(413, "page_too_large", f"the page is {len(raw)} bytes; the limit is "
