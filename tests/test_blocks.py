@@ -434,6 +434,34 @@ def test_an_inline_style_overrides_the_rule_that_hid_its_element(css, element, h
     assert (found["澳门赌场0"] is not None) is hidden
 
 
+@pytest.mark.parametrize("tail", [f'<div style="display:none">{FONT_WALL}</div>', FONT_WALL])
+def test_a_wall_appended_after_the_end_of_the_page_is_read(tail):
+    """Injectors append to the end of the file, after </body></html>: a browser shows it in the body, and the
+    parser dropped it (the page was kept as clean)."""
+    page = build_page(html=f"<html><head><title>教育新闻</title></head><body><p>{ARTICLE}</p></body></html>{tail}",
+                      url="http://www.site.cn/a.html")
+    wall = [b for b in page.blocks if "澳门赌场0" in b.text]
+    assert wall and wall[0].n_offsite_links == 5
+    assert wall[0].hidden == ("display:none" if "display" in tail else None)
+
+
+@pytest.mark.parametrize("sheet", [
+    "<!--\n.k9{display:none}\n-->",  # an old CMS wraps its stylesheet in an HTML comment
+    '@charset "utf-8"; .k9{display:none}',  # an at-rule statement before the first rule
+    "@import url(/a.css);\n.k9{display:none}",
+])
+def test_a_stylesheet_read_past_what_css_ignores(sheet):
+    hidden = _hidden_by_text(f"<head><style>{sheet}</style></head><body><p>{ARTICLE}</p><div class=k9>{FONT_WALL}</div>"
+                             f"</body>")
+    assert hidden["澳门赌场0"] == "display:none"
+
+
+def test_a_property_that_ends_in_visibility_hides_nothing():
+    """backface-visibility:hidden is on every slide of a carousel; it read as visibility:hidden."""
+    assert hidden_reason("backface-visibility:hidden;-webkit-backface-visibility:hidden") is None
+    assert hidden_reason("content-display:none") is None and hidden_reason("x:1;visibility:hidden") == "visibility:hidden"
+
+
 def test_noscript_is_hidden_and_its_stylesheets_hide_nothing():
     """Browsers run scripts, so what ``<noscript>`` holds is shown to crawlers only: hacked pages put link walls
     there. A stylesheet in one applies only where scripts do not run (lazy-loading images hidden)."""

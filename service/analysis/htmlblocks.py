@@ -128,8 +128,9 @@ def _off_screen(style: str) -> bool:
 
 # (test, reason), in the order the reasons are given
 _HIDE_DECL = [
-    (re.compile(r"display\s*:\s*none", re.IGNORECASE).search, "display:none"),
-    (re.compile(r"visibility\s*:\s*(?:hidden|collapse)", re.IGNORECASE).search, "visibility:hidden"),
+    # not backface-visibility (carousels set it on every slide) nor another property ending so
+    (re.compile(r"(?<![-\w])display\s*:\s*none", re.IGNORECASE).search, "display:none"),
+    (re.compile(r"(?<![-\w])visibility\s*:\s*(?:hidden|collapse)", re.IGNORECASE).search, "visibility:hidden"),
     (_tiny_font, "font-size:0-1px"),
     (_off_screen, "off-screen"),
     (re.compile(r"translate(?:x|y|3d)?\(\s*(?:[-\d.]{1,20}[a-z%]{0,4}\s*,\s*)?-\d{4,}", re.IGNORECASE).search, "off-screen"),
@@ -280,6 +281,7 @@ def box_hidden(el) -> str | None:
     return None
 
 
+_AT_STATEMENT = re.compile(r"@[\w-]+[^;{}@]*;")  # an at-rule without a block: @charset, @import, @namespace
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)  # an unclosed comment runs to the end, as in a browser
 # An at-rule block of style rules: its name, prelude and body (rules nested one level; a deeper block is
 # resolved from the inside out, one level a pass).
@@ -339,6 +341,10 @@ def split_stylesheet(css: str) -> tuple[str, str]:
     :func:`_screens` (the rules of a block for no screen are dropped)."""
     if "/*" in css:
         css = _CSS_COMMENT.sub(" ", css)
+    if "<!--" in css or "-->" in css:  # old pages wrap a stylesheet in an HTML comment, which CSS ignores
+        css = css.replace("<!--", " ").replace("-->", " ")
+    if "@" in css:  # @charset "utf-8"; @import url(a.css); before the first rule became part of its selector
+        css = _AT_STATEMENT.sub(" ", css)
     sometimes: list[str] = []
 
     def resolve(match: re.Match) -> str:
@@ -358,7 +364,7 @@ def split_stylesheet(css: str) -> tuple[str, str]:
     return css, " ".join(sometimes)
 
 
-_SHOWS = re.compile(r"display\s*:\s*(?!none)[a-z]|visibility\s*:\s*visible", re.IGNORECASE)
+_SHOWS = re.compile(r"(?<![-\w])(?:display\s*:\s*(?!none)[a-z]|visibility\s*:\s*visible)", re.IGNORECASE)
 _SHOW_WORDS = ("isplay", "isibility", "ISPLAY", "ISIBILITY")  # in every body _SHOWS can match (a quick test first)
 
 
@@ -813,6 +819,9 @@ def _too_deep(parser: lxml.html.HTMLParser) -> bool:
                for error in parser.error_log)
 
 
+# Hacked pages append their link wall after </html>: a browser shows it at the end of the body, and libxml2 dropped
+# it. Without the end tags the body runs to the end of the page, as in a browser.
+_BODY_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 # An XML declaration opening the page (XHTML): lxml refuses decoded text that declares an encoding, and the page
 # read as empty, a spam page so prefixed as clean.
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>", re.IGNORECASE)
@@ -939,6 +948,7 @@ def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page
     is dropped with the declaration)."""
     html = _XML_DECLARATION.sub("", html.lstrip("\ufeff"), count=1)
     html = _drop_stuffed_attributes(written_markup(html))
+    html = _BODY_END.sub(" ", html)  # content after </body> or </html> is the body's (libxml2 dropped it)
     parser = _parser()
     try:
         root = lxml.html.document_fromstring(html, parser=parser) if html.strip() else None
