@@ -391,6 +391,28 @@ def test_a_display_script_sets_only_the_property_it_names():
     assert hidden["澳门赌场0"] == "visibility:hidden"
 
 
+@pytest.mark.parametrize("script", [
+    "$(function(){ $('#k9').hide(); });",
+    '$(document).ready(function(){ document.getElementById("k9").style.display = "none"; })',
+    "jQuery(function($){ $('#k9').css('display', 'none') })",
+    "window.onload = function () { document.getElementById('k9').style.visibility = 'hidden'; };",
+])
+@pytest.mark.parametrize("before", [True, False])
+def test_a_script_that_hides_once_the_page_has_loaded_hides_any_element(script, before):
+    """Wrapped to run once the page has loaded, the statements reach every element, before the script or after."""
+    wall, code = f"<div id=k9>{FONT_WALL}</div>", f"<script>{script}</script>"
+    hidden = _hidden_by_text(f"<body><p>{ARTICLE}</p>" + (wall + code if before else code + wall) + "</body>")
+    assert hidden["澳门赌场0"] in ("display:none", "visibility:hidden") and hidden[ARTICLE] is None
+
+
+def test_a_load_handler_that_does_more_hides_nothing():
+    from service.analysis.htmlblocks import on_load_statements
+
+    assert on_load_statements("$(function(){ $('#a').click(function(){ $('#b').hide() }) });") is None
+    assert on_load_statements("$(function(){ $('#a').hide(); track(); });") is None
+    assert on_load_statements("$('#a').hide();") is None  # not wrapped: display_statements reads it
+
+
 def test_display_statements_read_only_scripts_that_do_nothing_else():
     from service.analysis.htmlblocks import MAX_DISPLAY_SCRIPT_CHARS, display_statements
 

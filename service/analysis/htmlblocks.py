@@ -13,7 +13,8 @@ that run scripts do not show). A hidden inline element is a run of its
 own, so its text is a hidden block rather than part of the visible
 paragraph around it. A script that only writes markup
 (``document.write`` of string literals) is read as that markup; one that
-only shows or hides elements by id is run on the elements before it; the
+only shows or hides elements by id is run on the elements before it (on
+every element when it runs once the page has loaded); the
 document an ``<iframe srcdoc>`` shows is read as the frame's content. The page text
 is the blocks joined by blank lines, starting with the ``<title>``.
 
@@ -917,18 +918,35 @@ def display_statements(script: str) -> list[tuple[str, str]] | None:
     return found
 
 
+# The same statements run once the page has loaded, on every element of it: $(function(){…}),
+# $(document).ready(function(){…}), jQuery(function($){…}), window.onload = function(){…}.
+_ON_LOAD = re.compile(r"""\A(?:(?:\$|jQuery)\(\s*(?:document\s*\)\s*\.ready\(\s*)?function\s*\(\s*\$?\s*\)\s*\{(.*)\}\s*\)"""
+                      r"""|window\.onload\s*=\s*function\s*\(\s*\)\s*\{(.*)\})\s*;?\s*\Z""", re.DOTALL)
+
+
+def on_load_statements(script: str) -> list[tuple[str, str]] | None:
+    """The show-or-hide statements of a script that only runs them once the page has loaded (inside
+    ``$(function(){…})`` or ``window.onload = function(){…}``), or ``None``."""
+    if len(script) > MAX_DISPLAY_SCRIPT_CHARS:
+        return None
+    wrapped = _ON_LOAD.match(_JS_COMMENTS.sub(" ", script).strip())
+    return display_statements(wrapped.group(1) or wrapped.group(2) or "") if wrapped else None
+
+
 def _run_display_scripts(root) -> None:
     """Apply each script that only shows or hides elements by id to the inline style of the element it
     names, as a browser runs it while parsing: the first element with that id before the script; an
     element after it does not exist yet, and is left alone. The tree is walked only when some script
     is such a script (about half the pages have a script that names ``.css(`` or ``.show(``)."""
-    statements = {}
+    statements, on_load = {}, []
     for script in root.iter("script"):
         if script.text and any(name in script.text for name in _DISPLAY_NAMES):
             found = display_statements(script.text)
             if found:
                 statements[script] = found
-    if not statements:
+            else:
+                on_load.extend(on_load_statements(script.text) or ())
+    if not statements and not on_load:
         return
     seen: dict[str, object] = {}
     for el in root.iter():
@@ -936,11 +954,17 @@ def _run_display_scripts(root) -> None:
         if el_id and el_id not in seen:
             seen[el_id] = el
         for target_id, declaration in statements.get(el, ()):
-            target = seen.get(target_id)
-            if target is not None:  # the declaration replaces the element's own for that property
-                prop = declaration.split(":", 1)[0]
-                kept = _DECLARATIONS[prop].sub("", target.get("style", "")).strip().rstrip(";")
-                target.set("style", f"{kept};{declaration}" if kept else declaration)
+            _set_display(seen.get(target_id), declaration)
+    for target_id, declaration in on_load:  # the page has loaded: every element exists
+        _set_display(seen.get(target_id), declaration)
+
+
+def _set_display(target, declaration: str) -> None:
+    """Set ``declaration`` in the element's inline style, in place of its own for that property."""
+    if target is not None:
+        prop = declaration.split(":", 1)[0]
+        kept = _DECLARATIONS[prop].sub("", target.get("style", "")).strip().rstrip(";")
+        target.set("style", f"{kept};{declaration}" if kept else declaration)
 
 
 def page_from_html(html: str, url: str = "", charset: str | None = None) -> Page:
