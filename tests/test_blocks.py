@@ -342,6 +342,15 @@ def test_a_script_that_only_writes_markup_is_read_as_that_markup():
     assert "投稿邮箱" in _hidden_by_text(f"<body>{commented}</body>")
 
 
+def test_a_script_of_several_writes_is_read_as_what_they_write():
+    """Hacked pages open the hiding element, write the links and close it in one script, call after call."""
+    script = ("<script>document.write('<div style=\"display:none\">');\n" + "".join(
+        f"document.write('<a href=\"http://bet{i}.example.com/\">澳门赌场{i}</a>');\n" for i in range(5))
+        + "document.writeln('</div>');</script>")
+    hidden = _hidden_by_text(f"<body><p>{ARTICLE}</p>{script}<p>联系我们</p></body>")
+    assert hidden["澳门赌场0"] == "display:none" and hidden["联系我们"] is None
+
+
 @pytest.mark.parametrize("script", [
     "<script>var n = 1; document.write('<p>投稿邮箱</p>')</script>",  # other code: left alone
     "<script>document.write(name)</script><p>投稿邮箱</p>",  # not a literal

@@ -66,6 +66,8 @@ HOSTILE = {
     "a style sheet without braces": {"html": "<style>" + _repeat("a") + "</style><p>正文</p>"},
     "at-rules without braces": {"html": "<style>" + _repeat("@media ") + "</style><p>正文</p>"},
     "scripts that never close": {"html": _repeat('<script>document.write("<a>') + "</script><p>正文</p>"},
+    "one script of many writes": {"html": "<script>" + _repeat('document.write("<a href=/x>链接</a>");')
+                                  + "</script><p>正文</p>"},
     "one script per link": {"html": _repeat('<script>document.write("<a href=/x>链接</a>")</script>')},
     "a stylesheet hiding and showing classes in turn": {"html": "<style>" + "".join(
         f"div.c{i % 500}{{display:none}}.c{i % 500}{{display:block}}" for i in range(SIZE // 45))

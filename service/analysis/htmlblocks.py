@@ -678,9 +678,11 @@ def _group_runs(runs: list[_Run]) -> list[tuple[str, list[_Run]]]:
 _JS_LITERAL = r""""(?:[^"\\\n]|\\.)*+"|'(?:[^'\\\n]|\\.)*+'"""
 _WRITE_NAME = re.compile(r"document\.write")
 _SCRIPT_OPEN = re.compile(r"<script\b[^<>]*>\s*(?:<!--\s*)?\Z", re.IGNORECASE)  # right before the call
-_WRITE_CALL = re.compile(
+_WRITE_CALL = re.compile(  # one call; a script may make several in a row
     rf"document\.write(?:ln)?\s*\(\s*((?:{_JS_LITERAL})(?:\s*\+\s*(?:{_JS_LITERAL}))*+)\s*\)\s*;?\s*"
-    r"(?://[^\n]*\n\s*)?(?:-->\s*)?</(?i:script)\s*>")
+    r"(?://[^\n]*\n\s*)?")
+_WRITE_SCRIPT_END = re.compile(r"(?:-->\s*)?</(?i:script)\s*>")
+MAX_WRITE_CALLS = 50  # calls read in one script
 _LITERAL = re.compile(_JS_LITERAL)
 _JS_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\}|(.))", re.DOTALL)
 _JS_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\n", "b": "", "f": "", "v": "", "0": ""}
@@ -705,9 +707,9 @@ def written_markup(html: str) -> str:
     """``html`` with each ``<script>`` that only calls ``document.write`` on string literals replaced by the
     markup it writes.
 
-    Conservative: the call must follow the opening tag (an HTML comment
-    between them allowed) and end its script; any other code leaves the
-    script as it is. A script that writes a stylesheet is left too: the
+    Conservative: the calls (one, or several in a row) must follow the
+    opening tag (an HTML comment between them allowed) and end its script;
+    any other code leaves the script as it is. A script that writes a stylesheet is left too: the
     scripts that write one often undo it (a tab library hides its panes
     until it draws them as tabs). Linear: each call is read within ``MAX_WRITE_CHARS``,
     and at most ``MAX_WRITES`` scripts are replaced.
@@ -721,12 +723,18 @@ def written_markup(html: str) -> str:
         if start < last:
             continue
         opener = _SCRIPT_OPEN.search(html, max(last, start - SCRIPT_OPEN_CHARS), start)
-        call = opener and _WRITE_CALL.match(html, start, start + MAX_WRITE_CHARS)
-        markup = "".join(js_string(lit) for lit in _LITERAL.findall(call.group(1))) if call else ""
-        if call and "<style" not in markup.lower():
+        if not opener:
+            continue
+        written, end, bound = [], start, start + MAX_WRITE_CHARS
+        while len(written) < MAX_WRITE_CALLS and (call := _WRITE_CALL.match(html, end, bound)):
+            written.append("".join(js_string(lit) for lit in _LITERAL.findall(call.group(1))))
+            end = call.end()
+        closer = _WRITE_SCRIPT_END.match(html, end, bound) if written else None
+        markup = "".join(written)
+        if closer and "<style" not in markup.lower():
             out.append(html[last:opener.start()])
             out.append(markup)
-            last = call.end()
+            last = closer.end()
             writes += 1
             if writes == MAX_WRITES:
                 break
