@@ -128,8 +128,11 @@ def check_url(url: str) -> str:
     return url
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str from JSON, only unpaired: "\\ud800" escaped
+
+
 def _reject_surrogates(value: str, field: str) -> None:
-    if re.search("[\ud800-\udfff]", value):
+    if LONE_SURROGATE.search(value):
         raise ApiError(400, "invalid_text", f"'{field}' contains unpaired surrogate code points; send valid Unicode",
                        field)
 

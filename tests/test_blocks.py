@@ -432,6 +432,12 @@ def test_display_statements_read_only_scripts_that_do_nothing_else():
     assert display_statements("$('#a').hide();" + " " * MAX_DISPLAY_SCRIPT_CHARS) is None
 
 
+def _hidden_with_sheet(css: str, div_attributes: str) -> dict[str, str | None]:
+    """Hidden reasons by block of a page with stylesheet ``css`` and the link wall in ``<div ATTRIBUTES>``."""
+    return _hidden_by_text(f"<head><style>{css}</style></head><body><p>{ARTICLE}</p><{div_attributes}>{FONT_WALL}"
+                           f"</div></body>")
+
+
 @pytest.mark.parametrize(("css", "element", "hidden"), [
     (".k9{display:none}", "div class=k9", True),
     ("div.k9{display:none}", "div class='x k9'", True),  # a rule on a tag and class
@@ -444,8 +450,7 @@ def test_display_statements_read_only_scripts_that_do_nothing_else():
     ("div.k9{display:none} p.k9{display:block}", "div class=k9", True),
 ])
 def test_stylesheet_rules_on_one_element_hide_it(css, element, hidden):
-    found = _hidden_by_text(f"<head><style>{css}</style></head><body><p>{ARTICLE}</p><{element}>{FONT_WALL}</div>"
-                            f"</body>")
+    found = _hidden_with_sheet(css, element)
     assert (found["澳门赌场0"] is not None) is hidden and found[ARTICLE] is None
 
 
@@ -460,9 +465,7 @@ def test_stylesheet_rules_on_one_element_hide_it(css, element, hidden):
     ("", "div hidden style='color:red'", True),
 ])
 def test_an_inline_style_overrides_the_rule_that_hid_its_element(css, element, hidden):
-    found = _hidden_by_text(f"<head><style>{css}</style></head><body><p>{ARTICLE}</p><{element}>{FONT_WALL}</div>"
-                            f"</body>")
-    assert (found["澳门赌场0"] is not None) is hidden
+    assert (_hidden_with_sheet(css, element)["澳门赌场0"] is not None) is hidden
 
 
 @pytest.mark.parametrize("tail", [f'<div style="display:none">{FONT_WALL}</div>', FONT_WALL])

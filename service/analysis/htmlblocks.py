@@ -890,6 +890,7 @@ _DISPLAY_STATEMENTS = (
 _JS_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*|<!--|-->", re.DOTALL)
 _DECLARATIONS = {prop: re.compile(rf"(?<![-\w]){prop}\s*:[^;]*;?", re.IGNORECASE) for prop in ("display", "visibility")}
 _DISPLAY_NAMES = ("style.display", "style.visibility", ".hide(", ".show(", ".css(")
+_JQUERY_DISPLAY = {"hide": "none", "show": "block"}  # the display jQuery's hide() and show() set
 MAX_DISPLAY_SCRIPT_CHARS = 4_000  # a longer script is not read as one
 
 
@@ -900,7 +901,7 @@ def _display_statement(code: str, pos: int) -> tuple[str, str, int] | None:
         if match:
             el_id = next(match.group(g) for g in id_groups if match.group(g))
             prop = match.group(property_group) if property_group else "display"
-            value = {"hide": "none", "show": "block"}.get(match.group(value_group), match.group(value_group))
+            value = _JQUERY_DISPLAY.get(match.group(value_group), match.group(value_group))
             return el_id, f"{prop}:{value}", match.end()
     return None
 

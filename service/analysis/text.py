@@ -48,9 +48,12 @@ _FORMAT_ASTRAL = _character_class([r for r in _FORMAT_RANGES if r[0] > 0xFFFF])
 
 
 def has_format_characters(text: str) -> bool:
-    """Whether ``text`` holds an invisible format character (one scan; ``drop_format_characters`` is a no-op
-    when it does not)."""
-    return not text.isascii() and drop_format_characters(text) != text if text else False
+    """Whether ``text`` holds an invisible format character (``drop_format_characters`` is a no-op when it
+    does not): a search, no copy of the text."""
+    if text.isascii():
+        return False
+    return bool(_FORMAT_BMP.search(text) or (len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
+                                              and _FORMAT_ASTRAL.search(text)))
 
 
 def drop_format_characters(text: str) -> str:

@@ -12,7 +12,8 @@ from service.auth import require
 from service.classify import classify_page
 from service.errors import ApiError, printable
 from service.metrics import observe_classify
-from service.requests import PAGE_TYPES, charset_from_content_type, page_from_bytes, parse_page
+from service.requests import (LONE_SURROGATE, PAGE_TYPES, charset_from_content_type, page_from_bytes,
+                              parse_page)
 
 bp = Blueprint("classify", __name__)
 
@@ -66,7 +67,6 @@ def _decompressed(raw: bytes, coding: str, limit: int) -> bytes:
             return bytes(out)
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
@@ -77,7 +77,7 @@ def _unpaired_surrogate_at(value, path: str = "") -> str | None:
     while stack:
         value, path = stack.pop()
         if isinstance(value, str):
-            if _LONE_SURROGATE.search(value):
+            if LONE_SURROGATE.search(value):
                 return path
         elif isinstance(value, dict):
             stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in value.items())
