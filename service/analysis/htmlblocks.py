@@ -366,16 +366,16 @@ def split_stylesheet(css: str) -> tuple[str, str]:
 
 
 _SHOWS = re.compile(r"(?<![-\w])(?:display\s*:\s*(?!none)[a-z]|visibility\s*:\s*visible)", re.IGNORECASE)
-_SHOW_WORDS = ("isplay", "isibility", "ISPLAY", "ISIBILITY")  # in every body _SHOWS can match (a quick test first)
 
 
-def _selector_rules(css: str, hiding: bool = True) -> Iterator[tuple[str, str, str | None]]:
+def _selector_rules(css: str, hiding: bool = True, hidden: dict | None = None) -> Iterator[tuple[str, str, str | None]]:
     """``(selector, class or id, reason)`` for each selector of one element (``.menu``, ``#ad``,
     ``div.menu``) of each rule that hides (when ``hiding``) or shows, in the sheet's order: the reason a
-    rule hides, or ``None`` for one that shows (``display:block``, ``visibility:visible``)."""
+    rule hides, or ``None`` for one that shows (``display:block``, ``visibility:visible``). A rule that
+    shows is read only while ``hidden`` (the names hidden so far, when given) holds something to undo."""
     for selectors, body in _CSS_RULE.findall(css):
         reason = hidden_reason(body) if hiding else None
-        if not reason and not (any(word in body for word in _SHOW_WORDS) and _SHOWS.search(body)):
+        if not reason and (hidden is not None and not hidden or not _SHOWS.search(body)):
             continue
         for selector in selectors.split(","):
             match = _SIMPLE_SELECTOR.match(selector)
@@ -408,7 +408,7 @@ def _stylesheet_hiders(root) -> dict[str, str]:
     for sheet, on_every_screen in ((" ".join(always), True), (" ".join(sometimes), False)):
         if not sheet.strip() or not (on_every_screen or hiders):
             continue
-        for selector, name, reason in _selector_rules(sheet, hiding=on_every_screen):
+        for selector, name, reason in _selector_rules(sheet, hiding=on_every_screen, hidden=by_name):
             if reason and on_every_screen:
                 hiders[selector] = reason
                 by_name.setdefault(name, set()).add(selector)
