@@ -130,6 +130,11 @@ def create_app(config: Config | Mapping | None = None) -> Flask:
     _tag_requests(app)
     _refuse_unknown_query_parameters(app)
     _register_error_handlers(app)
+    hops = int(config.get("service", "proxy_hops", 0) or 0)
+    if hops > 0:  # behind a reverse proxy: the client's address is in X-Forwarded-For, not the socket's
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

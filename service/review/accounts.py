@@ -13,26 +13,25 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import math
 import re
 import secrets
-import threading
 import time
-from collections import defaultdict, deque
 
 from flask import current_app, g, redirect, request, session, url_for
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.errors import ApiError
 from service.storage.db import session_scope
-from service.storage.models import Moderator
+from service.storage.models import LoginFailure, Moderator
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-MAX_FAILURES, FAILURE_WINDOW = 5, 300.0  # per username and process
+FAILURE_WINDOW = 300.0  # seconds a failed login counts against further attempts
+MAX_FAILURES = 5  # per username and client address: a guesser elsewhere cannot lock a moderator out
+MAX_ADDRESS_FAILURES = 20  # per client address across usernames: one address trying many accounts
 _DUMMY_HASH = generate_password_hash("not a password")  # same work for unknown names
-_failures: dict[str, deque] = defaultdict(deque)
-_failures_lock = threading.Lock()
 
 
 def validate_username(name: str) -> str:
@@ -58,13 +57,33 @@ def set_password(session_: Session, username: str, password: str, *, create: boo
     return row
 
 
-def _throttled(username: str) -> bool:
-    now = time.monotonic()
-    with _failures_lock:
-        q = _failures[username]
-        while q and now - q[0] > FAILURE_WINDOW:
-            q.popleft()
-        return len(q) >= MAX_FAILURES
+class TooManyAttempts(ApiError):
+    """Logins refused for a while after failed ones; ``retry_after`` is the seconds until the next is counted."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(429, "too_many_attempts", message)
+        self.retry_after = retry_after
+
+
+def _check_throttle(session_: Session, username: str, address: str, now: float) -> None:
+    """Refuse a login attempt while its username from its address (or its address, for any username) has failed
+    too often in the last :data:`FAILURE_WINDOW` seconds. Failures are rows, so every worker counts the same ones."""
+    since = now - FAILURE_WINDOW
+    recent = select(func.count(), func.min(LoginFailure.failed_at)).where(LoginFailure.address == address,
+                                                                          LoginFailure.failed_at > since)
+    for limit, scope, query in (
+            (MAX_FAILURES, f"for {username!r} from this address", recent.where(LoginFailure.username == username)),
+            (MAX_ADDRESS_FAILURES, "from this address", recent)):
+        count, oldest = session_.execute(query).one()
+        if count >= limit:
+            wait = max(1, math.ceil(oldest + FAILURE_WINDOW - now))
+            raise TooManyAttempts(f"too many failed logins {scope}; try again in {wait} seconds", wait)
+
+
+def _record_failure(session_: Session, username: str, address: str, now: float) -> None:
+    """Count a failed login, and forget failures too old to count."""
+    session_.execute(delete(LoginFailure).where(LoginFailure.failed_at <= now - FAILURE_WINDOW))
+    session_.add(LoginFailure(username=username, address=address, failed_at=now))
 
 
 def password_fingerprint(password_hash: str, session_epoch: int = 0) -> str:
@@ -81,19 +100,22 @@ def end_sessions(session_: Session, username: str) -> None:
                      .values(session_epoch=Moderator.session_epoch + 1))
 
 
-def check_login(database_url: str, username: str, password: str) -> str | None:
-    """The password's :func:`password_fingerprint` for an active account with this password, else None; failed
-    attempts are throttled per username."""
-    if _throttled(username):
-        raise ApiError(429, "too_many_attempts", f"too many failed logins for {username!r}; wait a few minutes")
+def check_login(database_url: str, username: str, password: str, address: str = "") -> str | None:
+    """The password's :func:`password_fingerprint` for an active account with this password, else None.
+
+    Failed attempts are throttled per username and client ``address`` (:data:`MAX_FAILURES`), and per address
+    (:data:`MAX_ADDRESS_FAILURES`): :class:`TooManyAttempts`. A success clears the username's failures from
+    that address."""
+    username, address, now = username[:64], address[:64], time.time()
     with session_scope(database_url) as s:
+        _check_throttle(s, username, address, now)
         row = s.scalar(select(Moderator).where(Moderator.username == username, Moderator.active.is_(True)))
         ok = check_password_hash(row.password_hash if row else _DUMMY_HASH, password) and row is not None
-        fingerprint = password_fingerprint(row.password_hash, row.session_epoch) if ok else None
-    if not ok:
-        with _failures_lock:
-            _failures[username].append(time.monotonic())
-    return fingerprint
+        if not ok:
+            _record_failure(s, username, address, now)
+            return None
+        s.execute(delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.address == address))
+        return password_fingerprint(row.password_hash, row.session_epoch)
 
 
 def set_active(session_: Session, username: str, active: bool) -> Moderator:

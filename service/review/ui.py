@@ -17,7 +17,8 @@ from sqlalchemy import select
 from service.errors import ApiError
 from service.model import BLOCK_LABELS, LABELS
 from service.review import decisions as dec
-from service.review.accounts import check_csrf, check_login, csrf_token, end_sessions, login_required, safe_next
+from service.review.accounts import (TooManyAttempts, check_csrf, check_login, csrf_token, end_sessions,
+                                     login_required, safe_next)
 from service.review.highlight import segments
 from service.review.queries import (
     ACTIONS,
@@ -89,18 +90,26 @@ def _globals():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The login form; a successful login rotates the session (and its CSRF token)."""
-    error = None
+    """The login form; a successful login rotates the session (and its CSRF token). Failed logins are throttled
+    per username and client address (``[service] proxy_hops`` says how many proxies' ``X-Forwarded-For`` to
+    trust for the address): the form comes back as a 429 with ``Retry-After``."""
+    error, status, headers = None, 200, {}
     if request.method == "POST":
         name, password = request.form.get("username", "").strip(), request.form.get("password", "")
-        fingerprint = check_login(_url(), name, password) if name and password else None
+        try:
+            fingerprint = check_login(_url(), name, password, request.remote_addr or "") if name and password \
+                else None
+        except TooManyAttempts as exc:
+            fingerprint, error, status = None, exc.message[:1].upper() + exc.message[1:] + ".", 429
+            headers["Retry-After"] = str(exc.retry_after)
         if fingerprint:
             session.clear()
             session["moderator"], session["password_fingerprint"] = name, fingerprint
             csrf_token()
             return redirect(safe_next(request.args.get("next")))
-        error = "Unknown user or wrong password."
-    return render_template("review/login.html", error=error), 401 if error else 200
+        if not error:
+            error, status = "Unknown user or wrong password.", 401
+    return render_template("review/login.html", error=error), status, headers
 
 
 @bp.post("/logout")

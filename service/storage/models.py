@@ -199,3 +199,17 @@ class Moderator(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # moved on when the account logs out or is disabled or enabled: the sessions made before end (migration 0003)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginFailure(Base):
+    """A failed login to /review: who was tried, from which address, when (seconds since the epoch). Failures are
+    counted here, not in each worker's memory, so every worker throttles alike (migration 0004)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_login_failures_address_time", "address", "failed_at"),)
