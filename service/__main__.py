@@ -22,12 +22,20 @@ VERBS = {
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in {"-h", "--help"} or argv[0] not in VERBS:
+        if argv and argv[0] not in {"-h", "--help"}:
+            print(f"error: unknown verb {argv[0]!r}", file=sys.stderr)
         print("usage: python -m service {" + ",".join(VERBS) + "} [options]", file=sys.stderr)
         return 0 if argv and argv[0] in {"-h", "--help"} else 2
     module, func = VERBS[argv[0]].split(":")
     import importlib
 
-    return getattr(importlib.import_module(module), func)(argv[1:])
+    from service.config import ConfigError
+
+    try:
+        return getattr(importlib.import_module(module), func)(argv[1:])
+    except ConfigError as exc:  # a PAGESIEVE_* variable or setting of the wrong type or range
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -4,12 +4,15 @@
 same verdict the API returns; the project's evaluation runs through it, so
 its input and output formats are stable:
 
-* ``FILE.txt``   one text page, id = file name without extension;
-* ``FILE.html``  one HTML page (bytes decoded with the page's charset);
-* ``FILE.jsonl`` one request object per line (``{"id", "url", "text" | "html" | ...}``);
+* ``FILE.txt``   one text page, id = file name without extension (so is a file of any other extension);
+* ``FILE.html``  one HTML page (bytes decoded with the page's charset; also ``.htm``, ``.xhtml``);
+* ``FILE.jsonl`` one request object per line (``{"id", "url", "text" | "html" | ...}``; also ``.ndjson``);
+  UTF-8, or UTF-16 with its byte-order mark;
+* ``FILE.json``  one request object, or a JSON array of them (ids ``name:1``, ``name:2`` … where missing);
 * any of them gzip-compressed, named with ``.gz`` after its own extension (``pages.jsonl.gz``);
-* no files: standard input, read as JSONL when its first character is ``{``,
-  otherwise as one text page (``--stdin-format`` overrides).
+* no files, or ``-``: standard input, read as JSONL when its first character is ``{``, as a JSON array
+  when it is ``[``, otherwise as one text page (``--stdin-format`` overrides). A text or HTML page on
+  standard input has the size limit a file has.
 
 A JSONL line may carry fields of its own besides the request's, as a labelled
 set's records do (``labels``, ``lang``, ...): they are ignored, and each such
@@ -18,23 +21,30 @@ instead, as the API does. The verdict is the API's for the request fields.
 
 A page that cannot be classified prints ``{"id", "error": {...}}`` in its
 place, as does a file that cannot be read (``unreadable_file``); the exit
-status is then 1.
+status is then 1. A page that fails inside the service (a bug) prints an
+``internal_error`` line in its place and its traceback on standard error,
+the next pages go on, and the exit status is 3.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import gzip
 import json
+import os
 import sys
+import traceback
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from service.config import load_config
-from service.errors import ApiError
+from service.errors import ApiError, printable
 
-EXIT_OK, EXIT_PAGE_ERRORS, EXIT_MODEL = 0, 1, 2
+EXIT_OK, EXIT_PAGE_ERRORS, EXIT_MODEL, EXIT_INTERNAL = 0, 1, 2, 3
+JSONL_SUFFIXES, HTML_SUFFIXES = {".jsonl", ".ndjson"}, {".html", ".htm", ".xhtml"}
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class _ExtraFields:
@@ -60,10 +70,34 @@ class _ExtraFields:
         return {k: v for k, v in obj.items() if k in self.fields} if extra else obj
 
 
-def _pages_from_jsonl(lines, name: str, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
-    """(id, request-or-error) for every non-blank line; a line without an id is ``name:line-number``."""
+def _request_or_error(obj, fallback_id: str, max_bytes: int, extra: _ExtraFields) -> tuple[str, object]:
+    """(id, request-or-error) for one request object: a JSONL line, or an element of a JSON file's array. An
+    object without an id, or with ``"id": null``, is named ``fallback_id``."""
     from service.requests import parse_page
 
+    if isinstance(obj, dict) and obj.get("id") is None:
+        obj["id"] = fallback_id
+    try:
+        request = parse_page(extra.request(obj), max_bytes)
+        return request.id, request
+    except ApiError as exc:
+        page_id = obj.get("id") if isinstance(obj, dict) else None
+        return (page_id if isinstance(page_id, str) else fallback_id), exc
+
+
+def _jsonl_lines(head: bytes, rest) -> Iterator[bytes]:
+    """The lines of a JSONL stream whose first bytes are ``head``: UTF-8 as read, UTF-16 (by its byte-order
+    mark; an editor on Windows saves it so) decoded whole and re-encoded, where splitting its bytes at
+    ``\n`` cut characters in half."""
+    if head.startswith(_UTF16_BOMS):
+        yield from (head + b"".join(rest)).decode("utf-16").encode("utf-8").splitlines()
+        return
+    yield from (head + next(rest, b"")).splitlines(keepends=True)  # the first line in full, then the others
+    yield from rest
+
+
+def _pages_from_jsonl(lines, name: str, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
+    """(id, request-or-error) for every non-blank line; a line without an id is ``name:line-number``."""
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -73,71 +107,87 @@ def _pages_from_jsonl(lines, name: str, max_bytes: int, extra: _ExtraFields) -> 
         except ValueError as exc:
             yield fallback_id, ApiError(400, "invalid_json", f"{name} line {n}: {exc}")
             continue
-        if isinstance(obj, dict) and "id" not in obj:
-            obj["id"] = fallback_id
-        try:
-            yield fallback_id, parse_page(extra.request(obj), max_bytes)
-        except ApiError as exc:
-            page_id = obj.get("id") if isinstance(obj, dict) else None
-            yield (page_id if isinstance(page_id, str) else fallback_id), exc
+        yield _request_or_error(obj, fallback_id, max_bytes, extra)
+
+
+def _pages_from_json(data: bytes, name: str, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
+    """(id, request-or-error) for a JSON document: one request object, or an array of them (``name:index``)."""
+    try:
+        doc = json.loads(data)  # bytes: UTF-8, UTF-16 or UTF-32, with or without a byte-order mark
+    except ValueError as exc:
+        yield name, ApiError(400, "invalid_json", f"{name}: {exc}; a .json file holds one request object or an "
+                                                  "array of them (or name it .jsonl: one object per line)")
+        return
+    if isinstance(doc, list):
+        for i, obj in enumerate(doc, 1):
+            yield _request_or_error(obj, f"{name}:{i}", max_bytes, extra)
+    else:
+        yield _request_or_error(doc, name, max_bytes, extra)
 
 
 def _pages_from_file(path: Path, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
     """(id, request-or-error) for every page in one input file (gzip-compressed when it ends in ``.gz``)."""
-    from service.requests import page_from_bytes
 
     compressed = path.suffix.lower() == ".gz"
     inner = Path(path.stem) if compressed else path  # pages.jsonl.gz: read as pages.jsonl
-    suffix, stem = inner.suffix.lower(), inner.stem
+    suffix, stem = inner.suffix.lower(), printable(inner.stem)  # a file name not in UTF-8 has surrogates
     opener = gzip.open if compressed else open
     try:
-        if suffix == ".jsonl":
+        if suffix in JSONL_SUFFIXES:
             with opener(path, "rb") as fh:
-                yield from _pages_from_jsonl(fh, stem, max_bytes, extra)
+                yield from _pages_from_jsonl(_jsonl_lines(fh.read(2), iter(fh)), stem, max_bytes, extra)
             return
         with opener(path, "rb") as fh:
-            raw = fh.read(max_bytes + 1)  # a compressed page is read no further than the limit
+            # a compressed page is read no further than the limit; a JSON file may hold as many pages as JSONL
+            raw = fh.read() if suffix == ".json" else fh.read(max_bytes + 1)
     except (OSError, EOFError, zlib.error) as exc:
         # missing, a directory, unreadable, not gzip or cut short: this file's error line, and the next file goes on
         why = getattr(exc, "strerror", None) or exc
-        yield stem, ApiError(400, "unreadable_file", f"cannot read {str(path)!r}: {why}; name a readable .txt, "
-                                                     ".html or .jsonl file (or one of them .gz)")
+        yield stem, ApiError(400, "unreadable_file", f"cannot read {printable(str(path))!r}: {why}; name a readable "
+                                                     ".txt, .html, .json or .jsonl file (or one of them .gz)")
         return
+    if suffix == ".json":
+        yield from _pages_from_json(raw, stem, max_bytes, extra)
+        return
+    yield _page_from_bytes(raw, stem, inner.name, max_bytes, as_html=suffix in HTML_SUFFIXES)
+
+
+def _page_from_bytes(raw: bytes, page_id: str, name: str, max_bytes: int, *, as_html: bool) -> tuple[str, object]:
+    from service.requests import page_from_bytes
+
     try:
         if len(raw) > max_bytes:
-            raise ApiError(413, "page_too_large", f"{inner.name} is over {max_bytes} bytes, the limit")
-        yield stem, page_from_bytes(raw, req_id=stem, as_html=suffix in {".html", ".htm", ".xhtml"})
+            raise ApiError(413, "page_too_large", f"{name} is over {max_bytes} bytes, the limit")
+        return page_id, page_from_bytes(raw, req_id=page_id, as_html=as_html)
     except ApiError as exc:
-        yield stem, exc
+        return page_id, exc
 
 
 def _pages_from_stdin(fmt: str, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
-    from service.requests import page_from_bytes
-
     data = sys.stdin.buffer.read()
     if fmt == "auto":
-        fmt = "jsonl" if data.lstrip()[:1] == b"{" else "text"
+        first = data.decode("utf-16")[:1] if data.startswith(_UTF16_BOMS) else \
+            data.removeprefix(codecs.BOM_UTF8).lstrip()[:1].decode("latin-1")
+        fmt = {"{": "jsonl", "[": "json"}.get(first, "text")
     if fmt == "jsonl":
-        yield from _pages_from_jsonl(data.splitlines(), "stdin", max_bytes, extra)
-        return
-    try:
-        yield "stdin", page_from_bytes(data, req_id="stdin", as_html=fmt == "html")
-    except ApiError as exc:
-        yield "stdin", exc
+        yield from _pages_from_jsonl(_jsonl_lines(data[:2], iter([data[2:]])), "stdin", max_bytes, extra)
+    elif fmt == "json":
+        yield from _pages_from_json(data, "stdin", max_bytes, extra)
+    else:
+        yield _page_from_bytes(data, "stdin", "standard input", max_bytes, as_html=fmt == "html")
 
 
 def classify_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service classify", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("files", nargs="*", type=Path,
-                        help=".txt, .html or .jsonl files, or any of them .gz (default: stdin)")
-    parser.add_argument("--stdin-format", choices=("auto", "jsonl", "text", "html"), default="auto")
+                        help=".txt, .html, .json or .jsonl files, or any of them .gz; - is stdin (default: stdin)")
+    parser.add_argument("--stdin-format", choices=("auto", "jsonl", "json", "text", "html"), default="auto")
     parser.add_argument("--model-dir", type=Path, help="directory with manifest.json (default: models/)")
     parser.add_argument("--strict-fields", action="store_true",
                         help="a JSONL line with a field the API does not know is an error (default: ignored)")
     args = parser.parse_args(argv)
 
-    from service.classify import classify_page
     from service.model.registry import ModelLoadError, ModelRegistry
 
     overrides = {"model": {"dir": str(args.model_dir)}} if args.model_dir else None
@@ -149,16 +199,38 @@ def classify_main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MODEL
     extra = _ExtraFields(strict=args.strict_fields)
-    sources = (page for path in args.files for page in _pages_from_file(path, max_bytes, extra)) if args.files \
-        else _pages_from_stdin(args.stdin_format, max_bytes, extra)
+    if not args.files:
+        args.files = [Path("-")]
+    sources = (page for path in args.files for page in (
+        _pages_from_stdin(args.stdin_format, max_bytes, extra) if str(path) == "-"
+        else _pages_from_file(path, max_bytes, extra)))
+    try:
+        return _print_verdicts(sources, loaded)
+    except BrokenPipeError:  # the reader went away (| head -1): stop without a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit fails no more
+        return EXIT_PAGE_ERRORS
+
+
+def _print_verdicts(sources, loaded) -> int:
+    """Write one JSON line per page, a verdict or an error, in order; the exit status."""
+    from service.classify import classify_page
+
     status = EXIT_OK
     out = sys.stdout
     for page_id, item in sources:
         if isinstance(item, ApiError):
-            out.write(json.dumps({"id": page_id, **item.to_json()}, ensure_ascii=False) + "\n")
-            status = EXIT_PAGE_ERRORS
+            out.write(json.dumps({"id": printable(page_id), **item.to_json()}, ensure_ascii=False) + "\n")
+            status = max(status, EXIT_PAGE_ERRORS)
             continue
-        out.write(json.dumps(classify_page(item, loaded), ensure_ascii=False) + "\n")
+        try:
+            line = json.dumps(classify_page(item, loaded), ensure_ascii=False)
+        except Exception:  # a bug: say so, in the page's place, and go on with the next pages
+            traceback.print_exc()
+            error = ApiError(500, "internal_error", "the service failed on this page (a bug; its traceback is on "
+                                                    "standard error)")
+            line, status = json.dumps({"id": printable(page_id), **error.to_json()}, ensure_ascii=False), \
+                EXIT_INTERNAL
+        out.write(line + "\n")
         out.flush()
     return status
 

@@ -37,6 +37,9 @@ def _merge(base: dict, override: Mapping) -> dict:
     return base
 
 
+_KINDS = {bool: "true or false", int: "an integer", float: "a number"}
+
+
 def _coerce(raw: str, like: Any) -> Any:
     """Parse an environment string into the type of the default it replaces."""
     if isinstance(like, bool):
@@ -60,7 +63,11 @@ def _from_environ(defaults: dict, environ: Mapping[str, str]) -> dict:
         for key, default in values.items():
             name = f"{ENV_PREFIX}{section}_{key}".upper()
             if name in environ:
-                found.setdefault(section, {})[key] = _coerce(environ[name], default)
+                try:
+                    found.setdefault(section, {})[key] = _coerce(environ[name], default)
+                except ValueError:  # ConfigError too: name the variable, not only the value
+                    raise ConfigError(f"{name}={environ[name]!r}: expected {_KINDS.get(type(default), 'a string')}") \
+                        from None
     for name, (section, key) in ENV_ALIASES.items():
         if name in environ and f"{ENV_PREFIX}{section}_{key}".upper() not in environ:
             found.setdefault(section, {})[key] = environ[name]

@@ -70,6 +70,7 @@ def parse_page(obj, max_page_bytes: int) -> PageRequest:
     req_id = _string(obj, "id", MAX_ID_CHARS)
     charset = _string(obj, "charset", 40)
     content_type = _string(obj, "content_type", 200)
+    mime = None
     if content_type:
         mime = content_type.split(";")[0].strip().lower()
         if mime not in PAGE_TYPES:
@@ -90,7 +91,8 @@ def parse_page(obj, max_page_bytes: int) -> PageRequest:
             raise ApiError(400, "invalid_base64", "'html_base64' is not valid base64", field) from None
         if len(raw) > max_page_bytes:
             raise _too_large(field, len(raw), max_page_bytes)
-        return page_from_bytes(raw, url=url, req_id=req_id, charset=charset)
+        # bytes declared text/plain are text, as when sent raw: "a<b" in them opens no tag
+        return page_from_bytes(raw, url=url, req_id=req_id, charset=charset, as_html=mime != "text/plain")
     size = len(value.encode("utf-8", "surrogatepass"))
     if size > max_page_bytes:
         raise _too_large(field, size, max_page_bytes)
@@ -100,6 +102,13 @@ def parse_page(obj, max_page_bytes: int) -> PageRequest:
     else:
         req.text = value
     return req
+
+
+def check_page_names(url: str | None, req_id: str | None) -> None:
+    """The limits a JSON page's ``url`` and ``id`` have, for a page whose names come another way (raw bytes'
+    query parameters): a 1,000-character id was taken there, where JSON refuses one over 200."""
+    _string({"url": url, "id": req_id}, "url", MAX_URL_CHARS)
+    _string({"url": url, "id": req_id}, "id", MAX_ID_CHARS)
 
 
 def page_from_bytes(raw: bytes, *, url: str = "", req_id: str | None = None, charset: str | None = None,

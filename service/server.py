@@ -9,10 +9,11 @@ import os
 import shutil
 import tempfile
 
-from service.config import Config
+from service.config import Config, ConfigError
 from service.heap import settle_heap
 
 log = logging.getLogger("pagesieve")
+MAX_REQUEST_LINE = 8190  # gunicorn's largest bounded value
 # gunicorn's default access line, then the answer's X-Request-Id (service/app.py) and the time taken in µs
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s %(D)s'
 
@@ -62,6 +63,10 @@ def run(config: Config) -> int:
     config = prepare_metrics_dir(resolve_anonymous(config))
     host, port = config.get("service", "host"), int(config.get("service", "port"))
     workers = int(config.get("service", "workers"))
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"service.port is {port}: a port is 0 to 65535")
+    if workers < 1:  # gunicorn listened with no worker to answer: every request hung
+        raise ConfigError(f"service.workers is {workers}: at least 1 worker is needed")
     logging.basicConfig(level=str(config.get("service", "log_level")).upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if config.get("service", "anonymous_classify"):
@@ -74,6 +79,9 @@ def run(config: Config) -> int:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("timeout", 60)
+            # the longest request line gunicorn reads (its default, 4094, answered a JSON-sized ?url= of raw page
+            # bytes with its own HTML 414)
+            self.cfg.set("limit_request_line", MAX_REQUEST_LINE)
             self.cfg.set("graceful_timeout", 30)
             self.cfg.set("accesslog", "-")
             self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)

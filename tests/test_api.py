@@ -58,6 +58,35 @@ def test_a_raw_page_names_its_id_and_url_once(client, auth, query):
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_parameter"
 
 
+@pytest.mark.parametrize("query,field", [("id=" + "a" * 201, "id"), ("url=http://a.cn/" + "a" * 4100, "url")])
+def test_a_raw_page_s_names_have_the_json_limits(client, auth, query, field):
+    """A 1,000-character ?id= was taken for a page sent as raw bytes, where a JSON page's id is refused over 200."""
+    resp = client.post(f"/v1/classify?{query}", data=b"<p>x</p>", headers={**auth, "Content-Type": "text/html"})
+    assert resp.status_code == 400 and resp.get_json()["error"]["field"] == field
+
+
+def test_a_charset_with_a_nul_is_read_as_no_charset(client, auth):
+    """codecs.lookup("utf-8\x00") raises ValueError, not LookupError: a 500, and a batch lost every page."""
+    raw = base64.b64encode(f"<p>{ARTICLE}</p>".encode("gbk")).decode()
+    pages = [{"id": "nul", "html_base64": raw, "charset": "utf-8\x00"}, {"id": "ok", "text": ARTICLE}]
+    resp = client.post("/v1/classify", json=pages[0], headers=auth)
+    assert resp.status_code == 200 and "双峰县" in resp.get_json()["text"]
+    batch = client.post("/v1/classify/batch", json={"pages": pages}, headers=auth).get_json()
+    assert [r["id"] for r in batch["results"]] == ["nul", "ok"] and "双峰县" in batch["results"][0]["text"]
+
+
+def test_base64_bytes_declared_text_plain_are_text(client, auth):
+    """As when sent raw: "a<b" in a text page opens no tag, so what follows it stays in the text."""
+    spam = "亚洲综合性色AⅤ一区二区三区,婷婷五月综合国产激情,人妻系列精品无码视频在线,天天都在看高清无码"
+    page = f"{ARTICLE}\n\n若 a<b 则成立\n\n{spam}".encode("gbk")
+    raw = client.post("/v1/classify", data=page, headers={**auth, "Content-Type": "text/plain; charset=gbk"})
+    wrapped = client.post("/v1/classify", headers=auth, json={
+        "html_base64": base64.b64encode(page).decode(), "content_type": "text/plain; charset=gbk"})
+    assert spam in wrapped.get_json()["text"] and wrapped.get_json()["input"] == "text"
+    assert {k: v for k, v in wrapped.get_json().items() if k != "id"} == \
+        {k: v for k, v in raw.get_json().items() if k != "id"}
+
+
 @pytest.mark.parametrize("head,charset", [
     ("", "gbk"),
     # a crawler that forwards the HTTP default for a GBK page: the page's own meta charset wins over it

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
+
+import pytest
 
 from service.cli import classify_main
 from tests.conftest import jsonl
@@ -127,3 +130,99 @@ def test_cli_and_api_give_the_same_verdict(tmp_path, capsys, client, auth):
     cli = jsonl(capsys.readouterr().out)[0]
     api = client.post("/v1/classify", json=page, headers=auth).get_json()
     assert cli == api
+
+
+def test_json_ndjson_and_utf16_jsonl_files(tmp_path, capsys):
+    """A .json file is one request or an array of them; .ndjson is JSONL; a UTF-16 JSONL file (an editor on
+    Windows saves it so) is read whole, where its bytes split at newlines cut characters in half. Each of these
+    was read as one text page, or line by line with decoding errors."""
+    requests = [{"id": "j1", "text": ARTICLE}, {"text": "第二页"}, {"id": None, "text": "第三页"}]
+    (tmp_path / "one.json").write_text(json.dumps(requests[0], ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "many.json").write_text(json.dumps(requests, ensure_ascii=False), encoding="utf-8")
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in requests)
+    (tmp_path / "n.ndjson").write_text(lines, encoding="utf-8")
+    (tmp_path / "w.jsonl").write_text(lines, encoding="utf-16")
+    (tmp_path / "bad.json").write_text("{nope", encoding="utf-8")
+    names = ("one.json", "many.json", "n.ndjson", "w.jsonl", "bad.json")
+    assert classify_main([str(tmp_path / n) for n in names]) == 1
+    out = jsonl(capsys.readouterr().out)
+    assert [v["id"] for v in out] == ["j1", "j1", "many:2", "many:3", "j1", "n:2", "n:3", "j1", "w:2", "w:3", "bad"]
+    assert all("error" not in v for v in out[:-1]) and out[-1]["error"]["code"] == "invalid_json"
+    assert out[0] == out[1] == out[4] == out[7]
+
+
+def test_stdin_reads_a_bom_a_json_array_utf16_and_dash():
+    """A UTF-8 byte-order mark hid the '{' that makes standard input JSONL, so the whole stream was one text page;
+    a JSON array was a text page too. '-' among the files is standard input."""
+    page = json.dumps({"id": "s", "text": ARTICLE}, ensure_ascii=False)
+
+    def ids(data: bytes, *args: str) -> list[str]:
+        run = subprocess.run([sys.executable, "-m", "service", "classify", *args], input=data, capture_output=True,
+                             check=True)
+        return [v["id"] for v in jsonl(run.stdout.decode())]
+
+    assert ids(b"\xef\xbb\xbf" + page.encode()) == ["s"]
+    assert ids(f"[{page}, {{\"text\": \"x\"}}]".encode()) == ["s", "stdin:2"]
+    assert ids((page + "\n" + page.replace('"s"', '"t"')).encode("utf-16")) == ["s", "t"]
+    assert ids(page.encode(), "-") == ["s"]
+
+
+def test_a_text_page_on_stdin_has_the_size_limit_of_a_file():
+    run = subprocess.run([sys.executable, "-m", "service", "classify"], input=b"x" * 2_000_001, capture_output=True)
+    assert run.returncode == 1
+    assert jsonl(run.stdout.decode())[0]["error"]["code"] == "page_too_large"
+
+
+def test_ids_that_are_not_unicode_are_printed(tmp_path, capsys):
+    """An unpaired surrogate in a bad line's id, or a file name not in UTF-8, stopped the run with a
+    UnicodeEncodeError on writing, and every later page was lost."""
+    (tmp_path / "s.jsonl").write_text('{"id": "\\ud800", "text": "x"}\n{"id": "after", "text": "y"}\n',
+                                      encoding="utf-8")
+    odd = tmp_path / os.fsdecode(b"\xd6\xd0\xce\xc4.txt")  # a GBK file name
+    odd.write_text(ARTICLE, encoding="utf-8")
+    assert classify_main([str(tmp_path / "s.jsonl"), str(odd)]) == 1
+    out = jsonl(capsys.readouterr().out)
+    assert [v["id"] for v in out] == ["\\ud800", "after", "\\udcd6\\udcd0\\udcce\\udcc4"]
+    assert out[0]["error"]["code"] == "invalid_text" and out[2]["action"] == "keep"
+
+
+def test_a_page_the_service_fails_on_is_an_error_line_and_the_rest_go_on(tmp_path, capsys, monkeypatch):
+    import service.classify
+
+    real = service.classify.classify_page
+
+    def fails_on_b(page, loaded):
+        if page.id == "b":
+            raise RuntimeError("a bug")
+        return real(page, loaded)
+
+    monkeypatch.setattr(service.classify, "classify_page", fails_on_b)
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps({"id": i, "text": ARTICLE}) + "\n" for i in "abc"),
+                                       encoding="utf-8")
+    assert classify_main([str(tmp_path / "in.jsonl")]) == 3
+    captured = capsys.readouterr()
+    out = jsonl(captured.out)
+    assert [(v["id"], v.get("error", {}).get("code")) for v in out] == [("a", None), ("b", "internal_error"),
+                                                                         ("c", None)]
+    assert "RuntimeError: a bug" in captured.err
+
+
+def test_a_reader_that_goes_away_ends_the_run_without_a_traceback(tmp_path):
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps({"id": f"p{i}", "text": ARTICLE}) + "\n"
+                                               for i in range(300)), encoding="utf-8")
+    run = subprocess.run(f"{sys.executable} -m service classify {tmp_path / 'in.jsonl'} | head -1", shell=True,
+                         capture_output=True)
+    assert jsonl(run.stdout.decode())[0]["id"] == "p0"
+    assert b"Traceback" not in run.stderr and b"BrokenPipe" not in run.stderr
+
+
+@pytest.mark.parametrize("args,env,message", [
+    (["serve", "--workers", "0"], {}, "at least 1 worker"),  # gunicorn listened and never answered
+    (["serve", "--port", "99999"], {}, "a port is 0 to 65535"),  # an OverflowError traceback
+    (["classify"], {"PAGESIEVE_LIMITS_MAX_BATCH": "abc"}, "PAGESIEVE_LIMITS_MAX_BATCH='abc': expected an integer"),
+    (["nosuch"], {}, "unknown verb 'nosuch'"),
+])
+def test_bad_settings_and_verbs_are_named(args, env, message):
+    run = subprocess.run([sys.executable, "-m", "service", *args], capture_output=True, timeout=120, input=b"",
+                         env={**os.environ, **env})
+    assert run.returncode == 2 and message in run.stderr.decode() and b"Traceback" not in run.stderr

@@ -46,7 +46,7 @@ def _canonical(label: str | None) -> str | None:
     label = label.strip().strip("\"'").lower()
     try:
         name = codecs.lookup(label).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a label with a NUL in it ("utf-8\x00")
         return None
     return _SUPERSETS.get(label, _SUPERSETS.get(name, name))
 

@@ -12,8 +12,8 @@ from service.auth import require
 from service.classify import classify_page
 from service.errors import ApiError, printable
 from service.metrics import observe_classify
-from service.requests import (LONE_SURROGATE, PAGE_TYPES, charset_from_content_type, page_from_bytes,
-                              parse_page)
+from service.requests import (LONE_SURROGATE, PAGE_TYPES, charset_from_content_type, check_page_names,
+                              page_from_bytes, parse_page)
 
 bp = Blueprint("classify", __name__)
 
@@ -150,6 +150,7 @@ def classify():
         if len(raw) > settings.max_page_bytes:
             raise ApiError(413, "page_too_large", f"the page is {len(raw)} bytes; the limit is "
                            f"{settings.max_page_bytes} bytes")
+        check_page_names(request.args.get("url"), request.args.get("id"))
         page = page_from_bytes(raw, url=request.args.get("url", ""), req_id=request.args.get("id"),
                                charset=charset_from_content_type(request.headers.get("Content-Type")),
                                as_html=request.mimetype != "text/plain")
