@@ -43,6 +43,7 @@ from service.config import load_config
 from service.errors import ApiError, printable
 
 EXIT_OK, EXIT_PAGE_ERRORS, EXIT_MODEL, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_USAGE = 2  # a bad argument, as argparse exits
 JSONL_SUFFIXES, HTML_SUFFIXES = {".jsonl", ".ndjson"}, {".html", ".htm", ".xhtml"}
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -258,10 +259,19 @@ def create_key_main(argv: list[str] | None = None) -> int:
     from service.storage.db import configured_session
     from service.storage.keys import create_key
 
-    with configured_session() as session:
-        key = create_key(session, args.role, args.name)
+    try:
+        with configured_session() as session:
+            key = create_key(session, args.role, args.name)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     print(key)
     return EXIT_OK
+
+
+def _tsv_cell(text: str) -> str:
+    """``text`` as one cell of a tab-separated line: a name stored before names were checked may hold a tab."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def list_keys_main(argv: list[str] | None = None) -> int:
@@ -276,7 +286,7 @@ def list_keys_main(argv: list[str] | None = None) -> int:
         print("id\tprefix\trole\tcreated\tstatus\tname")
         for row in list_keys(session):
             print(f"{row.id}\t{row.prefix}\t{row.role}\t{row.created_at:%Y-%m-%d %H:%M}\t"
-                  f"{'revoked' if row.revoked else 'active'}\t{row.name}")
+                  f"{'revoked' if row.revoked else 'active'}\t{_tsv_cell(row.name)}")
     return EXIT_OK
 
 

@@ -48,9 +48,23 @@ def test_revoke_refuses_what_names_no_key_or_several(keys_db, capsys):
         _create(capsys, "crawler", name)
     capsys.readouterr()
     assert revoke_key_main(["99"]) == 1 and "no key '99'" in capsys.readouterr().err
-    assert revoke_key_main(["ps_"]) == 1 and "no key" in capsys.readouterr().err  # too short to be a prefix
+    assert revoke_key_main(["ps_"]) == 1 and "give at least 7 of its first" in capsys.readouterr().err  # too short
+    assert revoke_key_main(["ps_abcdefghijk"]) == 1 and "give at most those" in capsys.readouterr().err  # too long
     assert revoke_key_main(["ps_ab"]) == 1 and "no key" in capsys.readouterr().err  # matches no key
     assert [r[4] for r in _listing(capsys)] == ["active", "active"]
+
+
+def test_a_key_name_is_one_printable_line(keys_db, capsys):
+    """A tab or a newline in a name broke list-keys' columns."""
+    from service.storage.db import session_scope
+    from service.storage.models import ApiKey
+
+    assert create_key_main(["--role", "crawler", "--name", "eu\tcrawler"]) == 2
+    assert "one line of printable text" in capsys.readouterr().err
+    _create(capsys, "crawler", "ok")
+    with session_scope(keys_db.extensions["pagesieve"].database_url) as session:
+        session.query(ApiKey).one().name = "old\tname\n"  # stored before names were checked
+    assert [len(r) for r in _listing(capsys)] == [6] and _listing(capsys)[0][5] == "old\\tname\\n"
 
 
 def test_an_ambiguous_prefix_names_the_keys(keys_db, capsys):

@@ -72,9 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "reason", None) and not args.update_floors:
         parser.error("--reason goes with --update-floors")
     if args.verb == "export-decisions":
-        from training.decisions import export_decisions
+        from training.decisions import ExportError, export_decisions
 
-        count = export_decisions(args.database_url or load_config().database_url(), args.out)
+        try:
+            count = export_decisions(args.database_url or load_config().database_url(), args.out)
+        except (ExportError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         print(f"wrote {count} decisions to {args.out}", file=sys.stderr)
         return 0
     data = _data_dir(args.data)

@@ -46,16 +46,47 @@ def iter_decisions(database_url: str):
             yield record
 
 
+class ExportError(ValueError):
+    """The decisions cannot be exported: where they come from or where they go is wrong."""
+
+
+def _check_source(database_url: str) -> None:
+    """Refuse a database that holds no review queue, without creating one: an SQLite path that does not exist
+    became an empty database, and the export then failed on a missing table."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    from service.storage.db import get_engine
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not Path(url.database).is_file():
+        raise ExportError(f"no database at {url.database} (give the service's --database-url, or set DATABASE_URL)")
+    try:
+        has_queue = inspect(get_engine(database_url)).has_table("review_items")
+    except Exception as exc:  # unreachable server, bad credentials: the driver's own words
+        raise ExportError(f"cannot open the database: {exc}") from None
+    if not has_queue:
+        raise ExportError("the database has no review queue (the service creates it when it starts)")
+
+
 def export_decisions(database_url: str, out: Path) -> int:
-    """Write the JSONL file; returns the number of lines."""
+    """Write the JSONL file (whole, or not at all: it goes through a temporary file); returns the number of
+    lines. :class:`ExportError` names what is wrong with the database or ``out``."""
+    if out.is_dir():
+        raise ExportError(f"--out {out} is a directory; name the file to write")
+    _check_source(database_url)
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     tmp = out.with_name(out.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for record in iter_decisions(database_url):
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-            n += 1
-    tmp.replace(out)
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            for record in iter_decisions(database_url):
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+                n += 1
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return n
 
 

@@ -23,8 +23,11 @@ def read_password(stream=None) -> str:
         first = getpass.getpass("password: ")
         if first != getpass.getpass("again: "):
             raise ValueError("the passwords differ")
-        return first
-    return stream.readline().rstrip("\r\n")
+    else:
+        first = stream.readline().rstrip("\r\n")
+    if any("\udc80" <= ch <= "\udcff" for ch in first):  # bytes that were not text in the terminal's encoding
+        raise ValueError("the password is not valid text in this terminal's encoding (UTF-8 expected)")
+    return first
 
 
 def create_moderator_main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ PERMISSIONS = {
     "admin": {"classify", "feedback", "review", "admin"},
 }
 KEY_PREFIX = "ps_"
+PREFIX_CHARS = 10  # the first characters of a key that are stored and listed
 
 
 def hash_key(key: str) -> str:
@@ -28,8 +29,10 @@ def hash_key(key: str) -> str:
 def create_key(session: Session, role: str, name: str = "") -> str:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if any(not ch.isprintable() for ch in name):  # a tab or a newline broke list-keys' columns
+        raise ValueError("a key's name is one line of printable text (no tabs, newlines or control characters)")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiKey(key_hash=hash_key(key), prefix=key[:10], role=role, name=name))
+    session.add(ApiKey(key_hash=hash_key(key), prefix=key[:PREFIX_CHARS], role=role, name=name))
     return key
 
 
@@ -52,7 +55,11 @@ def revoke_key(session: Session, which: str) -> ApiKey:
     if not found and which.startswith(KEY_PREFIX) and len(which) >= len(KEY_PREFIX) + 4:
         found = [r for r in rows if r.prefix.startswith(which)]
     if not found:
-        raise LookupError(f"no key {which!r}; name one by its id or its first characters (list-keys shows both)")
+        hint = f"; list-keys shows the first {PREFIX_CHARS} characters of each, give at most those" \
+            if which.startswith(KEY_PREFIX) and len(which) > PREFIX_CHARS else \
+            f"; give at least {len(KEY_PREFIX) + 4} of its first characters" if which.startswith(KEY_PREFIX) else ""
+        raise LookupError(f"no key {which!r}; name one by its id or its first characters (list-keys shows both)"
+                          f"{hint}")
     if len(found) > 1:
         raise LookupError(f"{which!r} names {len(found)} keys (ids {', '.join(str(r.id) for r in found)}); "
                           "name one by its id")

@@ -61,6 +61,27 @@ def test_export_through_the_cli(tmp_path):
     assert "wrote 3 decisions" in run.stderr and len(out.read_text().splitlines()) == 3
 
 
+def test_export_says_what_is_wrong_and_leaves_nothing_behind(tmp_path):
+    """--out naming a directory, or a database path that does not exist, gave a traceback, exit status 0 and a
+    .tmp file left behind; the missing SQLite file was created empty on the way."""
+    url = f"sqlite:///{tmp_path / 'queue.db'}"
+    from service.storage.db import migrate
+
+    migrate(url)
+    (tmp_path / "dir").mkdir()
+    cases = [(["--out", str(tmp_path / "dir")], url, "is a directory"),
+             (["--out", str(tmp_path / "d.jsonl")], f"sqlite:///{tmp_path / 'new' / 'x.db'}", "no database at"),
+             (["--out", str(tmp_path / "d.jsonl")], f"sqlite:///{tmp_path / 'empty.db'}", "no review queue")]
+    (tmp_path / "empty.db").write_bytes(b"")
+    for args, database, message in cases:
+        run = subprocess.run([sys.executable, "-m", "training", "export-decisions", *args, "--database-url", database],
+                             capture_output=True, text=True)
+        assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr, run.stderr
+    left = {p.name for p in tmp_path.iterdir()}
+    assert not any(name.endswith(".tmp") for name in left) and "d.jsonl" not in left and "new" not in left
+    assert not any((tmp_path / "dir").iterdir())
+
+
 def test_decisions_become_training_examples_with_block_labels(loaded_model, tmp_path):
     text = ARTICLE + "\n\n" + INJECTED
     start = len(ARTICLE) + 2

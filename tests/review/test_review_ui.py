@@ -229,6 +229,8 @@ def test_create_moderator_cli(tmp_path, monkeypatch):
     assert cli.create_moderator_main(["carol"]) == 2  # empty password
     monkeypatch.setattr(sys, "stdin", io.StringIO("x\n"))
     assert cli.create_moderator_main(["bad name!"]) == 2
+    monkeypatch.setattr(sys, "stdin", io.StringIO("pa\udcffss\n"))  # a byte not in UTF-8, as Python reads it
+    assert cli.create_moderator_main(["dave"]) == 2  # was a UnicodeEncodeError traceback from the hash
     monkeypatch.setattr(sys, "stdin", io.StringIO("new pass\n"))
     assert cli.create_moderator_main(["bob", "--reset"]) == 0
     from service.review.accounts import check_login
