@@ -154,6 +154,12 @@ def test_a_font_too_small_to_read_hides_its_text(style, hidden):
     # layout, not hiding: a centred box, a carousel's next slide, a nudge, a hanging indent
     ("position:absolute;left:50%;margin-left:-480px", False), ("left: -295px", False), ("top:-150px", False),
     ("margin-top:-270px", False), ("text-indent:-2em", False), ("left:-50vw", False),
+    # the holy-grail layout's sidebar (a margin in per cent is of the container); a centred 1920px banner
+    ("float:left;width:200px;margin-left:-100%", False), ("margin-top:-100%", False),
+    ("position:absolute;left:50%;width:1920px;margin-left:-960px", False), ("top:50%;margin-top:-1000px", False),
+    # but not any margin beside left:50%, nor a margin in per cent of left or top themselves
+    ("position:absolute;left:50%;margin-left:-9999px", True), ("left:50%;margin-left:-90em", True),
+    ("left:-100%;margin-left:-100%", True),
 ])
 def test_an_element_moved_off_every_screen_is_hidden(style, hidden):
     assert (hidden_reason(style) == "off-screen") is hidden
@@ -175,6 +181,9 @@ def test_an_article_in_a_large_font_class_is_visible():
     ("clip-path: inset(50%)", "clipped to nothing"),
     ("transform:scale(0)", "scaled to nothing"),
     ("transform: translate(-10000px, 0)", "off-screen"),
+    ("transform:translate3d(-1170px,0,0)", "off-screen"),
+    ("width:500px;transform:translateX(-5000px)", "off-screen"),
+    ("width:5850px;transform:translate3d(-1170px,0px,0px)", None),  # a carousel's track, its second slide shown
     ("opacity:.01", "opacity:0"),
     ("color:transparent", "transparent text"),
     ("color: rgba(0, 0, 0, 0)", "transparent text"),
@@ -546,3 +555,42 @@ def test_html_past_the_block_cap_keeps_its_links_in_the_merged_block():
     assert len(page.blocks) == MAX_BLOCKS
     assert page.blocks[-1].n_links == 100 and page.blocks[-1].n_offsite_links == 100
     assert page.text[page.blocks[-1].start:page.blocks[-1].end] == page.blocks[-1].text
+
+
+@pytest.mark.parametrize(("media", "hidden"), [
+    ("print", None), ("speech", None), ("(max-width:768px)", None), ("screen and (max-width: 600px)", None),
+    ("screen", "display:none"), ("all", "display:none"), ("", "display:none"), ("print, screen", "display:none"),
+])
+def test_a_style_element_applies_on_the_screens_its_media_names(media, hidden):
+    """<style media="print"> hid the article and the sidebar on screen: it applies on paper only."""
+    found = _hidden_by_text(f'<head><style media="{media}">.k9{{display:none}}</style></head><body><p>{ARTICLE}</p>'
+                            f"<div class=k9>{FONT_WALL}</div></body>")
+    assert found["澳门赌场0"] == hidden
+
+
+def test_a_stylesheet_in_a_template_or_after_a_font_face_is_read_as_a_browser_does():
+    """A <style> inside <template> is not applied until a script uses it; @font-face's declarations were glued
+    onto the next selector, so a rule showing the wall again was lost."""
+    in_template = _hidden_by_text(f"<body><template><style>.k9{{display:none}}</style></template><p>{ARTICLE}</p>"
+                                  f"<div class=k9>{FONT_WALL}</div></body>")
+    assert in_template["澳门赌场0"] is None
+    after_font = _hidden_with_sheet(".k9{display:none}@font-face{font-family:x;src:url(a.woff)}.k9{display:block}",
+                                    "div class=k9")
+    assert after_font["澳门赌场0"] is None
+    assert _hidden_with_sheet("@font-face{font-family:x}.k9{display:none}", "div class=k9")["澳门赌场0"] \
+        == "display:none"
+
+
+@pytest.mark.parametrize(("outer", "inner", "hidden"), [
+    # a row of inline-blocks with the white space between them cut by font-size:0; each item sets its own size
+    ("font-size:0", "font-size:14px", None), ("font-size:0", "font-size:.875rem", None),
+    ("font-size:0", "font-size:12pt", None), ("visibility:hidden", "visibility:visible", None),
+    # a size relative to the parent's is still none; nothing shows what display:none hides
+    ("font-size:0", "font-size:1.2em", "font-size:0-1px"), ("font-size:0", "font-size:120%", "font-size:0-1px"),
+    ("font-size:0", "font-size:1px", "font-size:0-1px"), ("display:none", "display:block", "display:none"),
+    ("display:none", "font-size:14px", "display:none"), ("visibility:hidden", "color:red", "visibility:hidden"),
+])
+def test_an_element_that_sets_its_own_font_size_or_visibility_is_shown_in_a_hidden_one(outer, inner, hidden):
+    found = _hidden_by_text(f'<body><p>{ARTICLE}</p><div style="{outer}"><span style="{inner}">{FONT_WALL}</span>'
+                            f"</div></body>")
+    assert found["澳门赌场0"] == hidden and found[ARTICLE] is None

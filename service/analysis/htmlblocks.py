@@ -101,20 +101,42 @@ def _tiny_font(style: str) -> bool:
     Not any size that starts with 0 or 1: ``font-size:1.25rem`` is a heading, and a class so styled hid
     whole articles (seven of the English benchmark pages read as mostly hidden).
     """
+    size = _applied_font_size(style)
+    return size is not None and size[0] <= TINY_FONT_SIZES[size[1]]
+
+
+def _applied_font_size(style: str) -> tuple[float, str] | None:
+    """``(size, unit)`` of the font size a browser applies from ``style`` (the last one declared
+    ``!important``, else the last one; the unit lower-cased, ``""`` when none), or ``None``."""
     if not _FONT_SIZE.search(style):  # most styles: one scan, no loop
-        return False
+        return None
     size = important = None
     for size in _FONT_SIZE.finditer(style):
         if size.group(3):
             important = size
     size = important or size
     if size is None or not size.group(1):
-        return False
-    return float(size.group(1)) <= TINY_FONT_SIZES[(size.group(2) or "").lower()]
+        return None
+    return float(size.group(1)), (size.group(2) or "").lower()
 
 
-_OFFSET = re.compile(r"(?<![-\w])(?:left|top|text-indent|margin-left|margin-top)\s*:\s*"
+def _undoes(style: str, reason: str) -> bool:
+    """Whether an element's own ``style`` shows it inside an ancestor hidden for ``reason``: a font size of its
+    own, in a unit not relative to the parent's (the ``font-size:0`` container of inline-blocks, whose items
+    set ``font-size:14px``), or ``visibility:visible`` inside ``visibility:hidden``. Nothing undoes the others
+    (``display:none`` hides every descendant)."""
+    if reason == "font-size:0-1px":
+        size = _applied_font_size(style)
+        return size is not None and size[1] in ("px", "pt", "rem", "") and size[0] > TINY_FONT_SIZES[size[1]]
+    return reason == "visibility:hidden" and bool(_VISIBLE.search(style))
+
+
+_OFFSET = re.compile(r"(?<![-\w])(left|top|text-indent|margin-left|margin-top)\s*:\s*"
                      r"-(\d{1,8})(?:\.\d{0,8})?\s*(px|pt|r?em|v[wh]|%)?", re.IGNORECASE)
+# left:50% or top:50%: the box starts at the middle, and a negative margin of half its size centres it
+_HALFWAY = re.compile(r"(?<![-\w])(left|top)\s*:\s*50(?:\.0+)?%", re.IGNORECASE)
+_PX_SIZE = re.compile(r"(?<![-\w])(?:min-)?(?:width|height)\s*:\s*(\d{1,8})(?:\.\d*)?\s*px", re.IGNORECASE)
+CENTRED_HALF_PX = 1280  # half a 2560px screen: a centring margin without a declared size moves back no further
 # How far left or up an element must be moved to be off any screen, by unit: 900px (hacked pages use -999px,
 # -9999px, -3000px), 700pt, 50em, the screen's or its own width. Less is layout: a centred box's
 # margin-left:-480px, a carousel's left:-295px, a nudge of top:-150px.
@@ -122,9 +144,38 @@ OFF_SCREEN_OFFSETS = {"px": 900, "": 900, "pt": 700, "em": 50, "rem": 50, "vw": 
 
 
 def _off_screen(style: str) -> bool:
-    """Moved left or up by at least :data:`OFF_SCREEN_OFFSETS` (``left``, ``top``, ``text-indent``, margins)."""
-    return bool(_OFFSET.search(style)) and any(int(number) >= OFF_SCREEN_OFFSETS[(unit or "").lower()]
-                                               for number, unit in _OFFSET.findall(style))
+    """Moved left or up by at least :data:`OFF_SCREEN_OFFSETS` (``left``, ``top``, ``text-indent``, margins).
+
+    Not by a margin in per cent, which is of the container's width: the "holy grail" layout of Chinese CMS
+    templates puts its sidebar beside the article with ``margin-left:-100%``. Nor by a margin that centres a
+    box set at the middle (``left:50%; margin-left:-960px`` on a 1920px banner).
+    """
+    if not _OFFSET.search(style):
+        return False
+    centred = {side.lower() for side in _HALFWAY.findall(style)}
+    # the half of a box that a centring margin moves back: of its declared size, else of a wide screen's
+    half = max([int(w) // 2 for w in _PX_SIZE.findall(style)] + [CENTRED_HALF_PX])
+    for prop, number, unit in _OFFSET.findall(style):
+        prop, unit = prop.lower(), (unit or "").lower()
+        if prop.startswith("margin") and (unit == "%" or (prop.removeprefix("margin-") in centred
+                                                          and unit in ("px", "") and int(number) <= half)):
+            continue
+        if int(number) >= OFF_SCREEN_OFFSETS[unit]:
+            return True
+    return False
+
+
+_TRANSLATE_AWAY = re.compile(r"translate(?:x|y|3d)?\(\s*(?:[-\d.]{1,20}[a-z%]{0,4}\s*,\s*)?-(\d{4,})", re.IGNORECASE)
+
+
+def _translated_away(style: str) -> bool:
+    """Moved 1,000px or more by a ``transform: translate``; not a carousel's track, which is wider than the
+    shift (``width:5850px; transform:translate3d(-1170px,0,0)`` shows its second slide)."""
+    shift = _TRANSLATE_AWAY.search(style)
+    if not shift:
+        return False
+    widths = [int(w) for w in _PX_SIZE.findall(style)]
+    return not widths or max(widths) <= int(shift.group(1))
 
 
 # (test, reason), in the order the reasons are given
@@ -134,7 +185,7 @@ _HIDE_DECL = [
     (re.compile(r"(?<![-\w])visibility\s*:\s*(?:hidden|collapse)", re.IGNORECASE).search, "visibility:hidden"),
     (_tiny_font, "font-size:0-1px"),
     (_off_screen, "off-screen"),
-    (re.compile(r"translate(?:x|y|3d)?\(\s*(?:[-\d.]{1,20}[a-z%]{0,4}\s*,\s*)?-\d{4,}", re.IGNORECASE).search, "off-screen"),
+    (_translated_away, "off-screen"),
     (_zero_size, "zero-size"),
     # clip to nothing: rect(0 0 0 0), rect(1px, 1px, 1px, 1px) (a "visually hidden" box), inset(50%)
     (re.compile(r"(?<![-\w])clip\s*:\s*rect\(\s*(?:[01](?:px)?[\s,]+){3}[01](?:px)?\s*\)"
@@ -145,6 +196,7 @@ _HIDE_DECL = [
     (re.compile(r"(?<![-\w])opacity\s*:\s*(?:0|0?\.0\d*)\s*(?:;|$|!)", re.IGNORECASE).search, "opacity:0"),
     (_transparent_text, "transparent text"),
 ]
+_VISIBLE = re.compile(r"(?<![-\w])visibility\s*:\s*visible", re.IGNORECASE)
 _COLOR = re.compile(r"(?<![-\w])color\s*:\s*([^;]+)", re.IGNORECASE)
 _BG = re.compile(r"background(?:-color)?\s*:\s*([^;]+)", re.IGNORECASE)
 # A rule's selectors start the text or follow a brace: checked first, so that text without braces is scanned once,
@@ -349,6 +401,8 @@ def split_stylesheet(css: str) -> tuple[str, str]:
     sometimes: list[str] = []
 
     def resolve(match: re.Match) -> str:
+        if "{" not in match.group(3):  # @font-face, @page: declarations, which became part of the next selector
+            return " "
         screens = _screens(match.group(1), match.group(2))
         if screens == "every":
             return f" {match.group(3)} "
@@ -398,9 +452,16 @@ def _stylesheet_hiders(root) -> dict[str, str]:
     """
     always, sometimes = [], []
     for style in root.iter("style"):
-        if any(parent.tag == "noscript" for parent in style.iterancestors()):  # applies only without scripts
+        # in a <noscript>: applies only without scripts; in a <template>: not applied until a script uses it
+        if any(parent.tag in ("noscript", "template") for parent in style.iterancestors()):
+            continue
+        media = style.get("media")
+        screens = _screens("media", media) if media and media.strip() else "every"  # media="print": none
+        if screens == "none":
             continue
         every, some = split_stylesheet(style.text or "")
+        if screens == "some":  # media="(max-width:768px)": all its rules apply on some screens
+            every, some = "", f"{every} {some}"
         always.append(every)
         sometimes.append(some)
     hiders: dict[str, str] = {}
@@ -419,7 +480,7 @@ def _stylesheet_hiders(root) -> dict[str, str]:
 
 
 _INLINE_SHOWS = {"display:none": re.compile(r"(?<![-\w])display\s*:\s*(?!none)[a-z]", re.IGNORECASE),
-                 "visibility:hidden": re.compile(r"(?<![-\w])visibility\s*:\s*visible", re.IGNORECASE)}
+                 "visibility:hidden": _VISIBLE}
 
 
 def _shows_itself(style: str, reason: str) -> bool:
@@ -579,6 +640,9 @@ class _Walker:
         tag = el.tag if isinstance(el.tag, str) else ""
         if (tag in SKIP_TAGS and not (tag == "iframe" and el.get(_SRCDOC_READ) is not None)) or not tag:
             return run, None
+        shown_again = bool(hidden) and len(el.attrib) > 0 and _undoes(el.get("style", ""), hidden)
+        if shown_again:  # an item of a font-size:0 row sets its own size: it and what it holds are shown
+            hidden = None
         hides = None if hidden else self._element_hidden(el)
         hidden = hidden or hides
         if depth < MAX_PATH_ELEMENTS:
@@ -588,10 +652,10 @@ class _Walker:
         else:  # the path stops growing, so that a page of deep nesting holds no long path per element
             my_path = path
         parent_run = None
-        if tag in BLOCK_TAGS or (hides and tag not in EMPTY_TAGS):
+        if tag in BLOCK_TAGS or ((hides or shown_again) and tag not in EMPTY_TAGS):
             # a block element, or an inline one that hides what it holds (<span style="display:none"> inside a
             # paragraph): its text is a run of its own, so that hidden text is a hidden block, not part of a
-            # visible one
+            # visible one; so is one shown again inside a hidden one
             parent_run = run
             run = self._new_run(path, my_path, tag, hidden)
         if tag == "br":
