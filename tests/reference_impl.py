@@ -645,15 +645,19 @@ def element_hidden(self, el) -> str | None:
 def walk(self, el, path: str, run, hidden, in_link: bool):
     """htmlblocks._Walker.walk: recursive, one Python frame per open element (libxml2 stopped at 256
     of them, below Python's recursion limit, until its huge_tree option let pages nest to 2,048)."""
-    from service.analysis.htmlblocks import _LINK_MARK, _SRCDOC_READ, BLOCK_TAGS, EMPTY_TAGS, SKIP_TAGS, _ends_paragraph
+    from service.analysis.htmlblocks import (_LINK_MARK, _SRCDOC_READ, BLOCK_TAGS, EMPTY_TAGS, SKIP_TAGS,
+                                             _ends_paragraph, _undoes)
 
     tag = el.tag if isinstance(el.tag, str) else ""
     if (tag in SKIP_TAGS and not (tag == "iframe" and el.get(_SRCDOC_READ) is not None)) or not tag:
         return run
+    shown_again = bool(hidden) and len(el.attrib) > 0 and _undoes(el.get("style", ""), hidden)
+    if shown_again:
+        hidden = None
     hides = None if hidden else self._element_hidden(el)
     hidden = hidden or hides
     my_path = f"{path}/{tag}"
-    starts_run = tag in BLOCK_TAGS or (hides and tag not in EMPTY_TAGS)
+    starts_run = tag in BLOCK_TAGS or ((hides or shown_again) and tag not in EMPTY_TAGS)
     if starts_run:
         parent_run = run
         run = self._new_run(path, my_path, tag, hidden)
