@@ -156,9 +156,11 @@ def test_a_font_too_small_to_read_hides_its_text(style, hidden):
     ("margin-top:-270px", False), ("text-indent:-2em", False), ("left:-50vw", False),
     # the holy-grail layout's sidebar (a margin in per cent is of the container); a centred 1920px banner
     ("float:left;width:200px;margin-left:-100%", False), ("margin-top:-100%", False),
-    ("position:absolute;left:50%;width:1920px;margin-left:-960px", False), ("top:50%;margin-top:-1000px", False),
-    # but not any margin beside left:50%, nor a margin in per cent of left or top themselves
+    ("position:absolute;left:50%;width:1920px;margin-left:-960px", False),
+    ("top:50%;height:2000px;margin-top:-1000px", False),
+    # but not a margin past half the box's declared size, or half a wide screen, nor left or top in per cent
     ("position:absolute;left:50%;margin-left:-9999px", True), ("left:50%;margin-left:-90em", True),
+    ("left:50%;margin-left:-1200px", True), ("left:50%;width:99999px;margin-left:-49999px", True),
     ("left:-100%;margin-left:-100%", True),
 ])
 def test_an_element_moved_off_every_screen_is_hidden(style, hidden):
@@ -184,6 +186,7 @@ def test_an_article_in_a_large_font_class_is_visible():
     ("transform:translate3d(-1170px,0,0)", "off-screen"),
     ("width:500px;transform:translateX(-5000px)", "off-screen"),
     ("width:5850px;transform:translate3d(-1170px,0px,0px)", None),  # a carousel's track, its second slide shown
+    ("width:99999px;transform:translateX(-9999px)", "off-screen"),  # past any screen's width
     ("opacity:.01", "opacity:0"),
     ("color:transparent", "transparent text"),
     ("color: rgba(0, 0, 0, 0)", "transparent text"),
@@ -594,3 +597,26 @@ def test_an_element_that_sets_its_own_font_size_or_visibility_is_shown_in_a_hidd
     found = _hidden_by_text(f'<body><p>{ARTICLE}</p><div style="{outer}"><span style="{inner}">{FONT_WALL}</span>'
                             f"</div></body>")
     assert found["澳门赌场0"] == hidden and found[ARTICLE] is None
+
+
+@pytest.mark.parametrize(("css", "element", "hidden"), [
+    # a later rule on another class of the element shows it: the open tab, Bootstrap's d-none d-md-block,
+    # Tailwind's hidden md:flex (an escaped selector)
+    (".tabcon{display:none}.current{display:block}", "div class='tabcon current'", False),
+    (".d-none{display:none!important}@media (min-width:768px){.d-md-block{display:block!important}}",
+     "div class='d-none d-md-block'", False),
+    (".hidden{display:none}@media (min-width:768px){.md\\:flex{display:flex}}", "div class='hidden md:flex'", False),
+    (".k9{visibility:hidden} #on{visibility:visible}", "div class=k9 id=on", False),
+    ("#k9{visibility:hidden} .on{visibility:visible}", "div id=k9 class=on", True),  # an id's rule outweighs
+    # not an earlier rule, another property, a rule that loses to !important, or a class the element lacks
+    (".current{display:block}.tabcon{display:none}", "div class='tabcon current'", True),
+    (".tabcon{display:none}.current{visibility:visible}", "div class='tabcon current'", True),
+    (".tabcon{font-size:0}.current{display:block}", "div class='tabcon current'", True),
+    (".tabcon{display:none!important}.current{display:block}", "div class='tabcon current'", True),
+    (".tabcon{display:none}.current{display:block}", "div class='tabcon'", True),
+    (".tabcon{display:none}.current{display:block}.tabcon{display:none}", "div class='tabcon current'", True),
+    (".tabcon{display:none}p.current{display:block}", "div class='tabcon current'", True),
+    (".tabcon{display:none}div.current{display:block}", "div class='tabcon current'", False),
+])
+def test_a_later_rule_on_another_class_of_the_element_shows_it(css, element, hidden):
+    assert (_hidden_with_sheet(css, element)["澳门赌场0"] is not None) is hidden

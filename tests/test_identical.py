@@ -849,7 +849,7 @@ def test_offsite_links_are_the_same():
 
     pieces = ["/", "//", "\\", "\t", "\n", "\r", " ", "\x00", "a", "x.example.com", "news.example.cn", "example.cn",
               "http:", "https:", "foo:", "#", "?q=1", ".", "..", "[", "]", ":80", "@", "javascript:", "mailto:"]
-    walkers = [htmlblocks._Walker(base, {}) for base in
+    walkers = [htmlblocks._Walker(base, htmlblocks.SheetHiding()) for base in
                ("", "http://news.example.cn/a/b.html", "https://example.cn", "foo://news.example.cn/", "file:///x")]
 
     @settings(max_examples=600, deadline=None)

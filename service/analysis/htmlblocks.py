@@ -136,7 +136,7 @@ _OFFSET = re.compile(r"(?<![-\w])(left|top|text-indent|margin-left|margin-top)\s
 # left:50% or top:50%: the box starts at the middle, and a negative margin of half its size centres it
 _HALFWAY = re.compile(r"(?<![-\w])(left|top)\s*:\s*50(?:\.0+)?%", re.IGNORECASE)
 _PX_SIZE = re.compile(r"(?<![-\w])(?:min-)?(?:width|height)\s*:\s*(\d{1,8})(?:\.\d*)?\s*px", re.IGNORECASE)
-CENTRED_HALF_PX = 1280  # half a 2560px screen: a centring margin without a declared size moves back no further
+CENTRED_HALF_PX = 1280  # half a 2560px screen: no centring margin moves a box further back
 # How far left or up an element must be moved to be off any screen, by unit: 900px (hacked pages use -999px,
 # -9999px, -3000px), 700pt, 50em, the screen's or its own width. Less is layout: a centred box's
 # margin-left:-480px, a carousel's left:-295px, a nudge of top:-150px.
@@ -153,8 +153,8 @@ def _off_screen(style: str) -> bool:
     if not _OFFSET.search(style):
         return False
     centred = {side.lower() for side in _HALFWAY.findall(style)}
-    # the half of a box that a centring margin moves back: of its declared size, else of a wide screen's
-    half = max([int(w) // 2 for w in _PX_SIZE.findall(style)] + [CENTRED_HALF_PX])
+    # a centring margin moves the box back by half its declared size, and by no more than half a wide screen
+    half = min(max([int(size) // 2 for size in _PX_SIZE.findall(style)], default=0), CENTRED_HALF_PX)
     for prop, number, unit in _OFFSET.findall(style):
         prop, unit = prop.lower(), (unit or "").lower()
         if prop.startswith("margin") and (unit == "%" or (prop.removeprefix("margin-") in centred
@@ -170,12 +170,14 @@ _TRANSLATE_AWAY = re.compile(r"translate(?:x|y|3d)?\(\s*(?:[-\d.]{1,20}[a-z%]{0,
 
 def _translated_away(style: str) -> bool:
     """Moved 1,000px or more by a ``transform: translate``; not a carousel's track, which is wider than the
-    shift (``width:5850px; transform:translate3d(-1170px,0,0)`` shows its second slide)."""
+    shift (``width:5850px; transform:translate3d(-1170px,0,0)`` shows its second slide), unless the shift is
+    past any screen's width (:data:`MAX_SCREEN_PX`)."""
     shift = _TRANSLATE_AWAY.search(style)
     if not shift:
         return False
     widths = [int(w) for w in _PX_SIZE.findall(style)]
-    return not widths or max(widths) <= int(shift.group(1))
+    # a shift past any screen's width moves what the track starts with off every screen, however wide it is
+    return not widths or max(widths) <= int(shift.group(1)) or int(shift.group(1)) > MAX_SCREEN_PX
 
 
 # (test, reason), in the order the reasons are given
@@ -202,7 +204,9 @@ _BG = re.compile(r"background(?:-color)?\s*:\s*([^;]+)", re.IGNORECASE)
 # A rule's selectors start the text or follow a brace: checked first, so that text without braces is scanned once,
 # not once per position (the same matches; unanchored, 60 KB of such text in a <style> took 3 s).
 _CSS_RULE = re.compile(r"(?<![^{}])([^{}]+)\{([^{}]*)\}")
-_SIMPLE_SELECTOR = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9]{0,15})?([.#])([\w-]+)\s*$")  # .menu, #ad, div.menu
+# .menu, #ad, div.menu, and a class with an escaped character (Tailwind's .md\:flex is the class "md:flex")
+_SIMPLE_SELECTOR = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9]{0,15})?([.#])((?:[\w-]|\\[^\s0-9a-fA-F])+)\s*$")
+_CSS_ESCAPE = re.compile(r"\\(.)")
 _WS = re.compile(r"[ \t\f\v\u00a0\u3000]+")
 _LINK_MARK = "\x1f"  # marks where a link starts inside a run
 
@@ -422,8 +426,9 @@ def split_stylesheet(css: str) -> tuple[str, str]:
 _SHOWS = re.compile(r"(?<![-\w])(?:display\s*:\s*(?!none)[a-z]|visibility\s*:\s*visible)", re.IGNORECASE)
 
 
-def _selector_rules(css: str, hiding: bool = True, hidden: dict | None = None) -> Iterator[tuple[str, str, str | None]]:
-    """``(selector, class or id, reason)`` for each selector of one element (``.menu``, ``#ad``,
+def _selector_rules(css: str, hiding: bool = True, hidden: dict | None = None) \
+        -> Iterator[tuple[str, str, str | None, str]]:
+    """``(selector, class or id, reason, declarations)`` for each selector of one element (``.menu``, ``#ad``,
     ``div.menu``) of each rule that hides (when ``hiding``) or shows, in the sheet's order: the reason a
     rule hides, or ``None`` for one that shows (``display:block``, ``visibility:visible``). A rule that
     shows is read only while ``hidden`` (the names hidden so far, when given) holds something to undo."""
@@ -434,21 +439,61 @@ def _selector_rules(css: str, hiding: bool = True, hidden: dict | None = None) -
         for selector in selectors.split(","):
             match = _SIMPLE_SELECTOR.match(selector)
             if match:
-                name = match.group(2) + match.group(3)
-                yield (match.group(1) or "").lower() + name, name, reason
+                name = match.group(2) + (_CSS_ESCAPE.sub(r"\1", match.group(3)) if "\\" in match.group(3)
+                                         else match.group(3))
+                yield (match.group(1) or "").lower() + name, name, reason, body
 
 
-def _stylesheet_hiders(root) -> dict[str, str]:
-    """``.class`` / ``#id`` / ``tag.class`` / ``tag#id`` selectors that ``<style>`` elements hide on every
-    screen, with the reason.
+def _undone_reasons(body: str) -> set[str]:
+    """The hiding reasons a rule that shows undoes: ``display:block`` a ``display:none``, ``visibility:visible`` a
+    ``visibility:hidden``."""
+    return {reason for reason, shows in _INLINE_SHOWS.items() if shows.search(body)}
+
+
+@dataclass
+class SheetHiding:
+    """What the page's ``<style>`` elements hide on every screen, for the walk.
+
+    ``hiders``: ``.class`` / ``#id`` / ``tag.class`` / ``tag#id`` selector -> the reason it is hidden.
+    ``hidden_at``: hidden selector -> (the order of the rule that hid it, whether that rule is ``!important``).
+    ``shown_at``: selector -> reason it undoes -> (the order of the last rule that shows it so, ``!important``):
+    an element hidden by one class is shown by a later rule on another of its classes
+    (``.tabcon{display:none} .current{display:block}`` on ``class="tabcon current"``; Bootstrap's
+    ``d-none d-md-block``), when that rule shows the property that hid it and is ``!important`` if the hiding
+    rule was.
+    """
+
+    hiders: dict[str, str] = field(default_factory=dict)
+    hidden_at: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    shown_at: dict[str, dict[str, tuple[int, bool]]] = field(default_factory=dict)
+
+    def shown_by_another(self, hidden_selector: str, tag: str, names: list[str]) -> bool:
+        """Whether a later rule on a class or id of the element (``names``) shows what ``hidden_selector`` hid."""
+        if not self.shown_at:
+            return False
+        reason, (order, important) = self.hiders[hidden_selector], self.hidden_at[hidden_selector]
+        by_id = "#" in hidden_selector
+        for name in names:
+            if by_id and name[0] != "#":  # a rule on an id outweighs one on a class, whatever their order
+                continue
+            for selector in (name, tag + name):
+                shown = self.shown_at.get(selector, {}).get(reason)
+                if shown and shown[0] > order and (shown[1] or not important):
+                    return True
+        return False
+
+
+def _stylesheet_hiders(root) -> SheetHiding:
+    """What ``<style>`` elements hide on every screen (:class:`SheetHiding`).
 
     Rules apply in order, as in a browser: one that shows a class or id
     after one that hid it undoes it (a rule on the class or id alone, for
-    every tag). A selector hidden by a rule for every screen but shown by
-    one for some (a menu hidden on phones by default and shown from a width
-    up, written mobile first) is not hidden: a visitor on a wide screen sees
-    it. A rule that hides only on some screens (``@media (max-width:
-    768px)``) hides nothing.
+    every tag; one on another class of the element, for that element). A
+    selector hidden by a rule for every screen but shown by one for some (a
+    menu hidden on phones by default and shown from a width up, written
+    mobile first) is not hidden: a visitor on a wide screen sees it. A rule
+    that hides only on some screens (``@media (max-width: 768px)``) hides
+    nothing.
     """
     always, sometimes = [], []
     for style in root.iter("style"):
@@ -464,19 +509,24 @@ def _stylesheet_hiders(root) -> dict[str, str]:
             every, some = "", f"{every} {some}"
         always.append(every)
         sometimes.append(some)
-    hiders: dict[str, str] = {}
+    sheet = SheetHiding()
     by_name: dict[str, set[str]] = {}  # class or id -> the hidden selectors naming it
-    for sheet, on_every_screen in ((" ".join(always), True), (" ".join(sometimes), False)):
-        if not sheet.strip() or not (on_every_screen or hiders):
+    order = 0
+    for css, on_every_screen in ((" ".join(always), True), (" ".join(sometimes), False)):
+        if not css.strip() or not (on_every_screen or sheet.hiders):
             continue
-        for selector, name, reason in _selector_rules(sheet, hiding=on_every_screen, hidden=by_name):
+        for selector, name, reason, body in _selector_rules(css, hiding=on_every_screen, hidden=by_name):
+            order += 1
             if reason and on_every_screen:
-                hiders[selector] = reason
+                sheet.hiders[selector] = reason
+                sheet.hidden_at[selector] = (order, "!important" in body)
                 by_name.setdefault(name, set()).add(selector)
-            elif not reason:  # shown
+            elif not reason:  # shown: the same class or id for good, another of the element's for that element
                 for shown in (by_name.pop(name, ()) if selector == name else (selector,)):
-                    hiders.pop(shown, None)
-    return hiders
+                    sheet.hiders.pop(shown, None)
+                for undone in _undone_reasons(body):
+                    sheet.shown_at.setdefault(selector, {})[undone] = (order, "!important" in body)
+    return sheet
 
 
 _INLINE_SHOWS = {"display:none": re.compile(r"(?<![-\w])display\s*:\s*(?!none)[a-z]", re.IGNORECASE),
@@ -537,11 +587,11 @@ _NOT_PATH_ABSOLUTE = frozenset(("", "/", "\\", "\t", "\r", "\n"))
 
 
 class _Walker:
-    def __init__(self, base_url: str, hiders: dict[str, str]):
+    def __init__(self, base_url: str, sheet: SheetHiding):
         self.base_url = base_url
         self.host = (urlsplit(base_url).hostname or "").lower() if base_url else ""
-        self.hiders = hiders
-        self.tagged = any(selector[0] not in ".#" for selector in hiders)  # a div.class or div#id rule
+        self.sheet, self.hiders = sheet, sheet.hiders
+        self.tagged = any(selector[0] not in ".#" for selector in self.hiders)  # a div.class or div#id rule
         self.runs: list[_Run] = []
 
     def _element_hidden(self, el) -> str | None:
@@ -567,10 +617,11 @@ class _Walker:
         if not self.hiders:
             return None
         classes, el_id = el.get("class"), el.get("id")
-        for name in itertools.chain(("." + cls for cls in classes.split()) if classes else (),
-                                    ("#" + el_id,) if el_id else ()):
-            reason = self.hiders.get(name) or (self.tagged and self.hiders.get(el.tag + name))
-            if reason and not _shows_itself(style, reason):
+        names = [*(("." + cls for cls in classes.split()) if classes else ()), *(("#" + el_id,) if el_id else ())]
+        for name in names:
+            selector = name if name in self.hiders else el.tag + name
+            reason = self.hiders.get(selector) if selector == name or self.tagged else None
+            if reason and not _shows_itself(style, reason) and not self.sheet.shown_by_another(selector, el.tag, names):
                 return reason
         return None
 
