@@ -17,6 +17,7 @@ import math
 import re
 import secrets
 import time
+from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
 from sqlalchemy import delete, func, select, update
@@ -168,9 +169,21 @@ def login_required(view):
                 g.moderator = name
                 return view(*args, **kwargs)
             session.clear()
-        return redirect(url_for("review_ui.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("review_ui.login", next=_return_to()))
 
     return inner
+
+
+def _return_to() -> str:
+    """Where to go after logging in again: the page asked for, or, for a form sent after the session ended (a
+    decision, a bulk action), the page the form was on: its address answers POST only, and after the login the
+    browser asked for it with GET (405). The form's decision itself is not replayed."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/review"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("review_ui.queue")
 
 
 def safe_next(target: str | None) -> str:

@@ -8,6 +8,7 @@ moderator's browser. Every POST checks the session's CSRF token.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from flask import (Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session,
@@ -46,9 +47,24 @@ def _url() -> str:
     return current_app.extensions["pagesieve"].database_url
 
 
+# Bidirectional controls: an override (U+202E) in a URL showed http://x.example/\u202egnp.exe as ".../exe.png".
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+@bp.app_template_filter("bidi_safe")
+def bidi_safe(text) -> str:
+    """``text`` with its bidirectional controls shown as ``[U+202E]``, for URLs, notes and excerpts: what they
+    are, not what they make the text look like."""
+    return _BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text) if text else (text or "")
+
+
 @bp.before_request
 def _csrf():
-    if request.method == "POST":
+    """Every POST carries the session's CSRF token, except one from a browser whose session has ended (logged out
+    in another tab): that one goes to the login page (``login_required``), where a token error page lost the way
+    back. It changes nothing either way."""
+    if request.method == "POST" and (session.get("moderator") or request.endpoint in ("review_ui.login",
+                                                                                       "review_ui.logout")):
         check_csrf()
 
 

@@ -206,3 +206,51 @@ def test_decisions_are_in_the_export(env, tmp_path):
     with session_scope(env["url"]) as s:
         trail = s.scalars(select(Decision.decision).where(Decision.moderator == "alice")).all()
     assert {"confirm", "relabel", "not_spam", "revert"} <= set(trail)
+
+
+SELECT_WORD = """word => {
+    const walker = document.createTreeWalker(document.getElementById('pagetext'), NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.data.indexOf(word);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + word.length);
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+        return true;
+    }
+    return false;
+}"""
+
+
+def test_a_selection_marked_after_emoji_covers_the_selected_text(env, page):
+    """The browser counts an emoji or a mathematical letter as two UTF-16 units, the page's offsets as one
+    character: a span marked after ten emoji was stored ten or more characters off, on other text."""
+    text = "😀" * 10 + " 𝐂𝐚𝐬𝐢𝐧𝐨 𝐁𝐨𝐧𝐮𝐬 intro paragraph about the city budget, and how it was cooked up."
+    [item_id] = add_items(env["url"], [verdict("emoji", text=text, url="http://seven.cn/e")])
+    page.goto(f"{env['base']}/review/items/{item_id}")
+    page.wait_for_selector("#pagetext")
+    page.keyboard.press("r")
+    assert page.evaluate(SELECT_WORD, "intro")
+    page.click("#mark-selection")
+    start = text.index("intro")
+    assert page.locator("input[name=add_span]").input_value() == f"{start}:{start + 5}:boilerplate"
+
+
+def test_list_keys_leave_focused_links_alone_and_need_a_selection(env, page):
+    """Enter on a focused link (next page, log out) opened the highlighted row instead; C or N with nothing
+    selected sent the form and came back as a 400 page; u did nothing on the list, which offered it."""
+    page.goto(env["base"] + "/review?status=pending")
+    page.wait_for_selector("table.items")
+    page.locator("form.filters a", has_text="reset").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/review/")  # the link was followed, not the row opened
+    page.goto(env["base"] + "/review?status=pending")
+    page.keyboard.press("Shift+C")
+    assert page.locator("#bulk-hint").is_visible() and "/review/items/" not in page.url
+    assert "?status=pending" in page.url  # nothing was sent
+    page.keyboard.press("u")
+    page.wait_for_selector(".flash-ok")
+    assert "undone" in page.locator(".flash-ok").first.inner_text()

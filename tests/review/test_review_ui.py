@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from service.review.accounts import set_password
 from service.storage.db import session_scope
+from service.storage.models import ReviewItem
 from tests.review.conftest import INJECTED, add_items, verdict
 
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
@@ -278,3 +280,47 @@ def test_create_moderator_through_python_m_service(tmp_path):
 
         row = s.scalar(select(Moderator).where(Moderator.username == "dana"))
         assert row.password_hash.startswith(("scrypt:", "pbkdf2:")) and "p w!" not in row.password_hash
+
+
+def test_a_decision_sent_after_the_session_ended_goes_to_the_login_and_back_to_its_page(ui):
+    """Logged out in another tab, a decision got a CSRF error page; after a password reset, the login sent the
+    browser on to the decision's POST-only address with GET (405). Both now return to the item's page."""
+    app, ids = ui
+    client = app.test_client()
+    login(client)
+    token = csrf(client)
+    item_page = f"/review/items/{ids[0]}?status=pending&sort=newest"
+    other_tab = app.test_client()
+    other_tab.set_cookie("pagesieve_session", client.get_cookie("pagesieve_session").value)
+    other_tab.post("/review/logout", data={"csrf_token": token})
+    client.delete_cookie("pagesieve_session")  # the browser's one cookie, cleared by the other tab's logout
+    resp = client.post(f"/review/items/{ids[0]}/decision", data={"decision": "confirm", "version": 1,
+                                                                 "csrf_token": token},
+                       headers={"Referer": f"http://localhost{item_page}"})
+    assert resp.status_code == 302 and _next_of(resp) == item_page
+    login_page = client.get(resp.headers["Location"])
+    assert login_page.status_code == 200
+    with session_scope(app.extensions["pagesieve"].database_url) as s:
+        assert s.get(ReviewItem, ids[0]).status == "pending"  # nothing was decided
+    forged = client.post(f"/review/items/{ids[0]}/decision", data={"decision": "confirm", "version": 1},
+                         headers={"Referer": "http://evil.example/review/x"})
+    assert _next_of(forged) == "/review/"  # a page of another site is not followed
+
+
+def _next_of(resp) -> str:
+    location = urlsplit(resp.headers["Location"])
+    assert location.path == "/review/login"
+    return parse_qs(location.query)["next"][0]
+
+
+def test_bidirectional_controls_in_a_url_or_note_are_shown_not_obeyed(ui):
+    """An override (U+202E) made http://rtl.example/\u202egnp.exe read as .../exe.png."""
+    app, _ = ui
+    [item_id] = add_items(app.extensions["pagesieve"].database_url,
+                          [verdict("rtl", url="http://rtl.example/\u202egnp.exe", spans=[("injected_spam", INJECTED)])])
+    client = app.test_client()
+    login(client)
+    html = client.get(f"/review/items/{item_id}").get_data(as_text=True)
+    assert "http://rtl.example/[U+202E]gnp.exe" in html and "\u202e" not in html
+    listing = client.get("/review").get_data(as_text=True)
+    assert 'title="http://rtl.example/[U+202E]gnp.exe"' in listing

@@ -8,6 +8,21 @@
     return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
   }
 
+  function activating(ev) {
+    // Enter or space on a focused link or button does what it says (next page, Filter, log out), not a shortcut
+    var t = ev.target;
+    return t && (t.tagName === "A" || t.tagName === "BUTTON") && (ev.key === "Enter" || ev.key === " ");
+  }
+
+  function keyOf(ev) {
+    // The key as typed without Caps Lock: with it on, n (next page) arrived as N (bulk "not spam")
+    var k = ev.key;
+    if (k.length === 1 && ev.getModifierState && ev.getModifierState("CapsLock")) {
+      k = ev.shiftKey ? k.toUpperCase() : k.toLowerCase();
+    }
+    return k;
+  }
+
   function press(selector) {
     var el = document.querySelector(selector);
     if (el) { el.click(); return true; }
@@ -28,10 +43,19 @@
       rows.forEach(function (r) { r.querySelector("input[type=checkbox]").checked = all.checked; });
     });
     rows.forEach(function (r, i) { r.addEventListener("click", function () { current = i; show(); }); });
+    // a bulk decision needs a selection: without one the form came back as a 400 page
+    document.querySelectorAll("button[data-key=C], button[data-key=N]").forEach(function (b) {
+      b.addEventListener("click", function (ev) {
+        if (rows.some(function (r) { return r.querySelector("input[type=checkbox]").checked; })) return;
+        ev.preventDefault();
+        document.getElementById("bulk-hint").hidden = false;
+      });
+    });
     document.addEventListener("keydown", function (ev) {
       if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
       if (typing(ev)) { if (ev.key === "Escape") ev.target.blur(); return; }
-      var k = ev.key;
+      if (activating(ev)) return;
+      var k = keyOf(ev);
       if (k === "j" && current < rows.length - 1) { current++; show(); }
       else if (k === "k" && current > 0) { current--; show(); }
       else if (k === "x" && current >= 0) { var box = rows[current].querySelector("input[type=checkbox]"); box.checked = !box.checked; }
@@ -39,8 +63,9 @@
       else if (k === "/") { var q = document.getElementById("f-q"); if (q) { q.focus(); q.select(); } }
       else if (k === "C") { press("button[data-key=C]"); }
       else if (k === "N") { press("button[data-key=N]"); }
-      else if (k === "n" && !ev.shiftKey) { press("#next-page"); }
+      else if (k === "n") { press("#next-page"); }
       else if (k === "p") { press("#prev-page"); }
+      else if (k === "u") { press("#btn-undo"); }
       else return;
       ev.preventDefault();
     });
@@ -48,11 +73,16 @@
 
   // ---- item view: c n r s decide, j/k move, u undo; reasons light up their spans ----
   function offsetOf(node, offset) {
-    // Offset in the page text of a DOM position inside #pagetext (segments carry data-start).
+    // Offset in the page text of a DOM position inside #pagetext (segments carry data-start). The page's
+    // offsets count characters (code points, as Python does); the DOM counts UTF-16 units, two for an emoji
+    // or a mathematical letter, so the text from the segment's start is counted again by code point.
     var el = node.nodeType === 3 ? node.parentElement : node;
     while (el && el.dataset && el.dataset.start === undefined) el = el.parentElement;
     if (!el || !el.dataset || el.dataset.start === undefined) return null;
-    return parseInt(el.dataset.start, 10) + (node.nodeType === 3 ? offset : 0);
+    var before = document.createRange();
+    before.setStart(el, 0);
+    before.setEnd(node, offset);
+    return parseInt(el.dataset.start, 10) + Array.from(before.toString()).length;
   }
 
   function initItem() {
@@ -99,7 +129,8 @@
         else if (ev.key === "Enter" && panel && panel.contains(ev.target)) { ev.preventDefault(); press("#btn-apply-relabel"); }
         return;
       }
-      var k = ev.key;
+      if (activating(ev)) return;
+      var k = keyOf(ev);
       if (k === "Enter" && panel && panel.open) { press("#btn-apply-relabel"); }
       else if (k === "c" || k === "n" || k === "s" || k === "u" || k === "j" || k === "k" || k === "r") {
         if (!press("[data-key=" + k + "]")) return;
