@@ -631,31 +631,37 @@ def element_hidden(self, el) -> str | None:
             return reason
     if same_colour_as_background(el):
         return SAME_COLOUR
-    for cls in (el.get("class") or "").split():
-        for selector in ("." + cls, el.tag + "." + cls):
-            if selector in self.hiders and not _shows_itself(el.get("style", ""), self.hiders[selector]):
+    names = ["." + cls for cls in (el.get("class") or "").split()] + (["#" + el.get("id")] if el.get("id") else [])
+    for name in names:
+        for selector in (name, el.tag + name):
+            if selector in self.hiders \
+                    and not (_shows_itself(el.get("style", ""), self.hiders[selector])
+                             and not self.sheet.hidden_at[selector][1]) \
+                    and not self.sheet.shown_later(selector, el.tag, names):
                 return self.hiders[selector]
-    el_id = el.get("id")
-    for selector in (("#" + el_id, el.tag + "#" + el_id) if el_id else ()):
-        if selector in self.hiders and not _shows_itself(el.get("style", ""), self.hiders[selector]):
-            return self.hiders[selector]
     return None
 
 
-def walk(self, el, path: str, run, hidden, in_link: bool):
+def walk(self, el, path: str, run, hidden, in_link: bool, undoable: bool = False):
     """htmlblocks._Walker.walk: recursive, one Python frame per open element (libxml2 stopped at 256
     of them, below Python's recursion limit, until its huge_tree option let pages nest to 2,048)."""
     from service.analysis.htmlblocks import (_LINK_MARK, _SRCDOC_READ, BLOCK_TAGS, EMPTY_TAGS, SKIP_TAGS,
-                                             _ends_paragraph, _undoes)
+                                             UNDOABLE_REASONS, _ends_paragraph, _undoes)
 
     tag = el.tag if isinstance(el.tag, str) else ""
     if (tag in SKIP_TAGS and not (tag == "iframe" and el.get(_SRCDOC_READ) is not None)) or not tag:
         return run
-    shown_again = bool(hidden) and len(el.attrib) > 0 and _undoes(el.get("style", ""), hidden)
-    if shown_again:
-        hidden = None
+    shown_again = False
+    if hidden and undoable and len(el.attrib):
+        if self._hiding_reasons(el) - {hidden}:
+            undoable = False
+        elif _undoes(el.get("style", ""), hidden):
+            hidden, shown_again = None, True
     hides = None if hidden else self._element_hidden(el)
+    if hides:
+        undoable = hides in UNDOABLE_REASONS and self._hiding_reasons(el) <= {hides}
     hidden = hidden or hides
+    undoable = bool(hidden) and undoable
     my_path = f"{path}/{tag}"
     starts_run = tag in BLOCK_TAGS or ((hides or shown_again) and tag not in EMPTY_TAGS)
     if starts_run:
@@ -680,7 +686,7 @@ def walk(self, el, path: str, run, hidden, in_link: bool):
             if child.tail:
                 self._add(run, child.tail, in_link or is_link)
             continue
-        run = walk(self, child, my_path, run, hidden, in_link or is_link)
+        run = walk(self, child, my_path, run, hidden, in_link or is_link, undoable)
         if child.tail:
             self._add(run, child.tail, in_link or is_link)
     if starts_run:

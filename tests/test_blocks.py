@@ -155,12 +155,14 @@ def test_a_font_too_small_to_read_hides_its_text(style, hidden):
     ("position:absolute;left:50%;margin-left:-480px", False), ("left: -295px", False), ("top:-150px", False),
     ("margin-top:-270px", False), ("text-indent:-2em", False), ("left:-50vw", False),
     # the holy-grail layout's sidebar (a margin in per cent is of the container); a centred 1920px banner
-    ("float:left;width:200px;margin-left:-100%", False), ("margin-top:-100%", False),
+    ("float:left;width:200px;margin-left:-100%", False),
     ("position:absolute;left:50%;width:1920px;margin-left:-960px", False),
     ("top:50%;height:2000px;margin-top:-1000px", False),
     # but not a margin past half the box's declared size, or half a wide screen, nor left or top in per cent
     ("position:absolute;left:50%;margin-left:-9999px", True), ("left:50%;margin-left:-90em", True),
     ("left:50%;margin-left:-1200px", True), ("left:50%;width:99999px;margin-left:-49999px", True),
+    ("width:100%;margin-left:-300%", True), ("margin-top:-100%", True), ("margin-top:-5000%", True),
+    ("position:absolute;left:50%;height:2560px;width:300px;margin-left:-1280px", True),  # a height is no width
     ("left:-100%;margin-left:-100%", True),
 ])
 def test_an_element_moved_off_every_screen_is_hidden(style, hidden):
@@ -187,6 +189,8 @@ def test_an_article_in_a_large_font_class_is_visible():
     ("width:500px;transform:translateX(-5000px)", "off-screen"),
     ("width:5850px;transform:translate3d(-1170px,0px,0px)", None),  # a carousel's track, its second slide shown
     ("width:99999px;transform:translateX(-9999px)", "off-screen"),  # past any screen's width
+    ("width:6000px;transform:translateX(-5000px)", "off-screen"),  # too little of the track left on screen
+    ("min-height:9000px;transform:translate(-5000px,0)", "off-screen"),
     ("opacity:.01", "opacity:0"),
     ("color:transparent", "transparent text"),
     ("color: rgba(0, 0, 0, 0)", "transparent text"),
@@ -457,7 +461,9 @@ def _hidden_with_sheet(css: str, div_attributes: str) -> dict[str, str | None]:
     ("span.k9{display:none}", "div class=k9", False),  # another tag's
     # rules apply in order: a later rule that shows the class undoes the one that hid it
     (".k9{display:none} .k9{display:block}", "div class=k9", False),
-    ("div.k9{display:none} .k9{display:block}", "div class=k9", False),
+    ("div.k9{display:none} div.k9{display:block}", "div class=k9", False),
+    ("div.k9{display:none} .k9{display:block}", "div class=k9", True),  # div.k9 outweighs .k9
+    (".k9{font-size:0} .k9{display:block}", "div class=k9", True),  # another property shown
     (".k9{display:block} .k9{display:none}", "div class=k9", True),
     ("div.k9{display:none} p.k9{display:block}", "div class=k9", True),
 ])
@@ -474,6 +480,7 @@ def test_stylesheet_rules_on_one_element_hide_it(css, element, hidden):
     # an inline style that does not override the rule's property
     (".tab{display:none}", "div class=tab style='visibility:visible'", True),
     (".tab{font-size:0}", "div class=tab style='display:block'", True),
+    (".tab{display:none!important}", "div class=tab style='display:block'", True),  # !important outweighs it
     ("", "div hidden style='color:red'", True),
 ])
 def test_an_inline_style_overrides_the_rule_that_hid_its_element(css, element, hidden):
@@ -617,6 +624,31 @@ def test_an_element_that_sets_its_own_font_size_or_visibility_is_shown_in_a_hidd
     (".tabcon{display:none}.current{display:block}.tabcon{display:none}", "div class='tabcon current'", True),
     (".tabcon{display:none}p.current{display:block}", "div class='tabcon current'", True),
     (".tabcon{display:none}div.current{display:block}", "div class='tabcon current'", False),
+    ("div.tabcon{display:none}.current{display:block}", "div class='tabcon current'", True),
+    ("div.k9{display:none} .k9{display:none} .k9{display:block}", "div class=k9", True),  # div.k9 still hides
 ])
 def test_a_later_rule_on_another_class_of_the_element_shows_it(css, element, hidden):
     assert (_hidden_with_sheet(css, element)["澳门赌场0"] is not None) is hidden
+
+
+@pytest.mark.parametrize(("outer", "middle", "hidden"), [
+    # hidden another way too: a size or a visibility of one's own undoes only what hid for that reason alone
+    ("position:absolute;left:-9999px;font-size:0", "", "font-size:0-1px"),
+    ("visibility:hidden;top:-9999px", "", "visibility:hidden"),
+    ("visibility:hidden", "display:none", "visibility:hidden"),
+    ("font-size:0", "height:0;overflow:hidden", "font-size:0-1px"),
+    ("font-size:0", "font-size:0", None),  # the same reason again is undone with it
+])
+def test_an_element_shows_itself_only_inside_what_hides_for_that_reason_alone(outer, middle, hidden):
+    inner = "font-size:14px;visibility:visible"
+    found = _hidden_by_text(f'<body><p>{ARTICLE}</p><div style="{outer}"><div style="{middle}">'
+                            f'<span style="{inner}">{FONT_WALL}</span></div></div></body>')
+    assert found["澳门赌场0"] == hidden
+
+
+def test_a_stylesheet_rule_that_hides_two_ways_is_not_undone_by_a_font_size():
+    found = _hidden_by_text(f"<head><style>.x{{font-size:0;position:absolute;left:-9999px}} .y{{display:none}}</style>"
+                            f"</head><body><p>{ARTICLE}</p><div class=x><div style='font-size:14px'>{FONT_WALL}</div>"
+                            f"</div><div class=y style='visibility:hidden'><p style='visibility:visible'>联系我们</p>"
+                            f"</div></body>")
+    assert found["澳门赌场0"] == "font-size:0-1px" and found["联系我们"] == "visibility:hidden"  # and display:none

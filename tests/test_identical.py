@@ -891,7 +891,7 @@ def test_walk_without_recursion_gives_the_recursive_walks_blocks(monkeypatch):
     opening = ["<div>", "<p>", "<span>", "<font color=red>", "<a href='/x'>", "<a href='http://o.example.com/'>",
                "<li>", "<ul>", "<td>", "<h2>", "<b>", "<div style='display:none'>", "<script>", "<br>", "<!-- c -->",
                "<div style='font-size:0'>", "<span style='font-size:14px'>", "<p style='visibility:visible'>",
-               "<span style='visibility:hidden'>"]
+               "<span style='visibility:hidden'>", "<div style='font-size:0;left:-9999px'>"]
     closing = ["</div>", "</p>", "</span>", "</font>", "</a>", "</li>", "</ul>", "</td>", "</h2>", "</b>", "</script>"]
     words = ["新闻 ", "首页", "澳门赌场", "long text about the library budget ", "\n", " "]
 

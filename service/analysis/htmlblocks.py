@@ -120,6 +120,11 @@ def _applied_font_size(style: str) -> tuple[float, str] | None:
     return float(size.group(1)), (size.group(2) or "").lower()
 
 
+# What a descendant can undo (a font size or a visibility of its own); display:none, an offset, a clip and the
+# rest hide every descendant whatever it declares.
+UNDOABLE_REASONS = frozenset(("font-size:0-1px", "visibility:hidden"))
+
+
 def _undoes(style: str, reason: str) -> bool:
     """Whether an element's own ``style`` shows it inside an ancestor hidden for ``reason``: a font size of its
     own, in a unit not relative to the parent's (the ``font-size:0`` container of inline-blocks, whose items
@@ -135,8 +140,9 @@ _OFFSET = re.compile(r"(?<![-\w])(left|top|text-indent|margin-left|margin-top)\s
                      r"-(\d{1,8})(?:\.\d{0,8})?\s*(px|pt|r?em|v[wh]|%)?", re.IGNORECASE)
 # left:50% or top:50%: the box starts at the middle, and a negative margin of half its size centres it
 _HALFWAY = re.compile(r"(?<![-\w])(left|top)\s*:\s*50(?:\.0+)?%", re.IGNORECASE)
-_PX_SIZE = re.compile(r"(?<![-\w])(?:min-)?(?:width|height)\s*:\s*(\d{1,8})(?:\.\d*)?\s*px", re.IGNORECASE)
+_PX_SIZE = re.compile(r"(?<![-\w])(width|height)\s*:\s*(\d{1,8})(?:\.\d*)?\s*px", re.IGNORECASE)
 CENTRED_HALF_PX = 1280  # half a 2560px screen: no centring margin moves a box further back
+MIN_TRACK_LEFT_PX = 1366  # a carousel track is on screen while this much of it is left after its shift
 # How far left or up an element must be moved to be off any screen, by unit: 900px (hacked pages use -999px,
 # -9999px, -3000px), 700pt, 50em, the screen's or its own width. Less is layout: a centred box's
 # margin-left:-480px, a carousel's left:-295px, a nudge of top:-150px.
@@ -153,12 +159,17 @@ def _off_screen(style: str) -> bool:
     if not _OFFSET.search(style):
         return False
     centred = {side.lower() for side in _HALFWAY.findall(style)}
-    # a centring margin moves the box back by half its declared size, and by no more than half a wide screen
-    half = min(max([int(size) // 2 for size in _PX_SIZE.findall(style)], default=0), CENTRED_HALF_PX)
+    # a centring margin moves the box back by half its declared width (left) or height (top), and by no more
+    # than half a wide screen
+    half = {side: min(max([int(size) // 2 for dimension, size in _PX_SIZE.findall(style)
+                           if dimension.lower() == extent], default=0), CENTRED_HALF_PX)
+            for side, extent in (("left", "width"), ("top", "height"))}
     for prop, number, unit in _OFFSET.findall(style):
         prop, unit = prop.lower(), (unit or "").lower()
-        if prop.startswith("margin") and (unit == "%" or (prop.removeprefix("margin-") in centred
-                                                          and unit in ("px", "") and int(number) <= half)):
+        side = prop.removeprefix("margin-")
+        if prop == "margin-left" and unit == "%" and int(number) <= 100:  # the holy grail's sidebar, at most
+            continue
+        if prop.startswith("margin") and side in centred and unit in ("px", "") and int(number) <= half[side]:
             continue
         if int(number) >= OFF_SCREEN_OFFSETS[unit]:
             return True
@@ -175,9 +186,11 @@ def _translated_away(style: str) -> bool:
     shift = _TRANSLATE_AWAY.search(style)
     if not shift:
         return False
-    widths = [int(w) for w in _PX_SIZE.findall(style)]
-    # a shift past any screen's width moves what the track starts with off every screen, however wide it is
-    return not widths or max(widths) <= int(shift.group(1)) or int(shift.group(1)) > MAX_SCREEN_PX
+    width = max([int(size) for dimension, size in _PX_SIZE.findall(style) if dimension.lower() == "width"], default=0)
+    # shown only while what is left of the track after the shift fills a screen (MIN_TRACK_LEFT_PX), and the shift
+    # is within a screen's width
+    shifted = int(shift.group(1))
+    return width - shifted < MIN_TRACK_LEFT_PX or shifted > MAX_SCREEN_PX
 
 
 # (test, reason), in the order the reasons are given
@@ -293,6 +306,16 @@ def same_colour_as_background(el) -> bool:
         if (text is not None and background is not None) or node.get("class") or node.get("id"):
             break
     return text is not None and text == background and text not in ("?", TRANSPARENT)
+
+
+def hidden_reasons(style: str) -> set[str]:
+    """Every reason an inline style hides its element for (:func:`hidden_reason` gives the first)."""
+    if not style:
+        return set()
+    reasons = {reason for hides, reason in _HIDE_DECL if hides(style)}
+    if hidden_reason(style) == SAME_COLOUR:
+        reasons.add(SAME_COLOUR)
+    return reasons
 
 
 def hidden_reason(style: str) -> str | None:
@@ -464,19 +487,22 @@ class SheetHiding:
     """
 
     hiders: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, set[str]] = field(default_factory=dict)  # hidden selector -> every reason its rule hides for
     hidden_at: dict[str, tuple[int, bool]] = field(default_factory=dict)
     shown_at: dict[str, dict[str, tuple[int, bool]]] = field(default_factory=dict)
 
-    def shown_by_another(self, hidden_selector: str, tag: str, names: list[str]) -> bool:
-        """Whether a later rule on a class or id of the element (``names``) shows what ``hidden_selector`` hid."""
+    def shown_later(self, hidden_selector: str, tag: str, names: list[str]) -> bool:
+        """Whether a later rule on a class or id of the element (``names``, its own hidden one included) shows
+        what ``hidden_selector`` hid: the same property, ``!important`` if the hiding rule was, and not
+        outweighed (a rule on an id outweighs one on a class, ``div.a`` outweighs ``.a`` and ``.b``)."""
         if not self.shown_at:
             return False
         reason, (order, important) = self.hiders[hidden_selector], self.hidden_at[hidden_selector]
-        by_id = "#" in hidden_selector
+        by_id, tagged = "#" in hidden_selector, hidden_selector[0] not in ".#"
         for name in names:
             if by_id and name[0] != "#":  # a rule on an id outweighs one on a class, whatever their order
                 continue
-            for selector in (name, tag + name):
+            for selector in ((tag + name,) if tagged else (name, tag + name)):  # div.a outweighs .b
                 shown = self.shown_at.get(selector, {}).get(reason)
                 if shown and shown[0] > order and (shown[1] or not important):
                     return True
@@ -510,7 +536,7 @@ def _stylesheet_hiders(root) -> SheetHiding:
         always.append(every)
         sometimes.append(some)
     sheet = SheetHiding()
-    by_name: dict[str, set[str]] = {}  # class or id -> the hidden selectors naming it
+    by_name: dict[str, set[str]] = {}  # class or id -> the hidden selectors naming it (show rules are read once any)
     order = 0
     for css, on_every_screen in ((" ".join(always), True), (" ".join(sometimes), False)):
         if not css.strip() or not (on_every_screen or sheet.hiders):
@@ -519,11 +545,10 @@ def _stylesheet_hiders(root) -> SheetHiding:
             order += 1
             if reason and on_every_screen:
                 sheet.hiders[selector] = reason
+                sheet.reasons[selector] = hidden_reasons(body)
                 sheet.hidden_at[selector] = (order, "!important" in body)
                 by_name.setdefault(name, set()).add(selector)
-            elif not reason:  # shown: the same class or id for good, another of the element's for that element
-                for shown in (by_name.pop(name, ()) if selector == name else (selector,)):
-                    sheet.hiders.pop(shown, None)
+            elif not reason:  # shown, for an element with this class or id (SheetHiding.shown_later)
                 for undone in _undone_reasons(body):
                     sheet.shown_at.setdefault(selector, {})[undone] = (order, "!important" in body)
     return sheet
@@ -581,6 +606,7 @@ class _Open:
     in_link: bool
     parent_run: _Run | None  # the enclosing run, for a block element (which starts a run of its own)
     depth: int  # 1 for the element the walk started at
+    undoable: bool = False  # hidden only for one reason in UNDOABLE_REASONS, by every element on the way down
 
 
 _NOT_PATH_ABSOLUTE = frozenset(("", "/", "\\", "\t", "\r", "\n"))
@@ -619,11 +645,27 @@ class _Walker:
         classes, el_id = el.get("class"), el.get("id")
         names = [*(("." + cls for cls in classes.split()) if classes else ()), *(("#" + el_id,) if el_id else ())]
         for name in names:
-            selector = name if name in self.hiders else el.tag + name
-            reason = self.hiders.get(selector) if selector == name or self.tagged else None
-            if reason and not _shows_itself(style, reason) and not self.sheet.shown_by_another(selector, el.tag, names):
-                return reason
+            for selector in ((name, el.tag + name) if self.tagged else (name,)):
+                reason = self.hiders.get(selector)
+                if reason and not (_shows_itself(style, reason) and not self.sheet.hidden_at[selector][1]) \
+                        and not self.sheet.shown_later(selector, el.tag, names):  # !important outweighs style=""
+                    return reason
         return None
+
+    def _hiding_reasons(self, el) -> set[str]:
+        """Every reason ``el`` itself hides for, as far as a descendant's undoing goes: those of its inline style
+        and of each stylesheet rule on its classes and id, and the first of any other kind
+        (:meth:`_element_hidden`). A child that sets its own font size shows itself inside ``font-size:0``, not
+        inside ``font-size:0;left:-9999px``."""
+        first = self._element_hidden(el)
+        if first is None:
+            return set()
+        reasons = {first} | hidden_reasons(el.get("style", ""))
+        classes, el_id = el.get("class"), el.get("id")
+        for name in [*(("." + cls for cls in classes.split()) if classes else ()), *(("#" + el_id,) if el_id else ())]:
+            for selector in (name, el.tag + name):
+                reasons |= self.sheet.reasons.get(selector, set())
+        return reasons
 
     def _is_offsite(self, href: str) -> bool:
         if not href or href.startswith(("#", "javascript:", "mailto:")):
@@ -674,7 +716,8 @@ class _Walker:
                 if child.tail:
                     self._add(run, child.tail, frame.in_link)
                 continue
-            run, opened = self._enter(child, frame.path, run, frame.hidden, frame.in_link, frame.depth + 1)
+            run, opened = self._enter(child, frame.path, run, frame.hidden, frame.in_link, frame.depth + 1,
+                                      frame.undoable)
             if opened is not None:
                 stack.append(opened)
             elif child.tail:  # a skipped element: its text is not read, the text after it is
@@ -682,7 +725,7 @@ class _Walker:
         return run
 
     def _enter(self, el, path: str, run: _Run, hidden: str | None, in_link: bool,
-               depth: int) -> tuple[_Run, _Open | None]:
+               depth: int, undoable: bool = False) -> tuple[_Run, _Open | None]:
         """Open ``el``: its own text goes into the run it starts (a block element) or continues.
 
         Returns the run that the text after the opening tag belongs to, and the open element, or
@@ -691,10 +734,15 @@ class _Walker:
         tag = el.tag if isinstance(el.tag, str) else ""
         if (tag in SKIP_TAGS and not (tag == "iframe" and el.get(_SRCDOC_READ) is not None)) or not tag:
             return run, None
-        shown_again = bool(hidden) and len(el.attrib) > 0 and _undoes(el.get("style", ""), hidden)
-        if shown_again:  # an item of a font-size:0 row sets its own size: it and what it holds are shown
-            hidden = None
+        shown_again = False
+        if hidden and undoable and len(el.attrib):
+            if self._hiding_reasons(el) - {hidden}:  # hidden another way too: nothing below undoes that
+                undoable = False
+            elif _undoes(el.get("style", ""), hidden):  # an item of a font-size:0 row sets its own size
+                hidden, shown_again = None, True
         hides = None if hidden else self._element_hidden(el)
+        if hides:
+            undoable = hides in UNDOABLE_REASONS and self._hiding_reasons(el) <= {hides}
         hidden = hidden or hides
         if depth < MAX_PATH_ELEMENTS:
             my_path = f"{path}/{tag}"
@@ -723,7 +771,8 @@ class _Walker:
             run.n_offsite += self._is_offsite(el.get("href", ""))
         if el.text:
             self._add(run, el.text, in_link or is_link)
-        return run, _Open(el, iter(el), my_path, hidden, in_link or is_link, parent_run, depth)
+        return run, _Open(el, iter(el), my_path, hidden, in_link or is_link, parent_run, depth,
+                          bool(hidden) and undoable)
 
     def _new_run(self, parent: str, path: str, tag: str, hidden: str | None) -> _Run:
         run = _Run(parent=parent, path=path, tag=tag, hidden=hidden)
