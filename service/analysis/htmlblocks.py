@@ -152,9 +152,9 @@ OFF_SCREEN_OFFSETS = {"px": 900, "": 900, "pt": 700, "em": 50, "rem": 50, "vw": 
 def _off_screen(style: str) -> bool:
     """Moved left or up by at least :data:`OFF_SCREEN_OFFSETS` (``left``, ``top``, ``text-indent``, margins).
 
-    Not by a margin in per cent, which is of the container's width: the "holy grail" layout of Chinese CMS
-    templates puts its sidebar beside the article with ``margin-left:-100%``. Nor by a margin that centres a
-    box set at the middle (``left:50%; margin-left:-960px`` on a 1920px banner).
+    Not by ``margin-left`` down to -100%, which is of the container's width: the "holy grail" layout of Chinese
+    CMS templates puts its sidebar beside the article so. Nor by a margin that centres a box set at the middle,
+    within half its declared size (``left:50%; width:1920px; margin-left:-960px``, a banner).
     """
     if not _OFFSET.search(style):
         return False
@@ -180,9 +180,9 @@ _TRANSLATE_AWAY = re.compile(r"translate(?:x|y|3d)?\(\s*(?:[-\d.]{1,20}[a-z%]{0,
 
 
 def _translated_away(style: str) -> bool:
-    """Moved 1,000px or more by a ``transform: translate``; not a carousel's track, which is wider than the
-    shift (``width:5850px; transform:translate3d(-1170px,0,0)`` shows its second slide), unless the shift is
-    past any screen's width (:data:`MAX_SCREEN_PX`)."""
+    """Moved 1,000px or more by a ``transform: translate``; not a carousel's track, of which a screen's width
+    (:data:`MIN_TRACK_LEFT_PX`) is left after the shift (``width:5850px; transform:translate3d(-1170px,0,0)``
+    shows its second slide), unless the shift is past any screen's width (:data:`MAX_SCREEN_PX`)."""
     shift = _TRANSLATE_AWAY.search(style)
     if not shift:
         return False
@@ -450,11 +450,11 @@ _SHOWS = re.compile(r"(?<![-\w])(?:display\s*:\s*(?!none)[a-z]|visibility\s*:\s*
 
 
 def _selector_rules(css: str, hiding: bool = True, hidden: dict | None = None) \
-        -> Iterator[tuple[str, str, str | None, str]]:
-    """``(selector, class or id, reason, declarations)`` for each selector of one element (``.menu``, ``#ad``,
-    ``div.menu``) of each rule that hides (when ``hiding``) or shows, in the sheet's order: the reason a
-    rule hides, or ``None`` for one that shows (``display:block``, ``visibility:visible``). A rule that
-    shows is read only while ``hidden`` (the names hidden so far, when given) holds something to undo."""
+        -> Iterator[tuple[str, str | None, str]]:
+    """``(selector, reason, declarations)`` for each selector of one element (``.menu``, ``#ad``, ``div.menu``)
+    of each rule that hides (when ``hiding``) or shows, in the sheet's order: the reason a rule hides, or
+    ``None`` for one that shows (``display:block``, ``visibility:visible``). A rule that shows is read only
+    while ``hidden`` (the selectors hidden so far, when given) holds something to undo."""
     for selectors, body in _CSS_RULE.findall(css):
         reason = hidden_reason(body) if hiding else None
         if not reason and (hidden is not None and not hidden or not _SHOWS.search(body)):
@@ -464,7 +464,7 @@ def _selector_rules(css: str, hiding: bool = True, hidden: dict | None = None) \
             if match:
                 name = match.group(2) + (_CSS_ESCAPE.sub(r"\1", match.group(3)) if "\\" in match.group(3)
                                          else match.group(3))
-                yield (match.group(1) or "").lower() + name, name, reason, body
+                yield (match.group(1) or "").lower() + name, reason, body
 
 
 def _undone_reasons(body: str) -> set[str]:
@@ -479,15 +479,16 @@ class SheetHiding:
 
     ``hiders``: ``.class`` / ``#id`` / ``tag.class`` / ``tag#id`` selector -> the reason it is hidden.
     ``hidden_at``: hidden selector -> (the order of the rule that hid it, whether that rule is ``!important``).
+    ``reasons``: hidden selector -> every reason its rule hides for (what a descendant's own style cannot undo).
     ``shown_at``: selector -> reason it undoes -> (the order of the last rule that shows it so, ``!important``):
-    an element hidden by one class is shown by a later rule on another of its classes
+    an element hidden by one class is shown by a later rule on the same class or on another of its classes
     (``.tabcon{display:none} .current{display:block}`` on ``class="tabcon current"``; Bootstrap's
-    ``d-none d-md-block``), when that rule shows the property that hid it and is ``!important`` if the hiding
-    rule was.
+    ``d-none d-md-block``), when that rule shows the property that hid it, is ``!important`` if the hiding
+    rule was, and is not outweighed (:meth:`shown_later`).
     """
 
     hiders: dict[str, str] = field(default_factory=dict)
-    reasons: dict[str, set[str]] = field(default_factory=dict)  # hidden selector -> every reason its rule hides for
+    reasons: dict[str, set[str]] = field(default_factory=dict)
     hidden_at: dict[str, tuple[int, bool]] = field(default_factory=dict)
     shown_at: dict[str, dict[str, tuple[int, bool]]] = field(default_factory=dict)
 
@@ -536,18 +537,16 @@ def _stylesheet_hiders(root) -> SheetHiding:
         always.append(every)
         sometimes.append(some)
     sheet = SheetHiding()
-    by_name: dict[str, set[str]] = {}  # class or id -> the hidden selectors naming it (show rules are read once any)
     order = 0
     for css, on_every_screen in ((" ".join(always), True), (" ".join(sometimes), False)):
         if not css.strip() or not (on_every_screen or sheet.hiders):
             continue
-        for selector, name, reason, body in _selector_rules(css, hiding=on_every_screen, hidden=by_name):
+        for selector, reason, body in _selector_rules(css, hiding=on_every_screen, hidden=sheet.hiders):
             order += 1
             if reason and on_every_screen:
                 sheet.hiders[selector] = reason
                 sheet.reasons[selector] = hidden_reasons(body)
                 sheet.hidden_at[selector] = (order, "!important" in body)
-                by_name.setdefault(name, set()).add(selector)
             elif not reason:  # shown, for an element with this class or id (SheetHiding.shown_later)
                 for undone in _undone_reasons(body):
                     sheet.shown_at.setdefault(selector, {})[undone] = (order, "!important" in body)
