@@ -253,8 +253,14 @@ def decide(item_id: int):
 def undo():
     """Revert my last decision (a whole bulk or campaign decision at once) and go back to its item."""
     ctx = _context_args()
-    with session_scope(_url()) as s:
-        touched = dec.undo_last(s, g.moderator)
+    try:
+        with session_scope(_url()) as s:
+            touched = dec.undo_last(s, g.moderator)
+    except ApiError as exc:
+        if exc.code != "nothing_to_undo":
+            raise
+        flash("nothing to undo: you have no decision left to take back", "conflict")  # not a full error page
+        return _back_to_list(ctx)
     flash(f"undone: {len(touched)} item(s) back to their previous state", "ok")
     if len(touched) == 1:
         return redirect(url_for("review_ui.item", item_id=touched[0]) + "?" + urlencode(ctx))

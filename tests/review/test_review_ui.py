@@ -324,3 +324,14 @@ def test_bidirectional_controls_in_a_url_or_note_are_shown_not_obeyed(ui):
     assert "http://rtl.example/[U+202E]gnp.exe" in html and "\u202e" not in html
     listing = client.get("/review").get_data(as_text=True)
     assert 'title="http://rtl.example/[U+202E]gnp.exe"' in listing
+
+
+def test_undo_with_nothing_to_undo_says_so_on_the_list(ui):
+    """u on the list (or the item) with no decision of mine left gave a full 409 error page."""
+    app, _ = ui
+    client = app.test_client()
+    login(client)
+    resp = client.post("/review/undo", data={"csrf_token": csrf(client), "status": "pending"})
+    assert resp.status_code == 302 and urlsplit(resp.headers["Location"]).path == "/review/"
+    assert "status=pending" in resp.headers["Location"]
+    assert "nothing to undo" in client.get(resp.headers["Location"]).get_data(as_text=True)
