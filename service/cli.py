@@ -128,7 +128,6 @@ def _pages_from_json(data: bytes, name: str, max_bytes: int, extra: _ExtraFields
 
 def _pages_from_file(path: Path, max_bytes: int, extra: _ExtraFields) -> Iterator[tuple[str, object]]:
     """(id, request-or-error) for every page in one input file (gzip-compressed when it ends in ``.gz``)."""
-
     compressed = path.suffix.lower() == ".gz"
     inner = Path(path.stem) if compressed else path  # pages.jsonl.gz: read as pages.jsonl
     suffix, stem = inner.suffix.lower(), printable(inner.stem)  # a file name not in UTF-8 has surrogates
@@ -212,6 +211,11 @@ def classify_main(argv: list[str] | None = None) -> int:
         return EXIT_PAGE_ERRORS
 
 
+def _error_line(page_id: str, error: ApiError) -> str:
+    """The JSON line printed in place of a page's verdict (an id that is not Unicode printed escaped)."""
+    return json.dumps({"id": printable(page_id), **error.to_json()}, ensure_ascii=False) + "\n"
+
+
 def _print_verdicts(sources, loaded) -> int:
     """Write one JSON line per page, a verdict or an error, in order; the exit status."""
     from service.classify import classify_page
@@ -220,18 +224,16 @@ def _print_verdicts(sources, loaded) -> int:
     out = sys.stdout
     for page_id, item in sources:
         if isinstance(item, ApiError):
-            out.write(json.dumps({"id": printable(page_id), **item.to_json()}, ensure_ascii=False) + "\n")
+            out.write(_error_line(page_id, item))
             status = max(status, EXIT_PAGE_ERRORS)
             continue
         try:
-            line = json.dumps(classify_page(item, loaded), ensure_ascii=False)
+            line = json.dumps(classify_page(item, loaded), ensure_ascii=False) + "\n"
         except Exception:  # a bug: say so, in the page's place, and go on with the next pages
             traceback.print_exc()
-            error = ApiError(500, "internal_error", "the service failed on this page (a bug; its traceback is on "
-                                                    "standard error)")
-            line, status = json.dumps({"id": printable(page_id), **error.to_json()}, ensure_ascii=False), \
-                EXIT_INTERNAL
-        out.write(line + "\n")
+            line, status = _error_line(page_id, ApiError(500, "internal_error", "the service failed on this page "
+                                                         "(a bug; its traceback is on standard error)")), EXIT_INTERNAL
+        out.write(line)
         out.flush()
     return status
 

@@ -107,8 +107,9 @@ def parse_page(obj, max_page_bytes: int) -> PageRequest:
 def check_page_names(url: str | None, req_id: str | None) -> None:
     """The limits a JSON page's ``url`` and ``id`` have, for a page whose names come another way (raw bytes'
     query parameters): a 1,000-character id was taken there, where JSON refuses one over 200."""
-    _string({"url": url, "id": req_id}, "url", MAX_URL_CHARS)
-    _string({"url": url, "id": req_id}, "id", MAX_ID_CHARS)
+    names = {"url": url, "id": req_id}
+    _string(names, "url", MAX_URL_CHARS)
+    _string(names, "id", MAX_ID_CHARS)
 
 
 def page_from_bytes(raw: bytes, *, url: str = "", req_id: str | None = None, charset: str | None = None,

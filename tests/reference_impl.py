@@ -653,13 +653,13 @@ def walk(self, el, path: str, run, hidden, in_link: bool, undoable: bool = False
         return run
     shown_again = False
     if hidden and undoable and len(el.attrib):
-        if self._hiding_reasons(el) - {hidden}:
+        if self._hiding_reasons(el, self._element_hidden(el)) - {hidden}:
             undoable = False
         elif _undoes(el.get("style", ""), hidden):
             hidden, shown_again = None, True
     hides = None if hidden else self._element_hidden(el)
     if hides:
-        undoable = hides in UNDOABLE_REASONS and self._hiding_reasons(el) <= {hides}
+        undoable = hides in UNDOABLE_REASONS and self._hiding_reasons(el, hides) <= {hides}
     hidden = hidden or hides
     undoable = bool(hidden) and undoable
     my_path = f"{path}/{tag}"

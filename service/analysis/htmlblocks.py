@@ -608,6 +608,12 @@ class _Open:
     undoable: bool = False  # hidden only for one reason in UNDOABLE_REASONS, by every element on the way down
 
 
+def _class_and_id_names(el) -> list[str]:
+    """``.class`` for each of the element's classes, then ``#id``: the names stylesheet rules select it by."""
+    classes, el_id = el.get("class"), el.get("id")
+    return [*(("." + cls for cls in classes.split()) if classes else ()), *(("#" + el_id,) if el_id else ())]
+
+
 _NOT_PATH_ABSOLUTE = frozenset(("", "/", "\\", "\t", "\r", "\n"))
 
 
@@ -641,8 +647,7 @@ class _Walker:
             return SAME_COLOUR
         if not self.hiders:
             return None
-        classes, el_id = el.get("class"), el.get("id")
-        names = [*(("." + cls for cls in classes.split()) if classes else ()), *(("#" + el_id,) if el_id else ())]
+        names = _class_and_id_names(el)
         for name in names:
             for selector in ((name, el.tag + name) if self.tagged else (name,)):
                 reason = self.hiders.get(selector)
@@ -651,17 +656,15 @@ class _Walker:
                     return reason
         return None
 
-    def _hiding_reasons(self, el) -> set[str]:
-        """Every reason ``el`` itself hides for, as far as a descendant's undoing goes: those of its inline style
-        and of each stylesheet rule on its classes and id, and the first of any other kind
-        (:meth:`_element_hidden`). A child that sets its own font size shows itself inside ``font-size:0``, not
-        inside ``font-size:0;left:-9999px``."""
-        first = self._element_hidden(el)
+    def _hiding_reasons(self, el, first: str | None) -> set[str]:
+        """Every reason ``el`` itself hides for, as far as a descendant's undoing goes: ``first`` (what
+        :meth:`_element_hidden` gave), those of its inline style and of each stylesheet rule on its classes and id.
+        A child that sets its own font size shows itself inside ``font-size:0``, not inside
+        ``font-size:0;left:-9999px``."""
         if first is None:
             return set()
         reasons = {first} | hidden_reasons(el.get("style", ""))
-        classes, el_id = el.get("class"), el.get("id")
-        for name in [*(("." + cls for cls in classes.split()) if classes else ()), *(("#" + el_id,) if el_id else ())]:
+        for name in _class_and_id_names(el):
             for selector in (name, el.tag + name):
                 reasons |= self.sheet.reasons.get(selector, set())
         return reasons
@@ -735,13 +738,13 @@ class _Walker:
             return run, None
         shown_again = False
         if hidden and undoable and len(el.attrib):
-            if self._hiding_reasons(el) - {hidden}:  # hidden another way too: nothing below undoes that
+            if self._hiding_reasons(el, self._element_hidden(el)) - {hidden}:  # hidden another way too: for good
                 undoable = False
             elif _undoes(el.get("style", ""), hidden):  # an item of a font-size:0 row sets its own size
                 hidden, shown_again = None, True
         hides = None if hidden else self._element_hidden(el)
         if hides:
-            undoable = hides in UNDOABLE_REASONS and self._hiding_reasons(el) <= {hides}
+            undoable = hides in UNDOABLE_REASONS and self._hiding_reasons(el, hides) <= {hides}
         hidden = hidden or hides
         if depth < MAX_PATH_ELEMENTS:
             my_path = f"{path}/{tag}"

@@ -55,7 +55,7 @@ _BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 def bidi_safe(text) -> str:
     """``text`` with its bidirectional controls shown as ``[U+202E]``, for URLs, notes and excerpts: what they
     are, not what they make the text look like."""
-    return _BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text) if text else (text or "")
+    return _BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text) if text else ""
 
 
 @bp.before_request

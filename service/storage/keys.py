@@ -19,6 +19,7 @@ PERMISSIONS = {
 }
 KEY_PREFIX = "ps_"
 PREFIX_CHARS = 10  # the first characters of a key that are stored and listed
+MIN_PREFIX_CHARS = len(KEY_PREFIX) + 4  # the fewest of them revoke-key takes as a key's name
 
 
 def hash_key(key: str) -> str:
@@ -52,12 +53,14 @@ def revoke_key(session: Session, which: str) -> ApiKey:
     twice is harmless."""
     rows = list_keys(session)
     found = [r for r in rows if str(r.id) == which or r.key_hash == hash_key(which)]
-    if not found and which.startswith(KEY_PREFIX) and len(which) >= len(KEY_PREFIX) + 4:
+    if not found and which.startswith(KEY_PREFIX) and len(which) >= MIN_PREFIX_CHARS:
         found = [r for r in rows if r.prefix.startswith(which)]
     if not found:
-        hint = f"; list-keys shows the first {PREFIX_CHARS} characters of each, give at most those" \
-            if which.startswith(KEY_PREFIX) and len(which) > PREFIX_CHARS else \
-            f"; give at least {len(KEY_PREFIX) + 4} of its first characters" if which.startswith(KEY_PREFIX) else ""
+        hint = ""
+        if which.startswith(KEY_PREFIX) and len(which) > PREFIX_CHARS:
+            hint = f"; list-keys shows the first {PREFIX_CHARS} characters of each, give at most those"
+        elif which.startswith(KEY_PREFIX) and len(which) < MIN_PREFIX_CHARS:
+            hint = f"; give at least {MIN_PREFIX_CHARS} of its first characters"
         raise LookupError(f"no key {which!r}; name one by its id or its first characters (list-keys shows both)"
                           f"{hint}")
     if len(found) > 1:
