@@ -632,13 +632,13 @@ def element_hidden(self, el) -> str | None:
     if same_colour_as_background(el):
         return SAME_COLOUR
     names = ["." + cls for cls in (el.get("class") or "").split()] + (["#" + el.get("id")] if el.get("id") else [])
-    for name in names:
-        for selector in (name, el.tag + name):
-            if selector in self.hiders \
-                    and not (_shows_itself(el.get("style", ""), self.hiders[selector])
-                             and not self.sheet.hidden_at[selector][1]) \
+    for name in names:  # each hiding selector, under the first of its names, as SheetHiding.hiding orders them
+        for selector, reason in self.hiders.items():
+            compound = self.sheet.compounds[selector]
+            if compound.names[0] == name and compound.matches(el.tag, names) \
+                    and not (_shows_itself(el.get("style", ""), reason) and not self.sheet.hidden_at[selector][1]) \
                     and not self.sheet.shown_later(selector, el.tag, names):
-                return self.hiders[selector]
+                return reason
     return None
 
 
@@ -646,16 +646,16 @@ def walk(self, el, path: str, run, hidden, in_link: bool, undoable: bool = False
     """htmlblocks._Walker.walk: recursive, one Python frame per open element (libxml2 stopped at 256
     of them, below Python's recursion limit, until its huge_tree option let pages nest to 2,048)."""
     from service.analysis.htmlblocks import (_LINK_MARK, _SRCDOC_READ, BLOCK_TAGS, EMPTY_TAGS, SKIP_TAGS,
-                                             UNDOABLE_REASONS, _ends_paragraph, _undoes)
+                                             UNDOABLE_REASONS, _ends_paragraph)
 
     tag = el.tag if isinstance(el.tag, str) else ""
     if (tag in SKIP_TAGS and not (tag == "iframe" and el.get(_SRCDOC_READ) is not None)) or not tag:
         return run
     shown_again = False
-    if hidden and undoable and len(el.attrib):
+    if hidden and undoable:
         if self._hiding_reasons(el, self._element_hidden(el)) - {hidden}:
             undoable = False
-        elif _undoes(el.get("style", ""), hidden):
+        elif self._shows_itself_inside(el, hidden):
             hidden, shown_again = None, True
     hides = None if hidden else self._element_hidden(el)
     if hides:

@@ -631,6 +631,58 @@ def test_a_later_rule_on_another_class_of_the_element_shows_it(css, element, hid
     assert (_hidden_with_sheet(css, element)["澳门赌场0"] is not None) is hidden
 
 
+@pytest.mark.parametrize(("css", "element", "hidden"), [
+    # the open tab of a tab box: .tab_con.on outweighs .tab_con, after it or before it
+    (".tab_con{display:none}.tab_con.on{display:block}", "div class='tab_con on'", False),
+    (".tab_con.on{display:block}.tab_con{display:none}", "div class='on tab_con'", False),
+    (".tab_con{display:none}.tab_con.on{display:block}", "div class='tab_con'", True),
+    (".tab_con{display:none}div.tab_con.on{display:block}", "div class='tab_con on'", False),
+    (".tab_con{display:none}p.tab_con.on{display:block}", "div class='tab_con on'", True),
+    # a rule on two names hides only what has both
+    (".k9.x{display:none}", "div class='x k9'", True),
+    (".k9.x{display:none}", "div class=k9", False),
+    ("div.k9#w{visibility:hidden}", "div class=k9 id=w", True),
+    # weight decides before order, and !important before weight
+    (".k9.x{display:none}.k9{display:block}", "div class='k9 x'", True),
+    ("#w{display:none}.a.b.c{display:block}", "div id=w class='a b c'", True),
+    ("#w.a{display:none}#w{display:block}", "div id=w class=a", True),
+    (".current{display:block!important}.tabcon{display:none}", "div class='tabcon current'", False),
+    (".k9.x{display:none!important}#w{display:block}", "div id=w class='k9 x'", True),
+])
+def test_a_rule_on_several_names_of_one_element_weighs_as_a_browser_weighs_it(css, element, hidden):
+    """Tab boxes show the open tab with a rule on two classes (``.tab_con.on``): it read as hidden, and a rule on
+    two classes hid nothing."""
+    assert (_hidden_with_sheet(css, element)["澳门赌场0"] is not None) is hidden
+
+
+@pytest.mark.parametrize(("css", "markup", "hidden"), [
+    # a row of inline-blocks: its container cuts the white space between them with font-size:0, and a rule
+    # gives the items their size back
+    (".nav{font-size:0}.nav li{font-size:14px}", "<ul class=nav><li>{wall}</li></ul>", None),
+    (".nav{font-size:0}ul.nav>li.item{font-size:14px}", "<ul class=nav><li class=item>{wall}</li></ul>", None),
+    (".nav{font-size:0}.item{font-size:14px}", "<div class=nav><span class=item>{wall}</span></div>", None),
+    (".row{visibility:hidden}.row .cell{visibility:visible}", "<div class=row><div class=cell>{wall}</div></div>",
+     None),
+    ("", "<div style='font-size:0'><ul class=x><li>{wall}</li></ul></div>", "font-size:0-1px"),
+    # not a rule on another container, one that gives a size relative to none, or where the element's own style
+    # sets the size
+    (".nav{font-size:0}.menu li{font-size:14px}", "<ul class=nav><li>{wall}</li></ul>", "font-size:0-1px"),
+    (".nav{font-size:0}.nav li{font-size:1.2em}", "<ul class=nav><li>{wall}</li></ul>", "font-size:0-1px"),
+    (".nav{font-size:0}.nav li{font-size:14px}", "<ul class=nav><li style='font-size:0'>{wall}</li></ul>",
+     "font-size:0-1px"),
+    # nor what hides another way too, or for another reason
+    (".nav{font-size:0;position:absolute;left:-9999px}.nav li{font-size:14px}", "<ul class=nav><li>{wall}</li></ul>",
+     "font-size:0-1px"),
+    (".nav{display:none}.nav li{font-size:14px;display:block}", "<ul class=nav><li>{wall}</li></ul>", "display:none"),
+])
+def test_a_stylesheet_rule_that_sets_an_elements_own_size_shows_it_in_a_font_size_0_row(css, markup, hidden):
+    """``.nav{font-size:0} .nav li{font-size:14px}`` is how inline-block menus lose the gaps between their items:
+    the whole menu read as hidden text."""
+    found = _hidden_by_text(f"<head><style>{css}</style></head><body><p>{ARTICLE}</p>"
+                            f"{markup.format(wall=FONT_WALL)}</body>")
+    assert found["澳门赌场0"] == hidden and found[ARTICLE] is None
+
+
 @pytest.mark.parametrize(("outer", "middle", "hidden"), [
     # hidden another way too: a size or a visibility of one's own undoes only what hid for that reason alone
     ("position:absolute;left:-9999px;font-size:0", "", "font-size:0-1px"),

@@ -136,6 +136,16 @@ def _undoes(style: str, reason: str) -> bool:
     return reason == "visibility:hidden" and bool(_VISIBLE.search(style))
 
 
+_DECLARES = {"font-size:0-1px": re.compile(r"(?<![-\w])font-size\s*:", re.IGNORECASE),
+             "visibility:hidden": re.compile(r"(?<![-\w])visibility\s*:", re.IGNORECASE)}
+
+
+def _declares(style: str, reason: str) -> bool:
+    """Whether an inline ``style`` sets the property that hid an ancestor for ``reason`` (a font size, a
+    visibility): then it, and no stylesheet rule, decides whether the element shows itself."""
+    return bool(style) and bool(_DECLARES[reason].search(style))
+
+
 _OFFSET = re.compile(r"(?<![-\w])(left|top|text-indent|margin-left|margin-top)\s*:\s*"
                      r"-(\d{1,8})(?:\.\d{0,8})?\s*(px|pt|r?em|v[wh]|%)?", re.IGNORECASE)
 # left:50% or top:50%: the box starts at the middle, and a negative margin of half its size centres it
@@ -218,7 +228,6 @@ _BG = re.compile(r"background(?:-color)?\s*:\s*([^;]+)", re.IGNORECASE)
 # not once per position (the same matches; unanchored, 60 KB of such text in a <style> took 3 s).
 _CSS_RULE = re.compile(r"(?<![^{}])([^{}]+)\{([^{}]*)\}")
 # .menu, #ad, div.menu, and a class with an escaped character (Tailwind's .md\:flex is the class "md:flex")
-_SIMPLE_SELECTOR = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9]{0,15})?([.#])((?:[\w-]|\\[^\s0-9a-fA-F])+)\s*$")
 _CSS_ESCAPE = re.compile(r"\\(.)")
 _WS = re.compile(r"[ \t\f\v\u00a0\u3000]+")
 _LINK_MARK = "\x1f"  # marks where a link starts inside a run
@@ -447,24 +456,55 @@ def split_stylesheet(css: str) -> tuple[str, str]:
 
 
 _SHOWS = re.compile(r"(?<![-\w])(?:display\s*:\s*(?!none)[a-z]|visibility\s*:\s*visible)", re.IGNORECASE)
+# One element's selector: an optional tag, then up to eight .class / #id names (``div.tab_con.on``).
+_COMPOUND = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9]{0,15})?((?:[.#](?:[\w-]|\\[^\s0-9a-fA-F])+){1,8})\s*$")
+_COMPOUND_NAME = re.compile(r"[.#](?:[\w-]|\\[^\s0-9a-fA-F])+")
+# The same with no name required (``li``), for the parts of a descendant selector (``.nav li``).
+_PART = re.compile(r"^([a-zA-Z][a-zA-Z0-9]{0,15})?((?:[.#](?:[\w-]|\\[^\s0-9a-fA-F])+){0,8})$")
+_COMBINATOR = re.compile(r"\s*>\s*|\s+")
+MAX_SELECTOR_PARTS = 8
+MAX_ANCESTORS_MATCHED = 64  # ancestors a descendant selector's outer parts are looked for among
 
 
-def _selector_rules(css: str, hiding: bool = True, hidden: dict | None = None) \
-        -> Iterator[tuple[str, str | None, str]]:
-    """``(selector, reason, declarations)`` for each selector of one element (``.menu``, ``#ad``, ``div.menu``)
-    of each rule that hides (when ``hiding``) or shows, in the sheet's order: the reason a rule hides, or
-    ``None`` for one that shows (``display:block``, ``visibility:visible``). A rule that shows is read only
-    while ``hidden`` (the selectors hidden so far, when given) holds something to undo."""
+@dataclass(frozen=True)
+class Compound:
+    """One element's selector: ``tag`` ("" for any) and the ``.class`` / ``#id`` names it requires, sorted."""
+    tag: str
+    names: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return self.tag + "".join(self.names)
+
+    @property
+    def weight(self) -> tuple[int, int, int]:
+        """CSS specificity: ids, classes, tags."""
+        ids = sum(name[0] == "#" for name in self.names)
+        return ids, len(self.names) - ids, int(bool(self.tag))
+
+    def matches(self, tag: str, names: list[str]) -> bool:
+        return (not self.tag or self.tag == tag) and all(name in names for name in self.names)
+
+
+def _compound(tag: str | None, names: str) -> Compound:
+    unescaped = {name[0] + (_CSS_ESCAPE.sub(r"\1", name[1:]) if "\\" in name else name[1:])
+                 for name in _COMPOUND_NAME.findall(names)}
+    return Compound((tag or "").lower(), tuple(sorted(unescaped)))
+
+
+def _selector_rules(css: str, hiding: bool = True) -> Iterator[tuple[Compound, str | None, str]]:
+    """``(selector, reason, declarations)`` for each one-element selector (``.menu``, ``#ad``, ``div.menu``,
+    ``.tab_con.on``) of each rule that hides (when ``hiding``) or shows, in the sheet's order: the reason a rule
+    hides, or ``None`` for one that shows (``display:block``, ``visibility:visible``; a rule before the one it
+    outweighs shows too)."""
     for selectors, body in _CSS_RULE.findall(css):
         reason = hidden_reason(body) if hiding else None
-        if not reason and (hidden is not None and not hidden or not _SHOWS.search(body)):
+        if not reason and not _SHOWS.search(body):
             continue
         for selector in selectors.split(","):
-            match = _SIMPLE_SELECTOR.match(selector)
+            match = _COMPOUND.match(selector)
             if match:
-                name = match.group(2) + (_CSS_ESCAPE.sub(r"\1", match.group(3)) if "\\" in match.group(3)
-                                         else match.group(3))
-                yield (match.group(1) or "").lower() + name, reason, body
+                yield _compound(match.group(1), match.group(2)), reason, body
 
 
 def _undone_reasons(body: str) -> set[str]:
@@ -473,39 +513,132 @@ def _undone_reasons(body: str) -> set[str]:
     return {reason for reason, shows in _INLINE_SHOWS.items() if shows.search(body)}
 
 
+def _descendant_selector(selector: str) -> tuple[Compound, ...] | None:
+    """``.nav li`` / ``ul.list > li.item`` as its parts, outermost first (``>`` read as any descendant), or
+    ``None`` for a selector with other combinators, pseudo-classes or attributes."""
+    parts = []
+    for part in _COMBINATOR.split(selector.strip()):
+        match = _PART.match(part)
+        if not match or not (match.group(1) or match.group(2)) or len(parts) == MAX_SELECTOR_PARTS:
+            return None
+        parts.append(_compound(match.group(1), match.group(2)))
+    return tuple(parts) or None
+
+
+_SETS_OWN = re.compile(r"font-size|visibility", re.IGNORECASE)
+
+
+def _ancestors_match(el, outer: tuple[Compound, ...]) -> bool:
+    """Whether ``el``'s ancestors hold ``outer``'s parts in order (the nearest ancestor that matches the innermost
+    part is taken first, which finds a match whenever one exists)."""
+    remaining = len(outer)
+    if not remaining:
+        return True
+    for ancestor in itertools.islice(el.iterancestors(), MAX_ANCESTORS_MATCHED):
+        if isinstance(ancestor.tag, str) and outer[remaining - 1].matches(ancestor.tag, _class_and_id_names(ancestor)):
+            remaining -= 1
+            if not remaining:
+                return True
+    return False
+
+
 @dataclass
 class SheetHiding:
     """What the page's ``<style>`` elements hide on every screen, for the walk.
 
-    ``hiders``: ``.class`` / ``#id`` / ``tag.class`` / ``tag#id`` selector -> the reason it is hidden.
+    ``hiders``: selector key (``.class``, ``#id``, ``div.a.b``: :attr:`Compound.key`) -> the reason it hides.
+    ``compounds``: selector key -> its :class:`Compound`, for the hiding and the showing selectors.
     ``hidden_at``: hidden selector -> (the order of the rule that hid it, whether that rule is ``!important``).
     ``reasons``: hidden selector -> every reason its rule hides for (what a descendant's own style cannot undo).
     ``shown_at``: selector -> reason it undoes -> (the order of the last rule that shows it so, ``!important``):
-    an element hidden by one class is shown by a later rule on the same class or on another of its classes
-    (``.tabcon{display:none} .current{display:block}`` on ``class="tabcon current"``; Bootstrap's
-    ``d-none d-md-block``), when that rule shows the property that hid it, is ``!important`` if the hiding
-    rule was, and is not outweighed (:meth:`shown_later`).
+    an element a selector hid is shown by another rule that selects it (:meth:`shown_later`).
+    ``css``: the rules that apply on some screen at least, read for the font sizes and visibilities elements
+    set for themselves (:meth:`undoes`).
     """
 
     hiders: dict[str, str] = field(default_factory=dict)
     reasons: dict[str, set[str]] = field(default_factory=dict)
     hidden_at: dict[str, tuple[int, bool]] = field(default_factory=dict)
     shown_at: dict[str, dict[str, tuple[int, bool]]] = field(default_factory=dict)
+    compounds: dict[str, Compound] = field(default_factory=dict)
+    css: str = ""
+    # selector keys under the first name of each: a lookup per name of an element finds each selector once
+    _hiders_by_name: dict[str, list[str]] = field(default_factory=dict)
+    _shows_by_name: dict[str, list[str]] = field(default_factory=dict)
+
+    def hide(self, selector: Compound, reason: str, body: str, order: int) -> None:
+        key = selector.key
+        if key not in self.hiders:
+            self._hiders_by_name.setdefault(selector.names[0], []).append(key)
+        self.compounds[key] = selector
+        self.hiders[key] = reason
+        self.reasons[key] = hidden_reasons(body)
+        self.hidden_at[key] = (order, "!important" in body)
+
+    def show(self, selector: Compound, body: str, order: int) -> None:
+        key = selector.key
+        if key not in self.shown_at:
+            self._shows_by_name.setdefault(selector.names[0], []).append(key)
+            self.shown_at[key] = {}
+        self.compounds[key] = selector
+        for undone in _undone_reasons(body):
+            self.shown_at[key][undone] = (order, "!important" in body)
+
+    def hiding(self, tag: str, names: list[str]) -> Iterator[str]:
+        """The keys of the hiding selectors that select an element (its ``tag`` and class and id ``names``)."""
+        for name in names:
+            for key in self._hiders_by_name.get(name, ()):
+                if self.compounds[key].matches(tag, names):
+                    yield key
 
     def shown_later(self, hidden_selector: str, tag: str, names: list[str]) -> bool:
-        """Whether a later rule on a class or id of the element (``names``, its own hidden one included) shows
-        what ``hidden_selector`` hid: the same property, ``!important`` if the hiding rule was, and not
-        outweighed (a rule on an id outweighs one on a class, ``div.a`` outweighs ``.a`` and ``.b``)."""
+        """Whether a rule that selects the element (its ``tag`` and class and id ``names``) shows what
+        ``hidden_selector`` hid, as a browser's cascade decides: it shows the same property, and is
+        ``!important`` where the hiding rule is not, or as important and of greater weight (an id outweighs
+        classes, ``.tab_con.on`` outweighs ``.tab_con``, ``div.a`` outweighs ``.a``), or of the same weight and
+        later."""
         if not self.shown_at:
             return False
         reason, (order, important) = self.hiders[hidden_selector], self.hidden_at[hidden_selector]
-        by_id, tagged = "#" in hidden_selector, hidden_selector[0] not in ".#"
+        weight = self.compounds[hidden_selector].weight
         for name in names:
-            if by_id and name[0] != "#":  # a rule on an id outweighs one on a class, whatever their order
+            for key in self._shows_by_name.get(name, ()):
+                shown = self.shown_at[key].get(reason)
+                if not shown or not self.compounds[key].matches(tag, names):
+                    continue
+                if shown[1] != important:
+                    if shown[1]:
+                        return True
+                    continue
+                if self.compounds[key].weight > weight or (self.compounds[key].weight == weight and shown[0] > order):
+                    return True
+        return False
+
+    @cached_property
+    def _setters(self) -> dict[str, list[tuple[tuple[Compound, ...], frozenset[str]]]]:
+        """Rules whose declarations an element inside a ``font-size:0`` or ``visibility:hidden`` ancestor shows
+        itself by (:func:`_undoes`), under their innermost part's first name, or its tag when it names none."""
+        setters: dict[str, list] = {}
+        for selectors, body in _CSS_RULE.findall(self.css) if _SETS_OWN.search(self.css) else ():
+            undone = frozenset(reason for reason in UNDOABLE_REASONS if _undoes(body, reason))
+            if not undone:
                 continue
-            for selector in ((tag + name,) if tagged else (name, tag + name)):  # div.a outweighs .b
-                shown = self.shown_at.get(selector, {}).get(reason)
-                if shown and shown[0] > order and (shown[1] or not important):
+            for selector in selectors.split(","):
+                parts = _descendant_selector(selector)
+                if parts:
+                    inner = parts[-1]
+                    setters.setdefault(inner.names[0] if inner.names else inner.tag, []).append((parts, undone))
+        return setters
+
+    def undoes(self, el, reason: str) -> bool:
+        """Whether a stylesheet rule that selects ``el`` shows it inside an ancestor hidden for ``reason`` alone:
+        ``.nav li{font-size:14px}`` under ``.nav{font-size:0}``, as :func:`_undoes` reads an inline style."""
+        if not self.css or not self._setters:
+            return False
+        names = _class_and_id_names(el)
+        for key in (*names, el.tag):
+            for parts, undone in self._setters.get(key, ()):
+                if reason in undone and parts[-1].matches(el.tag, names) and _ancestors_match(el, parts[:-1]):
                     return True
         return False
 
@@ -513,14 +646,13 @@ class SheetHiding:
 def _stylesheet_hiders(root) -> SheetHiding:
     """What ``<style>`` elements hide on every screen (:class:`SheetHiding`).
 
-    Rules apply in order, as in a browser: one that shows a class or id
-    after one that hid it undoes it (a rule on the class or id alone, for
-    every tag; one on another class of the element, for that element). A
-    selector hidden by a rule for every screen but shown by one for some (a
-    menu hidden on phones by default and shown from a width up, written
-    mobile first) is not hidden: a visitor on a wide screen sees it. A rule
-    that hides only on some screens (``@media (max-width: 768px)``) hides
-    nothing.
+    Rules apply as in a browser's cascade: one that shows what another hid
+    undoes it when it selects the element and outweighs the other
+    (:meth:`SheetHiding.shown_later`). A selector hidden by a rule for every
+    screen but shown by one for some (a menu hidden on phones by default and
+    shown from a width up, written mobile first) is not hidden: a visitor on
+    a wide screen sees it. A rule that hides only on some screens
+    (``@media (max-width: 768px)``) hides nothing.
     """
     always, sometimes = [], []
     for style in root.iter("style"):
@@ -536,20 +668,17 @@ def _stylesheet_hiders(root) -> SheetHiding:
             every, some = "", f"{every} {some}"
         always.append(every)
         sometimes.append(some)
-    sheet = SheetHiding()
+    sheet = SheetHiding(css=" ".join((*always, *sometimes)).strip())
     order = 0
     for css, on_every_screen in ((" ".join(always), True), (" ".join(sometimes), False)):
         if not css.strip() or not (on_every_screen or sheet.hiders):
             continue
-        for selector, reason, body in _selector_rules(css, hiding=on_every_screen, hidden=sheet.hiders):
+        for selector, reason, body in _selector_rules(css, hiding=on_every_screen):
             order += 1
             if reason and on_every_screen:
-                sheet.hiders[selector] = reason
-                sheet.reasons[selector] = hidden_reasons(body)
-                sheet.hidden_at[selector] = (order, "!important" in body)
-            elif not reason:  # shown, for an element with this class or id (SheetHiding.shown_later)
-                for undone in _undone_reasons(body):
-                    sheet.shown_at.setdefault(selector, {})[undone] = (order, "!important" in body)
+                sheet.hide(selector, reason, body, order)
+            elif not reason:
+                sheet.show(selector, body, order)
     return sheet
 
 
@@ -622,7 +751,6 @@ class _Walker:
         self.base_url = base_url
         self.host = (urlsplit(base_url).hostname or "").lower() if base_url else ""
         self.sheet, self.hiders = sheet, sheet.hiders
-        self.tagged = any(selector[0] not in ".#" for selector in self.hiders)  # a div.class or div#id rule
         self.runs: list[_Run] = []
 
     def _element_hidden(self, el) -> str | None:
@@ -648,12 +776,11 @@ class _Walker:
         if not self.hiders:
             return None
         names = _class_and_id_names(el)
-        for name in names:
-            for selector in ((name, el.tag + name) if self.tagged else (name,)):
-                reason = self.hiders.get(selector)
-                if reason and not (_shows_itself(style, reason) and not self.sheet.hidden_at[selector][1]) \
-                        and not self.sheet.shown_later(selector, el.tag, names):  # !important outweighs style=""
-                    return reason
+        for selector in self.sheet.hiding(el.tag, names):
+            reason = self.hiders[selector]
+            if not (_shows_itself(style, reason) and not self.sheet.hidden_at[selector][1]) \
+                    and not self.sheet.shown_later(selector, el.tag, names):  # !important outweighs style=""
+                return reason
         return None
 
     def _hiding_reasons(self, el, first: str | None) -> set[str]:
@@ -664,10 +791,18 @@ class _Walker:
         if first is None:
             return set()
         reasons = {first} | hidden_reasons(el.get("style", ""))
-        for name in _class_and_id_names(el):
-            for selector in (name, el.tag + name):
-                reasons |= self.sheet.reasons.get(selector, set())
+        for selector in self.sheet.hiding(el.tag, _class_and_id_names(el)):
+            reasons |= self.sheet.reasons[selector]
         return reasons
+
+    def _shows_itself_inside(self, el, hidden: str) -> bool:
+        """Whether ``el`` shows itself inside an ancestor hidden for ``hidden`` alone: by its inline style
+        (:func:`_undoes`), or, where that declares nothing of the kind, by a stylesheet rule that selects it
+        (:meth:`SheetHiding.undoes`: ``.nav li{font-size:14px}`` under ``.nav{font-size:0}``)."""
+        style = el.get("style", "")
+        if _undoes(style, hidden):
+            return True
+        return not _declares(style, hidden) and self.sheet.undoes(el, hidden)
 
     def _is_offsite(self, href: str) -> bool:
         if not href or href.startswith(("#", "javascript:", "mailto:")):
@@ -737,10 +872,10 @@ class _Walker:
         if (tag in SKIP_TAGS and not (tag == "iframe" and el.get(_SRCDOC_READ) is not None)) or not tag:
             return run, None
         shown_again = False
-        if hidden and undoable and len(el.attrib):
+        if hidden and undoable and (len(el.attrib) or self.sheet.css):
             if self._hiding_reasons(el, self._element_hidden(el)) - {hidden}:  # hidden another way too: for good
                 undoable = False
-            elif _undoes(el.get("style", ""), hidden):  # an item of a font-size:0 row sets its own size
+            elif self._shows_itself_inside(el, hidden):  # an item of a font-size:0 row sets its own size
                 hidden, shown_again = None, True
         hides = None if hidden else self._element_hidden(el)
         if hides:
