@@ -118,7 +118,7 @@ def page_from_bytes(raw: bytes, *, url: str = "", req_id: str | None = None, cha
     as MySQL's ``utf8mb4``, is read as if none were named; the verdict's ``charset`` says what was used)."""
     url = check_url(url)
     try:
-        text, used = decode_bytes(raw, charset)
+        text, used = decode_bytes(raw, charset, markup=as_html)
     except UndecodableError as exc:
         raise ApiError(422, "undecodable", str(exc), "charset") from None
     req = PageRequest(id=req_id or page_id(url, text), url=url, charset=used)

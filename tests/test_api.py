@@ -87,6 +87,20 @@ def test_base64_bytes_declared_text_plain_are_text(client, auth):
         {k: v for k, v in raw.get_json().items() if k != "id"}
 
 
+def test_text_bytes_that_mention_a_meta_charset_are_not_decoded_by_it(client, auth, tmp_path, capsys):
+    """A text page's sentence about <meta charset> named the charset its bytes were decoded with, over the API's
+    raw text/plain and in the command line's .txt files (GB18030 mojibake), while the same page as JSON text was
+    read right."""
+    from service.__main__ import main as cli_main
+
+    page = 'Write <meta charset="gb2312"> in the head: 中文好'  # too few characters to be plainly UTF-8
+    raw = client.post("/v1/classify?id=t", data=page.encode(), headers={**auth, "Content-Type": "text/plain"})
+    assert raw.status_code == 200 and raw.get_json()["text"] == page and raw.get_json()["charset"] == "utf-8"
+    (tmp_path / "t.txt").write_bytes(page.encode())
+    assert cli_main(["classify", str(tmp_path / "t.txt")]) == 0
+    assert json.loads(capsys.readouterr().out)["text"] == raw.get_json()["text"]
+
+
 @pytest.mark.parametrize("head,charset", [
     ("", "gbk"),
     # a crawler that forwards the HTTP default for a GBK page: the page's own meta charset wins over it

@@ -82,8 +82,15 @@ def _assert_verdict(body: dict):
     assert VERDICT_KEYS <= set(body), body
     assert body["action"] in {"keep", "strip", "review", "drop"}
     assert all(0.0 <= p <= 1.0 for p in body["labels"].values()) and 0.0 <= body["quality"] <= 1.0
-    for span in body["spans"]:
+    spans = body["spans"]
+    for span in spans:
         assert 0 <= span["start"] < span["end"] <= len(body["text"])
+    for i, a in enumerate(spans):  # disjoint, or an inline span inside a boilerplate block's span (README)
+        for b in spans[i + 1:]:
+            if a["start"] < b["end"] and b["start"] < a["end"]:
+                outer, inner = (a, b) if a["end"] - a["start"] >= b["end"] - b["start"] else (b, a)
+                assert outer["label"] == "boilerplate" and inner.get("inline") \
+                    and outer["start"] <= inner["start"] and inner["end"] <= outer["end"], (a, b)
 
 
 def check_classify(resp):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 import pytest
 
 from service.analysis.decode import UndecodableError, decode_bytes, sniff_declared_charset
@@ -95,3 +97,40 @@ def test_an_xml_declaration_names_the_charset(encoding, words):
     decoded, _ = decode_bytes(raw)
     assert words in decoded
     assert sniff_declared_charset(b'<html><?xml encoding="gbk"?>') is None  # not opening the page: not a declaration
+
+
+@pytest.mark.parametrize("meta", ["iso-8859-1", "windows-1252", "latin1"])
+@pytest.mark.parametrize("label", [None, "utf8mb4", "ISO-8859-1"])
+def test_a_latin1_meta_on_a_gbk_page_yields_to_detection(meta, label):
+    """Old Chinese CMS templates say iso-8859-1 in their own <meta> over GBK text: windows-1252 decodes any bytes
+    without an error, so that meta, tried before detection, read the page as mojibake and its spam went unseen."""
+    raw = _html(ZH * 3, meta).encode("gbk")
+    decoded, used = decode_bytes(raw, label)
+    assert ZH in decoded and used == "gb18030"
+
+
+def test_a_latin1_meta_on_a_latin1_page_is_kept():
+    text = "Le café est très bon à Paris, où l'on déjeune « à la française » — voilà."
+    raw = f'<html><head><meta charset="iso-8859-1"></head><body><p>{text}</p></body></html>'.encode("cp1252")
+    decoded, used = decode_bytes(raw)
+    assert text in decoded and used == "cp1252"
+
+
+@pytest.mark.parametrize("meta", ["utf-16", "UTF-16LE", "utf-16be", "utf-32"])
+@pytest.mark.parametrize("label", [None, "gbk"])
+def test_a_meta_that_says_utf16_names_utf8(meta, label):
+    """A browser reads <meta charset="utf-16"> as UTF-8 (UTF-16 bytes could not have spelled the tag in ASCII):
+    the page was decoded as UTF-16, one CJK character per two bytes of markup."""
+    raw = _html(ZH, meta).encode("utf-8")
+    decoded, used = decode_bytes(raw, label)
+    assert ZH in decoded and used == "utf-8"
+    assert sniff_declared_charset(b'<meta charset="utf-16">') == "utf-8"
+    assert sniff_declared_charset(codecs.BOM_UTF16_LE + "<p>x</p>".encode("utf-16-le")) == "utf-16"  # a BOM is
+
+
+def test_text_that_mentions_a_meta_charset_declares_nothing():
+    """Plain text (a .txt file, text/plain bytes) is not markup: a sentence about <meta charset> in it named the
+    charset the whole text was then decoded with."""
+    raw = 'Set <meta charset="gb2312"> in the head. 中文好'.encode("utf-8")
+    assert decode_bytes(raw, markup=False) == ('Set <meta charset="gb2312"> in the head. 中文好', "utf-8")
+    assert sniff_declared_charset(raw, markup=False) is None and sniff_declared_charset(raw) == "gb2312"

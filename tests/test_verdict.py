@@ -250,3 +250,43 @@ def test_lexicon_terms_in_headings_and_lists_of_a_flagged_page_are_kept(loaded_m
     clean = verdict["clean_text"]
     assert "重机枪" in clean.split("\n") and "机枪" in clean.split("\n") and spam not in clean
     assert "太阳城" not in clean and ARTICLE in clean
+
+
+def test_a_term_is_found_where_it_is_when_folding_shrinks_and_grows_the_text_by_as_much():
+    """A decomposed é before a term folds one character shorter and ﬁ after it one longer: the folded text kept
+    its length, and its offsets were taken as the text's, one character off (人赌 for 赌场, the spam left in
+    clean_text)."""
+    from service.analysis.page import Block
+    from service.model.verdict import _find_raw, _folded
+
+    for text in ("Cafe\u0301" + ARTICLE + "澳门威尼斯人赌场官网。ﬁ", ARTICLE + "澳门威尼斯人赌场官网。", "賭場" + ARTICLE):
+        block = Block(index=0, start=5, end=5 + len(text), text=text)
+        hits = _find_raw(block, "赌场", _folded(text))
+        assert len(hits) == 1 and text[hits[0][0] - 5:hits[0][1] - 5] in ("赌场", "賭場"), text
+
+
+def test_a_term_in_a_text_pages_headline_is_kept(loaded_model):
+    """In text input the headline is a paragraph like any other: its own word (机枪 in a military story's
+    headline) was cut from clean_text as spam, where the same page as HTML kept it in its title."""
+    spam = "亚洲综合性色AⅤ一区二区三区,婷婷五月综合国产激情,人妻系列精品无码视频在线,天天都在看高清无码"
+    heading = "我军新型超轻重机枪曝光 采用浮动原理全球最轻"
+    prose = "6月21日,台湾明新科技大学师生来太阳城在线娱乐进行访问交流,双方就人才培养、科研合作等议题展开深入讨论。"
+    page = build_page(text=f"{heading}\n\n{ARTICLE}\n\n{prose}\n\n{spam}", url="http://edu.example.cn/a.html")
+    verdict = decide(loaded_model.model.predict(page), loaded_model.policy, loaded_model.model.featurizer.lexicons)
+    assert verdict["action"] == "strip" and verdict["flags"] == ["injected_spam"]
+    cut = [verdict["text"][s["start"]:s["end"]] for s in verdict["spans"] if s["label"] == "injected_spam"]
+    assert "太阳城在线娱乐" in cut and "机枪" not in cut
+    assert verdict["clean_text"].startswith(heading) and spam not in verdict["clean_text"]
+
+
+def test_a_spam_domain_in_prose_is_cut_and_cited(loaded_model):
+    """A domain of the illegal-site list in a paragraph was left in clean_text when the paragraph narrowed to its
+    gambling terms, and its reason SPAM_DOMAIN_IN_TEXT cited no evidence."""
+    notice = "本校招生办公室提醒考生注意报名时间,详情请访问 00000-qq.cn 或致电招生办。澳门新葡京娱乐场、六合彩开奖结果。"
+    page = build_page(text=f"全市教育大会召开\n\n{ARTICLE}\n\n{notice}\n\n{ARTICLE}", url="http://edu.example.cn/a.html")
+    verdict = decide(loaded_model.model.predict(page), loaded_model.policy, loaded_model.model.featurizer.lexicons)
+    assert verdict["action"] == "strip" and "00000-qq.cn" not in verdict["clean_text"]
+    domain = next(r for r in verdict["reasons"] if r["code"] == "SPAM_DOMAIN_IN_TEXT")
+    assert domain["evidence"] == ["00000-qq.cn"]
+    assert any("00000-qq.cn" in verdict["text"][s:e] for s, e in domain["spans"])
+    assert verdict["clean_text"].count(ARTICLE) == 2

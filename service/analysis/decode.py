@@ -17,7 +17,7 @@ from charset_normalizer import from_bytes
 # Labels that name a subset of a wider, compatible encoding.
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
               "big5": "big5hkscs", "ascii": "utf-8", "us-ascii": "utf-8", "iso-8859-1": "cp1252",
-              "latin-1": "cp1252"}
+              "latin-1": "cp1252", "iso8859-1": "cp1252"}  # the last: Python's name for latin1, l1, iso_8859_1 ...
 # What HTTP/1.1 made the default for text/* (and Python's requests still reports for a Content-Type without a
 # charset): a label that servers and clients give without looking at the page. A Chinese page so labelled is
 # GBK far more often than Latin-1, and read as Latin-1 it turns into mojibake without an error.
@@ -66,15 +66,21 @@ def _try(raw: bytes, charset: str) -> str | None:
         return None
 
 
-def sniff_declared_charset(raw: bytes) -> str | None:
-    """The charset a page declares in a BOM, a ``<meta>`` tag in its first 4 KB, or else the XML
-    declaration that opens it."""
+def sniff_declared_charset(raw: bytes, markup: bool = True) -> str | None:
+    """The charset a page declares in a BOM, or (for ``markup``) a ``<meta>`` tag in its first 4 KB, or else the
+    XML declaration that opens it. A meta or declaration that names UTF-16 or UTF-32 names UTF-8, as browsers
+    read it (bytes in those encodings could not have spelled the ASCII tag)."""
     if raw.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if not markup:  # plain text that mentions a <meta charset> declares nothing
+        return None
     match = _META_CHARSET.search(raw[:4096]) or _XML_ENCODING.search(raw[:300])
-    return match.group(1).decode("ascii", "ignore") if match else None
+    if not match:
+        return None
+    label = match.group(1).decode("ascii", "ignore")
+    return "utf-8" if label.lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32")) else label
 
 
 def _is_utf8_text(raw: bytes) -> bool:
@@ -86,27 +92,28 @@ def _is_utf8_text(raw: bytes) -> bool:
     return len(text) - len(text.encode("ascii", "ignore")) >= UTF8_EVIDENCE_CHARS
 
 
-def decode_bytes(raw: bytes, declared: str | None = None) -> tuple[str, str]:
+def decode_bytes(raw: bytes, declared: str | None = None, markup: bool = True) -> tuple[str, str]:
     """Decode page bytes; return ``(text, charset_used)``.
 
     Tries, in order: the caller's declared charset, the page's own BOM or
-    meta charset (unless the bytes are plainly UTF-8: ``UTF8_EVIDENCE_CHARS``),
-    strict UTF-8, then statistical detection. A declared
-    Latin-1 or windows-1252 (the HTTP default, often sent for pages that
-    are nothing of the kind) comes last instead: after the page's own
-    declaration, UTF-8, and a detection that finds a multi-byte East Asian
-    encoding.
+    (for ``markup``, HTML) meta charset (unless the bytes are plainly UTF-8:
+    ``UTF8_EVIDENCE_CHARS``), strict UTF-8, then statistical detection. A
+    Latin-1 or windows-1252 label, the caller's or the page's own (the HTTP
+    default, often sent or written for pages that are nothing of the kind,
+    and a charset that decodes any bytes without an error), comes last
+    instead: after the other declaration, UTF-8, and a detection that finds
+    a multi-byte East Asian encoding.
     """
     if not raw:
         return "", "utf-8"
-    weak = _canonical(declared) in _WEAK_LABELS
-    tried: list[str] = []
-    own = sniff_declared_charset(raw)
+    own = sniff_declared_charset(raw, markup)
     if own and not own.lower().startswith("utf") and _is_utf8_text(raw):
         own = "utf-8"  # see UTF8_EVIDENCE_CHARS
-    for label in (None if weak else declared, own, "utf-8"):
+    weak = any(_canonical(label) in _WEAK_LABELS for label in (declared, own))
+    tried: list[str] = []
+    for label in (declared, own, "utf-8"):
         charset = _canonical(label)
-        if charset and charset not in tried:
+        if charset and charset not in tried and charset not in _WEAK_LABELS:
             tried.append(charset)
             text = _try(raw, charset)
             if text is not None:

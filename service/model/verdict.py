@@ -32,7 +32,7 @@ from service.model.pipeline import PagePrediction
 from service.model.reasons import block_reasons, excerpt, page_reasons
 
 BAD_BLOCK_LABELS = ("injected_spam", "link_farm")
-INLINE_CATEGORIES = ("gambling", "porn", "advert", "illicit")
+INLINE_CATEGORIES = ("gambling", "porn", "advert", "illicit", "url")  # url: a domain of the illegal-site list
 # A lexicon term in a title, a heading or a list of a page flagged for injected spam elsewhere is the page's own
 # word (a news headline on a crackdown on gambling, a tag such as 机枪 under a military story), not a substitution:
 # on the composed test split, 149 such terms were cut from headings and lists, and 5 of their characters were spam.
@@ -187,13 +187,23 @@ def _merge(hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out]
 
 
+def _title_line(page) -> tuple[int, int]:
+    """Where a text page's headline (the line :func:`~service.analysis.textblocks.guess_title` took) is in its
+    text; ``(0, 0)`` for an HTML page, whose ``<title>`` and headings are blocks of their own kinds."""
+    if page.source != "text" or not page.title:
+        return 0, 0
+    start = page.text.find(page.title)
+    return (start, start + len(page.title)) if start >= 0 else (0, 0)
+
+
 def _inline_spans(pred: PagePrediction, taken: list[dict], lexicons) -> list[dict]:
     """Spam terms inside content blocks (a gambling brand substituted for a school's name), except in titles,
-    headings and lists (see ``NO_INLINE_KINDS``)."""
+    headings and lists (see ``NO_INLINE_KINDS``) and a text page's headline line."""
     from service.model.reasons import LEX_REASON
 
     page = pred.page
     covered = [(s["start"], s["end"]) for s in taken if s["label"] in BAD_BLOCK_LABELS]
+    title_start, title_end = _title_line(page)
     out = []
     for block, matches in zip(page.blocks, pred.features.context.block_matches):
         if block.kind in NO_INLINE_KINDS or any(s <= block.start and block.end <= e for s, e in covered):
@@ -205,6 +215,8 @@ def _inline_spans(pred: PagePrediction, taken: list[dict], lexicons) -> list[dic
                 continue
             folded = _folded(block.text) if folded is None else folded
             for start, end in _find_raw(block, term, folded):
+                if start < title_end and end > title_start:  # the page's own word in its headline
+                    continue
                 out.append({"start": start, "end": end, "label": "injected_spam", "score": round(
                     pred.label_proba["injected_spam"], 4), "reasons": [LEX_REASON[category]],
                     "excerpt": page.text[start:end], "inline": True})
@@ -221,18 +233,25 @@ def _find_raw(block, term: str, folded: str):
     """Offsets in the page text of a normalised term found in ``block`` (``folded``: :func:`_folded` of its text).
 
     Normalisation (NFKC, simplified script, lower case) keeps the length of
-    almost every text, giving a 1:1 offset map; otherwise a slower scan
-    normalises candidate windows one by one.
+    almost every text, giving a 1:1 offset map, and each hit is checked
+    against the text it points at: a character that shrinks before it and
+    one that grows after it (a decomposed é, then ﬁ) keep the length and
+    shift what lies between. Otherwise a slower scan normalises candidate
+    windows one by one.
     """
     text = block.text
-    hits = []
+    width, hits = len(term), []
     if len(folded) == len(text):
         i = folded.find(term)
         while i >= 0 and len(hits) < 10:
-            hits.append((block.start + i, block.start + i + len(term)))
-            i = folded.find(term, i + len(term))
-        return hits
-    width, i = len(term), 0
+            if normalize(text[i:i + width]) != term:  # shifted: scan instead
+                hits = []
+                break
+            hits.append((block.start + i, block.start + i + width))
+            i = folded.find(term, i + width)
+        else:
+            return hits
+    i = 0
     while i + width <= len(text) and len(hits) < 10:
         if normalize(text[i:i + width]) == term:
             hits.append((block.start + i, block.start + i + width))
