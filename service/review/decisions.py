@@ -85,11 +85,28 @@ def validate_spans(spans, text_length: int) -> list[dict]:
     return out
 
 
+def outermost(spans: list[dict]) -> list[dict]:
+    """``spans`` in text order without those inside an earlier one: a term the model found inside a block that
+    is itself a span takes the block's label (the relabel form and :func:`model_spans` both read spans so)."""
+    kept: list[dict] = []
+    for span in sorted(spans, key=lambda x: (x["start"], -x["end"])):
+        if kept and span["start"] < kept[-1]["end"] and span["end"] <= kept[-1]["end"]:
+            continue
+        kept.append(span)
+    return kept
+
+
 def model_spans(item: ReviewItem, labels: list[str] | None = None) -> list[dict]:
-    """The model's bad spans, as labels-only corrections (optionally only those of ``labels``)."""
-    keep = set(labels) if labels is not None else set(BAD_SPAN_LABELS)
-    return [{"start": s["start"], "end": s["end"], "label": s["label"]} for s in item.verdict.get("spans", [])
-            if s.get("label") in BAD_SPAN_LABELS and s["label"] in keep and not s.get("inline")]
+    """What the model marked, as stored spans (start, end, label): its blocks, boilerplate and the spam terms it
+    found inside prose (:func:`outermost`), except the injected_spam and link_farm spans whose label is not among
+    the page ``labels`` (default: the model's proposed labels); a page label left out takes its spans with it.
+
+    This is what confirm stores, and what an untouched relabel form sends, so both export the same example."""
+    page_labels = set(item.proposed_labels or []) if labels is None else set(labels)
+    return outermost([{"start": s["start"], "end": s["end"], "label": s["label"]}
+                      for s in item.verdict.get("spans", [])
+                      if s.get("label") in BLOCK_LABELS and s["label"] != "content"
+                      and (s["label"] not in BAD_SPAN_LABELS or s["label"] in page_labels)])
 
 
 def current_labels(item: ReviewItem) -> tuple[list, list]:
@@ -109,7 +126,7 @@ def outcome(item: ReviewItem, decision: str, labels=None, spans=None) -> tuple[l
         raise _bad("relabel needs 'labels' (page labels) and/or 'spans' (block corrections)", "labels")
     new_labels = validate_labels(labels) if labels is not None else list(item.proposed_labels or [])
     if spans is None:
-        new_spans = model_spans(item, [x for x in new_labels if x in BAD_SPAN_LABELS])
+        new_spans = model_spans(item, new_labels)
     else:
         new_spans = validate_spans(spans, len(item.text))
         if labels is None:  # a block correction implies the page labels it carries

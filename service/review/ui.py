@@ -203,14 +203,7 @@ def _form_spans(detail_spans: list[dict]) -> list[dict] | None:
             out.append({"start": int(start), "end": int(end), "label": label})
         except ValueError:
             raise ApiError(400, "invalid_decision", f"marked span {raw!r} is not start:end:label", "spans") from None
-    # a term the model found inside a block that is itself a span: the block's label wins
-    out.sort(key=lambda x: (x["start"], -x["end"]))
-    kept: list[dict] = []
-    for span in out:
-        if kept and span["start"] < kept[-1]["end"] and span["end"] <= kept[-1]["end"]:
-            continue
-        kept.append(span)
-    return kept
+    return dec.outermost(out)  # as confirm reads the model's spans (decisions.model_spans)
 
 
 def _back_to_list(ctx: dict):

@@ -137,3 +137,23 @@ def crawler(review_app):
 @pytest.fixture()
 def rclient(review_app):
     return review_app.test_client()
+
+
+NAV = "首页 | 新闻中心 | 联系我们"
+TERM = "澳门永利"
+
+
+def inline_verdict(page_id: str, url: str = "http://edu.example.cn/i.html") -> dict:
+    """A verdict as the model gives a page with a spam term substituted into its prose: a boilerplate span
+    (the nav line) and two inline injected_spam spans (the term, twice), no block-sized bad span."""
+    body = ARTICLE.replace("全市教育大会召开。", f"{TERM}全市教育大会召开。").replace("会议总结", f"{TERM}会议总结")
+    text = NAV + "\n\n" + body
+    v = verdict(page_id, url=url, text=text, labels={"injected_spam": 0.9, "link_farm": 0.01,
+                                                     "fabricated_listicle": 0.01}, flags=["injected_spam"])
+    first = text.index(TERM)
+    second = text.index(TERM, first + 1)
+    v["spans"] = [{"start": 0, "end": len(NAV), "label": "boilerplate", "score": 0.8, "reasons": [],
+                   "excerpt": NAV}] + [
+        {"start": at, "end": at + len(TERM), "label": "injected_spam", "score": 0.9, "reasons": ["GAMBLING_NAME"],
+         "excerpt": TERM, "inline": True} for at in (first, second)]
+    return v

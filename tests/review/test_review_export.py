@@ -11,7 +11,7 @@ from service.review import decisions as dec
 from service.storage.db import session_scope
 from training.decisions import before_after_markdown, decision_example, export_decisions, load_decision_examples
 from training.featurize import featurize_example
-from tests.review.conftest import ARTICLE, INJECTED, add_items, verdict
+from tests.review.conftest import ARTICLE, INJECTED, add_items, inline_verdict, verdict
 
 
 def _decided(db_url) -> list[int]:
@@ -46,6 +46,22 @@ def test_export_writes_the_final_decision_per_item(db_url, tmp_path):
         assert {"id", "url", "site", "text", "labels", "spans", "decision", "moderator", "decided_at",
                 "model_version"} <= set(line) and line["model_version"] == "m1"
         assert line["decided_at"].endswith("+00:00")  # UTC, as the API writes times (SQLite's were naive)
+
+
+def test_confirm_exports_the_models_inline_and_boilerplate_spans(db_url, tmp_path):
+    """Confirm kept only the model's block-sized bad spans: a page whose spam is a term substituted into its
+    prose (and its nav line) was exported with "spans": [] and trained as all content."""
+    v = inline_verdict("inl")
+    ids = add_items(db_url, [v])
+    with session_scope(db_url) as s:
+        dec.decide(s, ids[0], 1, "confirm", "alice")
+    out = tmp_path / "d.jsonl"
+    export_decisions(db_url, out)
+    line = json.loads(out.read_text(encoding="utf-8"))
+    assert line["labels"] == ["injected_spam"]
+    assert line["spans"] == [{k: s[k] for k in ("start", "end", "label")} for s in v["spans"]]
+    example = decision_example(line)
+    assert example.block_labels(example.build()) == ["boilerplate", "content", "injected_spam"]
 
 
 def test_export_through_the_cli(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 from service.review.accounts import set_password
 from service.storage.db import session_scope
 from service.storage.models import ReviewItem
-from tests.review.conftest import INJECTED, add_items, verdict
+from tests.review.conftest import INJECTED, add_items, inline_verdict, verdict
 
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
 
@@ -144,6 +144,30 @@ def test_decide_from_the_form_moves_to_the_next_item(ui):
     assert again.status_code == 302 and f"/review/items/{ids[0]}" in again.headers["Location"]
     page = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "was decided by alice" in page
+
+
+def test_confirm_stores_what_an_untouched_relabel_form_does(ui):
+    """The same intent gave two examples: a relabel form sent as loaded kept the model's boilerplate and inline
+    spans, confirm (the API's and the form's) dropped them."""
+    app, _ = ui
+    url = app.extensions["pagesieve"].database_url
+    ids = add_items(url, [inline_verdict("f1", url="http://f.cn/1"), inline_verdict("f2", url="http://f.cn/2")])
+    client = app.test_client()
+    login(client)
+    client.post(f"/review/items/{ids[0]}/decision", data={"decision": "confirm", "version": "1",
+                                                           "csrf_token": csrf(client)})
+    with session_scope(url) as s:
+        n_spans = len(s.get(ReviewItem, ids[1]).verdict["spans"])
+    untouched = {"decision": "relabel", "version": "1", "labels_sent": "1", "labels": "injected_spam",
+                 "csrf_token": csrf(client), **{f"span_{i}": label for i, label in
+                                                enumerate(["boilerplate", "injected_spam", "injected_spam"])}}
+    assert n_spans == 3
+    client.post(f"/review/items/{ids[1]}/decision", data=untouched)
+    with session_scope(url) as s:
+        confirmed, relabelled = (s.get(ReviewItem, i) for i in ids)
+        assert confirmed.final_labels == relabelled.final_labels == ["injected_spam"]
+        assert confirmed.final_spans == relabelled.final_spans
+        assert [x["label"] for x in confirmed.final_spans] == ["boilerplate", "injected_spam", "injected_spam"]
 
 
 @pytest.mark.parametrize("path,data", [
