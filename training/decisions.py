@@ -12,10 +12,12 @@ the report then shows the model before and after on the same test split
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
+from service.analysis.page import Page
 from service.model import LABELS
 from training.examples import Example
 
@@ -90,8 +92,27 @@ def export_decisions(database_url: str, out: Path) -> int:
     return n
 
 
-def decision_example(record: dict) -> Example:
-    """One decision as a training page: HTML pages keep their markup (spans located by their text)."""
+@dataclass
+class DecisionExample(Example):
+    """A decided page. Its ``spans`` are offsets into the text the moderator decided on (``span_text``, the
+    verdict's); an HTML page uses them as they are when it parses to that text again, else it locates its
+    ``marks`` (the spans' strings) as a composed HTML page does. (A subclass, so that the composed sets'
+    lines, and the hashes pinned on them, stay as they are.)"""
+
+    span_text: str | None = None
+
+    def spans_are_exact(self, page: Page) -> bool:
+        """Whether ``spans`` are offsets into ``page.text``."""
+        return self.html is None or page.text == self.span_text
+
+    def located_spans(self, page: Page) -> list[tuple[int, int, str]]:
+        return list(self.spans) if self.spans_are_exact(page) else super().located_spans(page)
+
+
+def decision_example(record: dict) -> DecisionExample:
+    """One decision as a training page. An HTML page keeps its markup and its spans as offsets into the text
+    decided on (the verdict's, which the page parses to again); the spans' strings go along, to be located in
+    the text should the page parse differently (:class:`DecisionExample`)."""
     labels = [label for label in LABELS if label in record.get("labels", [])]
     text = record.get("text") or ""
     spans = [(int(s["start"]), int(s["end"]), s["label"]) for s in record.get("spans", [])
@@ -100,17 +121,24 @@ def decision_example(record: dict) -> Example:
               "site": record.get("site") or "moderator", "recipe": "moderator",
               "lang": "en" if record.get("language") == "en" else "zh", "labels": labels, "url": record.get("url", "")}
     if record.get("html"):
-        return Example(**common, html=record["html"], marks=[(label, text[s:e]) for s, e, label in spans])
-    return Example(**common, text=text, spans=spans)
+        return DecisionExample(**common, html=record["html"], spans=spans, span_text=text,
+                               marks=[(label, text[s:e]) for s, e, label in spans])
+    return DecisionExample(**common, text=text, spans=spans, span_text=text)
 
 
-def load_decision_examples(path: Path) -> list[Example]:
-    """The decisions file as training examples (one per decided page)."""
+def load_decision_examples(path: Path, log=print) -> list[DecisionExample]:
+    """The decisions file as training examples (one per decided page). An HTML page that no longer parses to
+    the text it was decided on (the parser changed since) has its spans located by their text, and ``log``
+    says how many did."""
     examples = []
     with Path(path).open(encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 examples.append(decision_example(json.loads(line)))
+    moved = [e.example_id for e in examples if e.html is not None and e.spans and not e.spans_are_exact(e.build())]
+    if moved:
+        log(f"{len(moved)} decided HTML page(s) parse to another text than the one decided on (e.g. {moved[0]}); "
+            "their spans are located by their strings, and a span that is not found is left out")
     return examples
 
 

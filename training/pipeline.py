@@ -326,7 +326,7 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
     if decisions:  # moderator decisions (python -m training export-decisions) join the training split
         from training.decisions import load_decision_examples
 
-        train += load_decision_examples(decisions)
+        train += load_decision_examples(decisions, log=log)
     log(f"featurizing {len(train)} training pages")
     rows = featurize_all(train, featurizer, progress=True)
     seed = SEED if seed is None else seed

@@ -120,6 +120,48 @@ def test_decisions_become_training_examples_with_block_labels(loaded_model, tmp_
         assert row.block_labels[0] == 0  # the article stays content
 
 
+LINK_WALL = ('<div style="display:none"><a href="http://x1.cn">亚洲综合性色AⅤ一区二区三区</a> '
+             '<a href="http://x2.cn">婷婷五月综合国产激情</a> <a href="http://x3.cn">人妻系列精品无码视频在线</a></div>')
+
+
+def _wall_record(page_text: str, html: str) -> dict:
+    start, end = page_text.index("亚洲综合"), page_text.index("视频在线") + len("视频在线")
+    return {"id": "h_json", "url": "http://h.cn/1", "site": "h.cn", "language": "zh", "text": page_text,
+            "html": html, "labels": ["injected_spam"], "spans": [{"start": start, "end": end, "label": "injected_spam"}]}
+
+
+def test_a_decided_span_over_several_lines_of_an_html_page_labels_its_block(tmp_path):
+    """A hidden link wall reads as one line per link; its span's string, located with its white space made
+    single spaces, was found nowhere, and the wall was trained as content."""
+    html = f"<html><body><p>{ARTICLE.replace(chr(10), '')}</p>{LINK_WALL}<p>会议要求各地抓好落实。</p></body></html>"
+    record = _wall_record(build_page(html=html, url="http://h.cn/1").text, html)
+    assert "\n" in record["text"][record["spans"][0]["start"]:record["spans"][0]["end"]]
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    said = []
+    example, = load_decision_examples(path, log=said.append)
+    page = example.build()
+    span = record["spans"][0]
+    assert example.located_spans(page) == [(span["start"], span["end"], "injected_spam")] and said == []
+    assert example.block_labels(page) == ["content", "injected_spam", "content"]
+
+
+def test_a_page_that_parses_to_another_text_has_its_spans_located_and_says_so(tmp_path):
+    """The parser changed since the decision: the offsets point elsewhere, so the spans' strings are looked for."""
+    html = f"<html><body><p>{ARTICLE.replace(chr(10), '')}</p><p>{INJECTED}</p></body></html>"
+    page_text = build_page(html=html, url="http://h.cn/2").text
+    at = page_text.index(INJECTED)
+    decided_on = "旧版解析\n\n" + page_text  # what an older parser gave
+    record = {"id": "old", "url": "http://h.cn/2", "text": decided_on, "html": html, "labels": ["injected_spam"],
+              "spans": [{"start": at + 6, "end": at + 6 + len(INJECTED), "label": "injected_spam"}]}
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    said = []
+    example, = load_decision_examples(path, log=said.append)
+    assert example.located_spans(example.build()) == [(at, at + len(INJECTED), "injected_spam")]
+    assert len(said) == 1 and said[0].startswith("1 decided HTML page(s) parse to another text") and "old" in said[0]
+
+
 def test_a_clean_decision_is_a_clean_example(loaded_model):
     example = decision_example({"id": "c", "text": ARTICLE, "labels": [], "spans": []})
     row = featurize_example(example, loaded_model.model.featurizer)
