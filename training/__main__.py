@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.choices["train"].add_argument("--model-seed", type=int, help="the models' random state (default: the "
                                       "committed model's); compare a change over several seeds")
     sub.choices["train"].add_argument("--decisions", type=Path, help="moderator decisions (export-decisions JSONL) "
-                                      "added to the training split; the report then compares before and after")
+                                      "added to the training split (less those on realpages-dev pages); the report then "
+                                      "compares before (the model --model-dir held, else the committed one) and after")
     compare = sub.add_parser("compare", help="real pages whose flags differ between two evaluation.json reports")
     compare.add_argument("old", type=Path)
     compare.add_argument("new", type=Path)

@@ -4,9 +4,10 @@
 decided item, with the final (not reverted) decision: page labels and span
 labels on the page's extracted text, who decided, when, and the model that
 had proposed the verdict. ``python -m training train --decisions FILE``
-adds these pages to the training split (:func:`load_decision_examples`), and
-the report then shows the model before and after on the same test split
-(:func:`before_after`).
+adds these pages to the training split (:func:`load_decision_examples`), less
+those on realpages-dev pages (:func:`without_realpages`: that set tunes and
+evaluates the model), and the report then shows the model before and after on
+the same test split (:func:`before_after`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from service.analysis.page import Page
+from service.analysis.text import drop_format_characters
 from service.model import LABELS
 from training.examples import Example
 
@@ -142,30 +144,76 @@ def load_decision_examples(path: Path, log=print) -> list[DecisionExample]:
     return examples
 
 
-def before_after(report: dict, model_dir: Path, work: Path) -> dict | None:
-    """The published model (before) on the same test split as the new one (after), added to ``report``."""
+def _same_text(text: str) -> str:
+    return " ".join(drop_format_characters(text or "").split())
+
+
+def without_realpages(examples: list[DecisionExample], realpages, log=print) -> list[DecisionExample]:
+    """``examples`` less the decisions on a realpages-dev page (same url, or the same text up to white space):
+    that set tunes the thresholds and measures the model, and a page trained on would measure nothing. ``log``
+    says how many were left out."""
+    urls = {page.url.strip() for page in realpages if page.url.strip()}
+    texts = {_same_text(page.text) for page in realpages} - {""}
+    kept, dropped = [], []
+    for example in examples:
+        text = _same_text(example.span_text)
+        if example.url.strip() in urls or text and text in texts:
+            dropped.append(example.example_id)
+        else:
+            kept.append(example)
+    if dropped:
+        log(f"left out {len(dropped)} decision(s) on realpages-dev pages (same url or text, e.g. {dropped[0]}): "
+            "those pages tune and evaluate the model and are never trained on")
+    return kept
+
+
+def before_after(report: dict, model_dir: Path, work: Path, committed: Path | None = None, log=print) -> dict:
+    """The model before on the same test split as the new one (after), added to ``report`` as ``before_after``.
+
+    Before is the model ``model_dir`` holds (the one the new model replaces) or, when it holds none that loads
+    (a new directory), the committed model in ``committed`` (default ``models/``); ``before_source`` says
+    which. When neither loads, ``before_after`` is ``{"missing": why}`` and ``log`` says so."""
+    from service.config import REPO_ROOT
     from service.model.registry import ModelLoadError, load_verified
     from training.build import load_examples
     from training.evaluate import page_metrics, score_examples
 
-    try:
-        previous = load_verified(model_dir)
-    except ModelLoadError:
-        return None
+    committed = REPO_ROOT / "models" if committed is None else committed
+    candidates = [(model_dir, "the model --model-dir held, which the new one replaces")]
+    if committed.resolve() != model_dir.resolve():
+        candidates.append((committed, "the committed model (--model-dir held none)"))
+    previous, source, failures = None, "", []
+    for where, what in candidates:
+        try:
+            previous, source = load_verified(where), f"{what}: {where}"
+            break
+        except ModelLoadError as exc:
+            failures.append(f"{where}: {exc}")
+    if previous is None:
+        why = "no model to compare with (" + "; ".join(failures) + ")"
+        log(f"no before/after comparison: {why}")
+        report["before_after"] = {"missing": why}
+        return report["before_after"]
+    log(f"before/after: {previous.version}, {source}")
     test = load_examples(work / "examples.jsonl", "test")
     before = page_metrics(score_examples(previous.model, previous.policy, test))
     report["before_after"] = {"before_version": previous.version, "after_version": report.get("model_version"),
+                              "before_source": source,
                               "before": before, "after": {k: report["test"].get(k) for k in before}}
     return report["before_after"]
 
 
 def before_after_markdown(comparison: dict) -> str:
-    """A Markdown table: F1 per label and the clean false-positive rate, before and after."""
+    """A Markdown table: F1 per label and the clean false-positive rate, before and after (and which model is
+    before); or why there is no comparison."""
     def f1(metrics, label):
         value = (metrics.get(label) or {}).get("f1")
         return "–" if value is None else f"{value:.3f}"
 
+    if "missing" in comparison:
+        return f"\n## Before and after moderator decisions\n\nNo comparison: {comparison['missing']}.\n"
     lines = ["", "## Before and after moderator decisions (same test split)", "",
+             f"Before: {comparison['before_source']}.", "",
              f"| label | before ({comparison['before_version']}) F1 | after ({comparison['after_version']}) F1 |",
              "|---|---|---|"]
     for label in (*LABELS, "any_bad"):

@@ -324,9 +324,9 @@ def train_and_publish(data: Path, work: Path, model_dir: Path, reports_dir: Path
     version = version or f"{datetime.now(UTC):%Y%m%d}-{summary['dataset_sha256'][:8]}"
     train = load_examples(work / "examples.jsonl", "train")
     if decisions:  # moderator decisions (python -m training export-decisions) join the training split
-        from training.decisions import load_decision_examples
+        from training.decisions import load_decision_examples, without_realpages
 
-        train += load_decision_examples(decisions, log=log)
+        train += without_realpages(load_decision_examples(decisions, log=log), load_realpages(data), log=log)
     log(f"featurizing {len(train)} training pages")
     rows = featurize_all(train, featurizer, progress=True)
     seed = SEED if seed is None else seed
@@ -368,10 +368,10 @@ def publish(model, summary: dict, data: Path, work: Path, model_dir: Path, repor
     thresholds["block"] = tune_block_thresholds(model, Policy.from_manifest(thresholds), dev)
     policy = Policy.from_manifest(thresholds)
     report = evaluate_all(model, policy, data, work, dev_scored=dev_scored)
-    if decisions:  # the published model, before it is replaced, on the same test split
+    if decisions:  # the model before (the one model_dir held, else the committed one) on the same test split
         from training.decisions import before_after
 
-        before_after(report, model_dir, work)
+        before_after(report, model_dir, work, log=log)
     metrics = {"test": {k: report["test"][k] for k in (*LABELS, "any_bad", "clean_fpr", "spans", "pages", "sites")},
                "realpages_high": report["realpages"]["high"], "realpages_all": report["realpages"]["all"]}
     entry = write_artifact(model, model_dir, name=MODEL_NAME, build=summary, thresholds=thresholds, metrics=metrics,

@@ -9,7 +9,17 @@ import sys
 from service.analysis import build_page
 from service.review import decisions as dec
 from service.storage.db import session_scope
-from training.decisions import before_after_markdown, decision_example, export_decisions, load_decision_examples
+from training.decisions import (
+    before_after,
+    before_after_markdown,
+    decision_example,
+    export_decisions,
+    load_decision_examples,
+    without_realpages,
+)
+from training.examples import Example
+from training.realpages import load_realpages
+from tests.conftest import DATA_DIR
 from training.featurize import featurize_example
 from tests.review.conftest import ARTICLE, INJECTED, add_items, inline_verdict, verdict
 
@@ -168,8 +178,57 @@ def test_a_clean_decision_is_a_clean_example(loaded_model):
     assert row.labels == [] and set(row.block_labels) == {0}
 
 
+def test_decisions_on_realpages_dev_pages_are_not_trained_on():
+    """realpages-dev tunes and evaluates the model; a decided page of it (same url, or same text) was trained on."""
+    real = load_realpages(DATA_DIR)
+    page = next(p for p in real if p.id == "dev013")
+    other = next(p for p in real if p.id != "dev013" and p.url != page.url)
+    examples = [decision_example({"id": "same-url", "url": page.url, "text": "改过的正文", "labels": []}),
+                decision_example({"id": "same-text", "url": "http://mirror.cn/x", "text": other.text.replace(
+                    "\n", "\n\n", 1) + " ", "labels": []}),
+                decision_example({"id": "new", "url": "http://new.cn/1", "text": ARTICLE, "labels": []})]
+    said = []
+    assert [e.example_id for e in without_realpages(examples, real, log=said.append)] == ["moderator:new"]
+    assert len(said) == 1 and said[0].startswith("left out 2 decision(s) on realpages-dev pages")
+
+
+def _work_with_a_test_split(tmp_path):
+    from dataclasses import asdict
+
+    work = tmp_path / "work"
+    work.mkdir()
+    pages = [Example("t1", "test", "a.cn", "r", "zh", ["injected_spam"], text=ARTICLE + "\n\n" + INJECTED),
+             Example("t2", "test", "b.cn", "r", "zh", [], text=ARTICLE)]
+    (work / "examples.jsonl").write_text("".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in pages),
+                                         encoding="utf-8")
+    return work
+
+
+def test_before_is_the_committed_model_when_the_output_directory_holds_none(tmp_path, loaded_model):
+    """The model before was loaded from the output --model-dir only: a new directory gave no comparison and the
+    report did not say so."""
+    from service.config import REPO_ROOT
+
+    work = _work_with_a_test_split(tmp_path)
+    said = []
+    report = {"model_version": "new", "test": {}}
+    comparison = before_after(report, tmp_path / "new-models", work, log=said.append)
+    assert report["before_after"] is comparison and comparison["before_version"] == loaded_model.version
+    assert comparison["before_source"] == f"the committed model (--model-dir held none): {REPO_ROOT / 'models'}"
+    assert "injected_spam" in comparison["before"] and said == [f"before/after: {loaded_model.version}, "
+                                                                 f"{comparison['before_source']}"]
+    assert f"Before: {comparison['before_source']}." in before_after_markdown(comparison)
+
+
+def test_no_model_before_is_said_in_the_log_and_the_report(tmp_path):
+    said, report = [], {"model_version": "new", "test": {}}
+    comparison = before_after(report, tmp_path / "a", tmp_path, committed=tmp_path / "b", log=said.append)
+    assert comparison["missing"].startswith("no model to compare with") and str(tmp_path / "b") in said[0]
+    assert "No comparison: no model to compare with" in before_after_markdown(comparison)
+
+
 def test_before_after_table():
-    md = before_after_markdown({"before_version": "v1", "after_version": "v2",
+    md = before_after_markdown({"before_version": "v1", "after_version": "v2", "before_source": "x",
                                 "before": {"injected_spam": {"f1": 0.5}, "clean_fpr": 0.1},
                                 "after": {"injected_spam": {"f1": 0.6}, "clean_fpr": 0.05}})
     assert "| injected_spam | 0.500 | 0.600 |" in md and "| clean false-positive rate | 0.100 | 0.050 |" in md
