@@ -132,7 +132,17 @@ def outcome(item: ReviewItem, decision: str, labels=None, spans=None) -> tuple[l
         if labels is None:  # a block correction implies the page labels it carries
             carried = {s["label"] for s in new_spans if s["label"] in BAD_SPAN_LABELS}
             new_labels = [x for x in LABELS if x in carried or (x == "fabricated_listicle" and x in new_labels)]
+        check_spans_have_their_labels(new_spans, new_labels)
     return new_labels, new_spans
+
+
+def check_spans_have_their_labels(spans: list[dict], labels: list[str]) -> None:
+    """A 400 for an injected_spam or link_farm span on a page whose labels lack its label (a "clean" page with an
+    injected block): a page is injected_spam when it holds an injected_spam block (LABELS.md)."""
+    for span in spans:
+        if span["label"] in BAD_SPAN_LABELS and span["label"] not in labels:
+            raise _bad(f"span {span['start']}-{span['end']} is {span['label']} but the page labels {labels} lack "
+                       f"{span['label']}: add it to 'labels', or label the span content or boilerplate", "spans")
 
 
 WHAT_IT_DOES = {"confirm": "keeps the model's labels and spans", "not_spam": "clears them",

@@ -186,8 +186,12 @@ def item(item_id: int):
                            prev_id=prev_id, next_id=next_id, keys=KEYS)
 
 
-def _form_spans(detail_spans: list[dict]) -> list[dict] | None:
-    """Span corrections from the relabel form: a label per model span plus spans marked on the text."""
+def _form_spans(detail_spans: list[dict], labels: list[str] | None) -> list[dict] | None:
+    """Span corrections from the relabel form: a label per model span plus spans marked on the text.
+
+    A model span left at the model's label follows the page ``labels``: an injected_spam or link_farm span whose
+    label the moderator unticked becomes content. One the moderator set to such a label must have it ticked
+    (:func:`decisions.check_spans_have_their_labels` refuses it otherwise), and so must a marked span."""
     if not any(k.startswith(("span_", "add_span")) for k in request.form):
         return None
     out = []
@@ -195,6 +199,9 @@ def _form_spans(detail_spans: list[dict]) -> list[dict] | None:
         label = request.form.get(f"span_{i}", span.get("label"))
         if label not in BLOCK_LABELS:
             raise ApiError(400, "invalid_decision", f"span {i}: unknown label {label!r}", "spans")
+        if labels is not None and label == span.get("label") and label in dec.BAD_SPAN_LABELS and \
+                label not in labels:
+            label = "content"  # untouched, and the page is no longer labelled so
         if label != "content":
             out.append({"start": int(span["start"]), "end": int(span["end"]), "label": label})
     for raw in request.form.getlist("add_span"):
@@ -225,8 +232,8 @@ def decide(item_id: int):
         row = s.get(ReviewItem, item_id)
         if row is None:
             raise ApiError(404, "not_found", f"no review item {item_id}")
-        spans = _form_spans(row.verdict.get("spans", [])) if decision == "relabel" else None
         labels = request.form.getlist("labels") if decision == "relabel" and "labels_sent" in request.form else None
+        spans = _form_spans(row.verdict.get("spans", []), labels) if decision == "relabel" else None
         try:
             dec.decide(s, item_id, version, decision, g.moderator, labels=labels, spans=spans,
                        note=request.form.get("note", ""))

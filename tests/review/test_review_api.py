@@ -212,6 +212,11 @@ def test_confirm_not_spam_relabel_skip(rclient, mod, seeded):
     ({"decision": "confirm", "version": True}, "invalid_decision", "version"),
     ({"decision": "relabel", "version": 1, "spans": [{"start": 0.5, "end": 5, "label": "link_farm"}]},
      "invalid_decision", "spans"),
+    # page labels that contradict the spans: a "clean" page with an injected block, a link farm's injected span
+    ({"decision": "relabel", "version": 1, "labels": [], "spans": [{"start": 0, "end": 8, "label": "injected_spam"}]},
+     "invalid_decision", "spans"),
+    ({"decision": "relabel", "version": 1, "labels": ["link_farm"],
+      "spans": [{"start": 0, "end": 8, "label": "injected_spam"}]}, "invalid_decision", "spans"),
     # an unpaired surrogate (JSON allows "\ud800", UTF-8 cannot store it) was a 500
     ({"decision": "skip", "version": 1, "note": "\ud800"}, "invalid_text", "note"),
 ])
@@ -222,6 +227,15 @@ def test_bad_decisions_get_a_400(ro, body, code, field):
                         content_type="application/json", headers=mod)
     assert resp.status_code == 400, resp.get_json()
     assert resp.get_json()["error"]["code"] == code and resp.get_json()["error"].get("field") == field
+
+
+def test_a_span_whose_label_the_page_labels_lack_is_named(ro):
+    rclient, mod, seeded = ro
+    resp = rclient.post(f"/v1/review/items/{seeded[0]}/decision", headers=mod, json={
+        "decision": "relabel", "version": 1, "labels": [], "spans": [{"start": 5, "end": 9, "label": "injected_spam"}]})
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["message"].startswith("span 5-9 is injected_spam but the page labels [] lack "
+                                                          "injected_spam: add it to 'labels'")
 
 
 def test_integers_written_as_floats_are_integers(rclient, mod, seeded):

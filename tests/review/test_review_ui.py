@@ -170,6 +170,28 @@ def test_confirm_stores_what_an_untouched_relabel_form_does(ui):
         assert [x["label"] for x in confirmed.final_spans] == ["boilerplate", "injected_spam", "injected_spam"]
 
 
+def test_a_relabel_form_that_unticks_a_label_turns_its_untouched_spans_into_content(ui):
+    """Relabelled link_farm with every select left at the model's injected_spam, the page was stored as
+    ['link_farm'] with injected_spam spans; a span the moderator marks must have its label ticked."""
+    app, _ = ui
+    url = app.extensions["pagesieve"].database_url
+    ids = add_items(url, [inline_verdict("g1", url="http://g.cn/1"), inline_verdict("g2", url="http://g.cn/2")])
+    client = app.test_client()
+    login(client)
+    form = {"decision": "relabel", "version": "1", "labels_sent": "1", "labels": "link_farm",
+            "span_0": "boilerplate", "span_1": "injected_spam", "span_2": "injected_spam"}
+    assert client.post(f"/review/items/{ids[0]}/decision", data={**form, "csrf_token": csrf(client)}).status_code \
+        == 302
+    with session_scope(url) as s:
+        item = s.get(ReviewItem, ids[0])
+        assert item.final_labels == ["link_farm"] and [x["label"] for x in item.final_spans] == ["boilerplate"]
+    marked = {**form, "add_span": "20:30:injected_spam", "csrf_token": csrf(client)}
+    resp = client.post(f"/review/items/{ids[1]}/decision", data=marked)
+    assert resp.status_code == 400 and b"span 20-30 is injected_spam but the page labels" in resp.data
+    with session_scope(url) as s:
+        assert s.get(ReviewItem, ids[1]).status == "pending"
+
+
 @pytest.mark.parametrize("path,data", [
     ("/review/items/{id}/decision", {"decision": "confirm"}),
     ("/review/items/{id}/decision", {"decision": "burn", "version": "1"}),
