@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service.storage.models import Decision, Feedback, ReviewItem
@@ -41,12 +41,28 @@ def apply_feedback(session: Session, rec: dict) -> tuple[ReviewItem | None, bool
     if item is not None:
         row.item_id = item.id
         item.source = "feedback"
-        reported = labels_of(rec["label"])
-        if item.status == "decided" and set(reported) != set(item.final_labels or []):
-            session.add(Decision(item_id=item.id, moderator=f"feedback:{rec['reporter']}", via="api",
-                                 decision="reopen", status="applied", old_labels=item.final_labels,
-                                 new_labels=reported, model_version=item.model_version,
-                                 item_version=item.version, note=(rec.get("note") or "")[:2000], created_at=now))
-            item.status, item.version = "pending", item.version + 1
+        session.flush()
+        _reopen_if_decided_otherwise(session, item, rec, now)
     session.flush()
     return item, created
+
+
+def _reopen_if_decided_otherwise(session: Session, item: ReviewItem, rec: dict, now: datetime) -> None:
+    """Put a page decided otherwise than reported back to pending, audited as a ``reopen``.
+
+    ``UPDATE ... WHERE version = :read AND status = 'decided'``: a page that a moderator decided again, reverted
+    or re-opened meanwhile is read again and judged as it is then."""
+    reported = labels_of(rec["label"])
+    while item.status == "decided" and set(reported) != set(item.final_labels or []):
+        read_version, old_labels = item.version, item.final_labels
+        reopened = session.execute(
+            update(ReviewItem).where(ReviewItem.id == item.id, ReviewItem.version == read_version,
+                                     ReviewItem.status == "decided")
+            .values(status="pending", version=read_version + 1).execution_options(synchronize_session=False))
+        session.refresh(item)
+        if reopened.rowcount == 1:
+            session.add(Decision(item_id=item.id, moderator=f"feedback:{rec['reporter']}", via="api",
+                                 decision="reopen", status="applied", old_labels=old_labels,
+                                 new_labels=reported, model_version=item.model_version,
+                                 item_version=read_version, note=(rec.get("note") or "")[:2000], created_at=now))
+            return

@@ -123,7 +123,11 @@ def write_record(session: Session, rec: dict) -> ReviewItem | None:
 
 
 def upsert_item(session: Session, rec: dict) -> ReviewItem:
-    """Insert a page, or refresh a pending one whose verdict changed; never touch a decided verdict."""
+    """Insert a page, or refresh a pending one whose verdict changed; never touch a decided verdict.
+
+    The refresh is ``UPDATE ... WHERE id = :id AND version = :read AND status = 'pending'``, as a decision is:
+    a page decided (or refreshed) by another worker between the read and the write is read again, and a decided
+    one is left as the moderator decided it, so a decision never ends up on a text it was not made on."""
     values = _columns(rec)
     item = session.scalar(select(ReviewItem).where(ReviewItem.page_id == values["page_id"]))
     if item is None:
@@ -135,15 +139,23 @@ def upsert_item(session: Session, rec: dict) -> ReviewItem:
         return item
     if SOURCE_RANK.get(values["source"], 0) > SOURCE_RANK.get(item.source, 0):
         item.source = values["source"]
-    changed = (item.model_version, item.verdict) != (values["model_version"], values["verdict"])
-    if item.status == "pending" and changed:
-        for key, value in values.items():
-            if key not in {"source", "page_id"}:
-                setattr(item, key, value)
-        item.version += 1
         session.flush()
-        assign_campaigns(session, item)
+    fresh = {key: value for key, value in values.items() if key not in {"source", "page_id"}}
+    while item.status == "pending" and _replaces(values, item):
+        refreshed = session.execute(
+            update(ReviewItem).where(ReviewItem.id == item.id, ReviewItem.version == item.version,
+                                     ReviewItem.status == "pending")
+            .values(**fresh, version=item.version + 1).execution_options(synchronize_session=False))
+        session.refresh(item)  # what the row holds now: this verdict, or what a concurrent writer left
+        if refreshed.rowcount == 1:
+            assign_campaigns(session, item)
+            break
     return item
+
+
+def _replaces(values: dict, item: ReviewItem) -> bool:
+    """Whether the record's verdict replaces the item's: it differs from it."""
+    return (item.model_version, item.verdict) != (values["model_version"], values["verdict"])
 
 
 def _attach_orphan_feedback(session: Session, item: ReviewItem) -> None:
