@@ -127,7 +127,8 @@ def upsert_item(session: Session, rec: dict) -> ReviewItem:
 
     The refresh is ``UPDATE ... WHERE id = :id AND version = :read AND status = 'pending'``, as a decision is:
     a page decided (or refreshed) by another worker between the read and the write is read again, and a decided
-    one is left as the moderator decided it, so a decision never ends up on a text it was not made on."""
+    one is left as the moderator decided it, so a decision never ends up on a text it was not made on. A record
+    classified before the stored verdict (an old one replayed from the spool) does not replace it either."""
     values = _columns(rec)
     item = session.scalar(select(ReviewItem).where(ReviewItem.page_id == values["page_id"]))
     if item is None:
@@ -154,8 +155,10 @@ def upsert_item(session: Session, rec: dict) -> ReviewItem:
 
 
 def _replaces(values: dict, item: ReviewItem) -> bool:
-    """Whether the record's verdict replaces the item's: it differs from it."""
-    return (item.model_version, item.verdict) != (values["model_version"], values["verdict"])
+    """Whether the record's verdict replaces the item's: it differs from it and was not classified before it."""
+    stored = item.classified_at if item.classified_at.tzinfo else item.classified_at.replace(tzinfo=UTC)
+    changed = (item.model_version, item.verdict) != (values["model_version"], values["verdict"])
+    return changed and values["classified_at"] >= stored
 
 
 def _attach_orphan_feedback(session: Session, item: ReviewItem) -> None:

@@ -88,6 +88,27 @@ def test_new_verdict_refreshes_a_pending_item_and_bumps_its_version(db_url):
         assert (item.model_version, item.version) == ("m2", 2)
 
 
+def test_an_older_verdict_replayed_from_the_spool_does_not_replace_a_newer_one(db_url):
+    """Spooled while the database was down, the old verdict was written after the newer one and replaced it."""
+    from service.requests import PageRequest
+    from service.review.store import item_record, upsert_item
+
+    def record(text, at):
+        v = verdict("order1", text=text, spans=[("injected_spam", INJECTED)])
+        rec = item_record(v, PageRequest(id="order1", url=v["url"], text=v["text"]), None, "review", 200_000)
+        return {**rec, "classified_at": at}
+
+    older = record("旧版本:区政府召开会议。", "2026-11-20T08:00:00+00:00")
+    newer = record("新版本:区政府召开常务会议,研究部署近期重点工作。", "2026-11-20T09:00:00+00:00")
+    for rec in (newer, older):
+        with session_scope(db_url) as s:
+            item_id = upsert_item(s, rec).id
+    with session_scope(db_url) as s:
+        item = s.get(ReviewItem, item_id)
+        assert item.text.startswith("新版本") and item.version == 1
+        assert item.classified_at.replace(tzinfo=None).isoformat() == "2026-11-20T09:00:00"
+
+
 def test_html_is_capped(db_url):
     from service.requests import PageRequest
     from service.review.store import item_record
