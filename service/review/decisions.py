@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased
 
 from service.errors import ApiError, json_integer
 from service.model import BLOCK_LABELS, LABELS
@@ -259,15 +259,25 @@ def revert(session: Session, decision_id: int, moderator: str, via: str = "ui") 
     target = session.get(Decision, decision_id)
     if target is None:
         raise ApiError(404, "not_found", f"no decision {decision_id}")
+    try:
+        _revert_one(session, target, session.get(ReviewItem, target.item_id), moderator, via, datetime.now(UTC))
+    except ApiError:
+        session.rollback()
+        raise
+    session.commit()
+    return target
+
+
+def _revert_one(session: Session, target: Decision, item: ReviewItem, moderator: str, via: str,
+                now: datetime) -> None:
+    """Revert ``target`` on ``item`` as read (its version must still be the one read) in the caller's transaction,
+    without committing; an :class:`ApiError` when it cannot be."""
     if target.status != "applied" or target.decision not in (*STATE_CHANGING, "skip"):
-        raise ApiError(409, "not_revertible", f"decision {decision_id} is {target.status} ({target.decision}); "
+        raise ApiError(409, "not_revertible", f"decision {target.id} is {target.status} ({target.decision}); "
                        "only an applied confirm/not_spam/relabel/skip can be reverted")
-    item = session.get(ReviewItem, target.item_id)
-    now = datetime.now(UTC)
     if target.decision == "skip":
         target.status, target.reverted_by, target.reverted_at = "reverted", moderator, now
-        session.commit()
-        return target
+        return
     latest = _latest_applied(session, item.id)
     if latest is None or latest.id != target.id:
         raise ApiError(409, "not_latest", f"item {item.id} has a later decision (#{latest.id if latest else '?'}) "
@@ -286,7 +296,6 @@ def revert(session: Session, decision_id: int, moderator: str, via: str = "ui") 
     changed = session.execute(update(ReviewItem).where(ReviewItem.id == item.id, ReviewItem.version == version)
                               .values(**values, version=version + 1).execution_options(synchronize_session=False))
     if changed.rowcount != 1:
-        session.rollback()
         raise ApiError(409, "conflict", f"item {item.id} changed while reverting; reload and try again")
     target.status, target.reverted_by, target.reverted_at = "reverted", moderator, now
     session.add(Decision(item_id=item.id, moderator=moderator, via=via, decision="revert", status="applied",
@@ -294,25 +303,55 @@ def revert(session: Session, decision_id: int, moderator: str, via: str = "ui") 
                          old_spans=target.new_spans, new_spans=values["final_spans"],
                          model_version=item.model_version, item_version=version, reverts_id=target.id,
                          created_at=now))
-    session.commit()
-    return target
 
 
-def undo_last(session: Session, moderator: str, via: str = "ui") -> list[int]:
-    """Revert the moderator's most recent applied decision (the whole group, for a bulk one).
+def _superseded():
+    """Condition on :class:`Decision`: a later applied decision that changed the item's state follows it."""
+    later = aliased(Decision)
+    return exists().where(later.item_id == Decision.item_id, later.id > Decision.id, later.status == "applied",
+                          later.decision.in_(STATE_CHANGING))
 
-    Returns the ids of the items it touched (the UI goes back to the first)."""
+
+@dataclass
+class UndoResult:
+    """What an undo did: the items put back, and those someone decided after me, left as they are."""
+
+    reverted: list[int] = field(default_factory=list)
+    kept: list[dict] = field(default_factory=list)  # {"id": item id, "decided_by": who decided it since}
+
+
+def undo_last(session: Session, moderator: str, via: str = "ui") -> UndoResult:
+    """Revert the moderator's most recent decision still in force (the whole group, for a bulk one), at once.
+
+    A decision someone decided over since is no longer the moderator's to take back: in a bulk, those items
+    are left as they are and reported in ``kept``, the rest are reverted in one transaction (all of them or,
+    when an item changes meanwhile, none: a 409); and the next undo goes on to the decision before."""
     last = session.scalar(select(Decision).where(
         Decision.moderator == moderator, Decision.status == "applied",
-        Decision.decision.in_((*STATE_CHANGING, "skip"))).order_by(Decision.id.desc()).limit(1))
+        Decision.decision.in_((*STATE_CHANGING, "skip")), ~_superseded()).order_by(Decision.id.desc()).limit(1))
     if last is None:
         raise ApiError(409, "nothing_to_undo", "you have no decision left to undo")
     group = [last]
     if last.bulk_id:
         group = list(session.scalars(select(Decision).where(
-            Decision.bulk_id == last.bulk_id, Decision.status == "applied").order_by(Decision.id.desc())))
-    touched = []
-    for decision in group:
-        revert(session, decision.id, moderator, via)
-        touched.append(decision.item_id)
-    return list(reversed(touched))
+            Decision.bulk_id == last.bulk_id, Decision.moderator == moderator, Decision.status == "applied")
+            .order_by(Decision.id.desc())))
+    # each revert names the version read here: an item that changes before the undo is written makes the whole
+    # undo a 409 rather than half of it
+    items = {i.id: i for i in session.scalars(select(ReviewItem).where(ReviewItem.id.in_([d.item_id for d in group])))}
+    result, now = UndoResult(), datetime.now(UTC)
+    try:
+        for decision in group:
+            latest = _latest_applied(session, decision.item_id)
+            if decision.decision != "skip" and latest is not None and latest.id != decision.id:
+                result.kept.append({"id": decision.item_id, "decided_by": latest.moderator})
+                continue
+            _revert_one(session, decision, items[decision.item_id], moderator, via, now)
+            result.reverted.append(decision.item_id)
+    except ApiError as exc:
+        session.rollback()
+        raise ApiError(409, "conflict", f"{exc.message}; nothing was undone") from None
+    session.commit()
+    result.reverted.reverse()
+    result.kept.reverse()
+    return result

@@ -251,19 +251,24 @@ def decide(item_id: int):
 @bp.post("/undo")
 @login_required
 def undo():
-    """Revert my last decision (a whole bulk or campaign decision at once) and go back to its item."""
+    """Revert my last decision still in force (a whole bulk or campaign decision at once; its items decided by
+    someone since are left as they are and named) and go back to its item, or to the list for a bulk."""
     ctx = _context_args()
     try:
         with session_scope(_url()) as s:
-            touched = dec.undo_last(s, g.moderator)
+            undone = dec.undo_last(s, g.moderator)
     except ApiError as exc:
         if exc.code != "nothing_to_undo":
             raise
         flash("nothing to undo: you have no decision left to take back", "conflict")  # not a full error page
         return _back_to_list(ctx)
-    flash(f"undone: {len(touched)} item(s) back to their previous state", "ok")
-    if len(touched) == 1:
-        return redirect(url_for("review_ui.item", item_id=touched[0]) + "?" + urlencode(ctx))
+    flash(f"undone: {len(undone.reverted)} item(s) back to their previous state", "ok")
+    if undone.kept:
+        who = ", ".join(sorted({k["decided_by"] for k in undone.kept}))
+        flash(f"{len(undone.kept)} item(s) of that decision were decided since (by {who}) and were left as they "
+              "are: " + ", ".join("#" + str(k["id"]) for k in undone.kept[:10]), "conflict")
+    if len(undone.reverted) == 1 and not undone.kept:
+        return redirect(url_for("review_ui.item", item_id=undone.reverted[0]) + "?" + urlencode(ctx))
     return _back_to_list(ctx)
 
 

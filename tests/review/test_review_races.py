@@ -139,3 +139,34 @@ def test_a_report_on_a_page_reverted_meanwhile_does_not_reopen_it(db_url):
                                                 .order_by(Decision.id))]
         assert (item.status, item.version, item.source) == ("pending", 3, "feedback")
         assert trail == ["confirm", "revert"]
+
+
+def test_an_undo_of_a_bulk_is_all_or_nothing(db_url):
+    """An item of the bulk changed while the undo ran (a client re-opened it): the undo used to commit the items
+    before it one by one, leaving half the bulk undone; now none is, and it says so."""
+    import pytest
+
+    from service.errors import ApiError
+    from service.review.feedback_store import apply_feedback
+
+    ids = add_items(db_url, [verdict(f"bulk{i}", url=f"http://s{i}.cn/", spans=[("injected_spam", INJECTED)])
+                             for i in range(3)])
+    with session_scope(db_url) as s:
+        assert sorted(decisions.decide_many(s, [(i, 1) for i in ids], "confirm", "alice").applied) == ids
+
+    def undo():
+        with session_scope(db_url) as s:
+            return decisions.undo_last(s, "alice")
+
+    with held_before(db_url) as (start, finish):
+        start(undo)  # held before it reverts the last item of the bulk
+        with session_scope(db_url) as s:
+            apply_feedback(s, {"kind": "feedback", "page_id": "bulk0", "reporter": "crawler-1",
+                               "label": "not_spam", "note": ""})
+        with pytest.raises(ApiError, match="nothing was undone") as caught:
+            finish()
+        assert caught.value.status == 409
+    with session_scope(db_url) as s:
+        assert [(s.get(ReviewItem, i).status, s.get(ReviewItem, i).version) for i in ids] == [
+            ("pending", 3), ("decided", 2), ("decided", 2)]
+    assert undo().reverted == ids  # a later undo is not stuck: the whole bulk, the re-opened item too

@@ -381,3 +381,35 @@ def test_undo_with_nothing_to_undo_says_so_on_the_list(ui):
     assert resp.status_code == 302 and urlsplit(resp.headers["Location"]).path == "/review/"
     assert "status=pending" in resp.headers["Location"]
     assert "nothing to undo" in client.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_undo_of_a_bulk_someone_decided_into_reverts_the_rest_and_names_the_item(ui):
+    """Bob decided one item of alice's bulk: undo reverted the items after it, then stopped at it with a 409
+    error page (half the bulk undone), and every later undo stopped there again."""
+    from service.review import decisions as dec
+
+    app, ids = ui
+    url = app.extensions["pagesieve"].database_url
+    ids = ids + add_items(url, [verdict("x3", spans=[("injected_spam", INJECTED)], url="http://c.cn/3")])
+    with session_scope(url) as s:
+        dec.decide(s, ids[0], 1, "not_spam", "alice")  # her decision before the bulk
+    with session_scope(url) as s:
+        bulk = dec.decide_many(s, [(i, 1) for i in ids[1:]] + [(ids[0], 2)], "confirm", "alice")
+        assert sorted(bulk.applied) == sorted(ids)
+    with session_scope(url) as s:
+        dec.decide(s, ids[1], 2, "not_spam", "bob")
+    client = app.test_client()
+    login(client)
+    resp = client.post("/review/undo", data={"csrf_token": csrf(client)})
+    assert resp.status_code == 302 and urlsplit(resp.headers["Location"]).path == "/review/"
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "undone: 2 item(s)" in page and f"decided since (by bob) and were left as they are: #{ids[1]}" in page
+    with session_scope(url) as s:
+        states = [(s.get(ReviewItem, i).status, s.get(ReviewItem, i).decision) for i in ids]
+    assert states == [("decided", "not_spam"), ("decided", "not_spam"), ("pending", None)]
+    again = client.post("/review/undo", data={"csrf_token": csrf(client)})  # on to her decision before the bulk
+    assert again.status_code == 302 and urlsplit(again.headers["Location"]).path == f"/review/items/{ids[0]}"
+    with session_scope(url) as s:
+        assert s.get(ReviewItem, ids[0]).status == "pending"
+    last = client.post("/review/undo", data={"csrf_token": csrf(client)})
+    assert "nothing to undo" in client.get(last.headers["Location"]).get_data(as_text=True)
