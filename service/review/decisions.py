@@ -255,7 +255,8 @@ def _latest_applied(session: Session, item_id: int) -> Decision | None:
 
 
 def revert(session: Session, decision_id: int, moderator: str, via: str = "ui") -> Decision:
-    """Undo one applied decision: the item goes back to what it was before (an earlier decision, or pending)."""
+    """Undo one applied decision: the item goes back to what it was before (an earlier decision, or pending when
+    there was none or a client's report had re-opened it since)."""
     target = session.get(Decision, decision_id)
     if target is None:
         raise ApiError(404, "not_found", f"no decision {decision_id}")
@@ -282,10 +283,11 @@ def _revert_one(session: Session, target: Decision, item: ReviewItem, moderator:
     if latest is None or latest.id != target.id:
         raise ApiError(409, "not_latest", f"item {item.id} has a later decision (#{latest.id if latest else '?'}) "
                        "by " + (latest.moderator if latest else "?") + "; revert that one first")
+    # what the item was before: the decision before, or pending (never decided, or re-opened by a client's report)
     previous = session.scalar(select(Decision).where(
-        Decision.item_id == item.id, Decision.status == "applied", Decision.decision.in_(STATE_CHANGING),
+        Decision.item_id == item.id, Decision.status == "applied", Decision.decision.in_((*STATE_CHANGING, "reopen")),
         Decision.id < target.id).order_by(Decision.id.desc()).limit(1))
-    if previous is not None:
+    if previous is not None and previous.decision != "reopen":
         values = {"status": "decided", "decision": previous.decision, "final_labels": previous.new_labels,
                   "final_spans": previous.new_spans, "decided_by": previous.moderator,
                   "decided_at": previous.created_at}

@@ -134,3 +134,20 @@ def test_review_api_answers_503_while_the_database_is_down(rclient, review_app, 
         state.database_url = real_url
     assert resp.status_code == 503, resp.get_data(as_text=True)[:300]
     assert resp.get_json()["error"]["code"] == "database_unavailable" and resp.headers["Retry-After"]
+
+
+def test_reverting_a_decision_made_on_a_reopened_page_reopens_it_again(rclient, crawler, mod, review_app):
+    """Confirmed, re-opened by a client's report, relabelled: reverting the relabel gave back the confirm (the
+    re-open was not looked at), exported against the client's report; the page was pending before the relabel."""
+    (item_id,) = add_items(review_app.extensions["pagesieve"].database_url,
+                           [verdict("o3", spans=[("injected_spam", INJECTED)])])
+    rclient.post(f"/v1/review/items/{item_id}/decision", json={"decision": "confirm", "version": 1}, headers=mod)
+    assert rclient.post("/v1/feedback", json={"id": "o3", "label": "not_spam"}, headers=crawler).status_code == 201
+    relabel = rclient.post(f"/v1/review/items/{item_id}/decision",
+                           json={"decision": "relabel", "version": 3, "labels": ["link_farm"]}, headers=mod)
+    assert relabel.status_code == 200, relabel.get_json()
+    resp = rclient.post(f"/v1/review/decisions/{relabel.get_json()['decision']['id']}/revert", headers=mod)
+    assert resp.status_code == 200, resp.get_json()
+    detail = _item(rclient, mod, item_id)
+    assert (detail["status"], detail["version"]) == ("pending", 5)
+    assert detail["decisions"][-1]["decision"] == "revert" and detail["decisions"][-1]["new_labels"] is None
