@@ -85,7 +85,10 @@ def _utc(value: datetime) -> datetime:
 
 
 def stats(session: Session, days: int = 30) -> dict:
-    """Decisions per day, moderator agreement with the model per label, the backlog."""
+    """Decisions per day, moderator agreement with the model per label, the backlog.
+
+    ``per_day`` counts the decisions in force: a reverted decision and the revert itself are not counted there.
+    ``per_moderator`` is each moderator's activity: every decision and revert made, lost races as ``rejected``."""
     since = datetime.now(UTC) - timedelta(days=days)
     per_day: dict[str, Counter] = defaultdict(Counter)
     per_moderator: dict[str, Counter] = defaultdict(Counter)
@@ -95,7 +98,8 @@ def stats(session: Session, days: int = 30) -> dict:
         if status == "rejected":
             per_moderator[who]["rejected"] += 1
             continue
-        per_day[_utc(created).date().isoformat()][decision] += 1
+        if status == "applied" and decision != "revert":
+            per_day[_utc(created).date().isoformat()][decision] += 1
         per_moderator[who][decision] += 1
     agreement = {label: Counter() for label in LABELS}
     decided = 0

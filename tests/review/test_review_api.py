@@ -381,3 +381,13 @@ def test_stats_show_agreement_per_label_and_backlog(rclient, mod, seeded):
     assert body["backlog"]["pending"] == 4 and body["backlog"]["decided"] == 2
     assert sum(body["per_day"][max(body["per_day"])].values()) == 2
     assert rclient.get("/v1/review/stats?days=0", headers=mod).status_code == 400
+
+
+def test_decisions_per_day_count_those_in_force(rclient, mod, seeded):
+    """Per day counted reverted decisions and the reverts too (3 confirms, one reverted: 3 confirm + 1 revert)."""
+    decided = [rclient.post(f"/v1/review/items/{i}/decision", json={"decision": "confirm", "version": 1},
+                            headers=mod).get_json()["decision"]["id"] for i in seeded[:3]]
+    assert rclient.post(f"/v1/review/decisions/{decided[0]}/revert", headers=mod).status_code == 200
+    body = rclient.get("/v1/review/stats", headers=mod).get_json()
+    assert list(body["per_day"].values()) == [{"confirm": 2}]
+    assert body["per_moderator"]["token:alice-tool"] == {"confirm": 3, "revert": 1}
