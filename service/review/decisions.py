@@ -28,9 +28,11 @@ BAD_SPAN_LABELS = ("injected_spam", "link_farm")
 class Conflict(ApiError):
     """The item changed since the moderator loaded it (HTTP 409)."""
 
-    def __init__(self, item: ReviewItem, loaded: int):
-        who = f"by {item.decided_by} at {_iso(item.decided_at)}" if item.status == "decided" else "(re-opened)"
-        super().__init__(409, "conflict", f"item {item.id} was decided {who} since you loaded it (version "
+    def __init__(self, item: ReviewItem, loaded: int, change: str | None = None):
+        """``change`` says what happened to a pending item (see :func:`pending_change`)."""
+        if item.status == "decided":
+            change = f"was decided by {item.decided_by} at {_iso(item.decided_at)}"
+        super().__init__(409, "conflict", f"item {item.id} {change or 'changed'} since you loaded it (version "
                          f"{loaded}, now {item.version}); your decision was recorded as rejected")
         self.current = {"id": item.id, "version": item.version, "status": item.status, "decision": item.decision,
                         "decided_by": item.decided_by, "decided_at": _iso(item.decided_at),
@@ -42,10 +44,27 @@ class Conflict(ApiError):
         return body
 
 
+def pending_change(session: Session, item: ReviewItem, loaded: int) -> str:
+    """What moved a pending item past the version ``loaded``: the last revert or client's re-open since, unless
+    the page was classified again after it."""
+    last = session.scalar(select(Decision).where(
+        Decision.item_id == item.id, Decision.status == "applied", Decision.decision.in_(("revert", "reopen")),
+        Decision.item_version >= loaded).order_by(Decision.id.desc()).limit(1))
+    if last is not None and _aware(last.created_at) >= _aware(item.classified_at):
+        if last.decision == "revert":
+            return f"was decided, then reverted to pending by {last.moderator} at {_iso(last.created_at)}"
+        return f"was re-opened by a client's report ({last.moderator}) at {_iso(last.created_at)}"
+    return (f"was classified again at {_iso(item.classified_at)} (model version {item.model_version}): "
+            "reload it to decide on the new verdict")
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite gives back the stored UTC times without their zone."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return None if value is None else _aware(value).isoformat()
 
 
 def _bad(message: str, field_name: str) -> ApiError:
@@ -183,7 +202,7 @@ def decide(session: Session, item_id: int, loaded_version: int, decision: str, m
         session.add(record)
         session.commit()
         if record.status == "rejected":
-            raise Conflict(item, loaded_version)
+            raise Conflict(item, loaded_version, pending_change(session, item, loaded_version))
         return record
     new_labels, new_spans = outcome(item, decision, labels, spans)
     record.new_labels, record.new_spans = new_labels, new_spans
@@ -197,8 +216,9 @@ def decide(session: Session, item_id: int, loaded_version: int, decision: str, m
         item = session.get(ReviewItem, item_id, populate_existing=True)
         record.status, record.note = "rejected", (f"lost to version {item.version} ({item.decided_by}); " + note)[:2000]
         session.add(record)
+        change = pending_change(session, item, loaded_version) if item.status == "pending" else None
         session.commit()
-        raise Conflict(item, loaded_version)
+        raise Conflict(item, loaded_version, change)
     record.status = "applied"
     session.add(record)
     session.commit()

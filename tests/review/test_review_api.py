@@ -391,3 +391,21 @@ def test_decisions_per_day_count_those_in_force(rclient, mod, seeded):
     body = rclient.get("/v1/review/stats", headers=mod).get_json()
     assert list(body["per_day"].values()) == [{"confirm": 2}]
     assert body["per_moderator"]["token:alice-tool"] == {"confirm": 3, "revert": 1}
+
+
+def test_a_conflict_on_a_pending_item_says_what_changed(rclient, mod, seeded, review_app):
+    """A pending item whose verdict a new classification refreshed answered "was decided (re-opened)"."""
+    url = review_app.extensions["pagesieve"].database_url
+    add_items(url, [verdict("d", url="http://d.cn/4", model_version="m9",
+                            labels={"injected_spam": 0.01, "link_farm": 0.08, "fabricated_listicle": 0.02})])
+    stale = rclient.post(f"/v1/review/items/{seeded[3]}/decision", json={"decision": "confirm", "version": 1},
+                         headers=mod)
+    message = stale.get_json()["error"]["message"]
+    assert stale.status_code == 409 and "was classified again" in message and "model version m9" in message
+    assert "decided" not in message and "re-opened" not in message
+    applied = rclient.post(f"/v1/review/items/{seeded[4]}/decision", json={"decision": "confirm", "version": 1},
+                           headers=mod).get_json()["decision"]["id"]
+    rclient.post(f"/v1/review/decisions/{applied}/revert", headers=mod)
+    late = rclient.post(f"/v1/review/items/{seeded[4]}/decision", json={"decision": "skip", "version": 1},
+                        headers=mod).get_json()["error"]["message"]
+    assert "was decided, then reverted to pending by token:alice-tool" in late
