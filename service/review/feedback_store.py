@@ -48,7 +48,8 @@ def apply_feedback(session: Session, rec: dict) -> tuple[ReviewItem | None, bool
 
 
 def _reopen_if_decided_otherwise(session: Session, item: ReviewItem, rec: dict, now: datetime) -> None:
-    """Put a page decided otherwise than reported back to pending, audited as a ``reopen``.
+    """Put a page decided otherwise than reported back to pending (undecided, as before any decision), audited
+    as a ``reopen`` that keeps the labels it had.
 
     ``UPDATE ... WHERE version = :read AND status = 'decided'``: a page that a moderator decided again, reverted
     or re-opened meanwhile is read again and judged as it is then."""
@@ -58,7 +59,8 @@ def _reopen_if_decided_otherwise(session: Session, item: ReviewItem, rec: dict, 
         reopened = session.execute(
             update(ReviewItem).where(ReviewItem.id == item.id, ReviewItem.version == read_version,
                                      ReviewItem.status == "decided")
-            .values(status="pending", version=read_version + 1).execution_options(synchronize_session=False))
+            .values(status="pending", version=read_version + 1, decision=None, final_labels=None, final_spans=None,
+                    decided_by=None, decided_at=None).execution_options(synchronize_session=False))
         session.refresh(item)
         if reopened.rowcount == 1:
             session.add(Decision(item_id=item.id, moderator=f"feedback:{rec['reporter']}", via="api",

@@ -151,3 +151,22 @@ def test_reverting_a_decision_made_on_a_reopened_page_reopens_it_again(rclient, 
     detail = _item(rclient, mod, item_id)
     assert (detail["status"], detail["version"]) == ("pending", 5)
     assert detail["decisions"][-1]["decision"] == "revert" and detail["decisions"][-1]["new_labels"] is None
+
+
+def test_a_reopened_page_shows_no_decision_and_a_conflict_says_it_was_reopened(rclient, crawler, mod, review_app):
+    """Re-opened, the page stayed pending with its old decision and decided_by in the API's answers, and a
+    decision on the version before answered "was decided (re-opened)"."""
+    (item_id,) = add_items(review_app.extensions["pagesieve"].database_url,
+                           [verdict("o6", spans=[("injected_spam", INJECTED)])])
+    rclient.post(f"/v1/review/items/{item_id}/decision", json={"decision": "confirm", "version": 1}, headers=mod)
+    rclient.post("/v1/feedback", json={"id": "o6", "label": "not_spam"}, headers=crawler)
+    detail = _item(rclient, mod, item_id)
+    assert (detail["status"], detail["decision"], detail["decided_by"], detail["decided_at"]) == (
+        "pending", None, None, None)
+    assert detail["decisions"][-1]["old_labels"] == ["injected_spam"]  # the audit keeps what it was
+    listed = rclient.get("/v1/review/items?status=pending", headers=mod).get_json()["items"]
+    assert [(i["decision"], i["decided_by"]) for i in listed if i["id"] == item_id] == [(None, None)]
+    stale = rclient.post(f"/v1/review/items/{item_id}/decision", json={"decision": "not_spam", "version": 2},
+                         headers=mod).get_json()["error"]
+    assert "was re-opened by a client's report (feedback:" in stale["message"]
+    assert stale["current"]["decided_by"] is None
