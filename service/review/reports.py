@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from service.model import LABELS
 from service.review.decisions import STATE_CHANGING, current_labels
 from service.review.queries import _jsonable
-from service.storage.models import Campaign, CampaignSpan, Decision, Feedback, ReviewItem
+from service.storage.models import Campaign, Decision, Feedback, ReviewItem
 
 CAMPAIGN_MEMBERS = 25
 
@@ -30,8 +30,7 @@ def campaign_json(session: Session, campaign_id: int, exclude: int | None = None
         return None
     members = session.execute(
         select(ReviewItem.id, ReviewItem.site, ReviewItem.url, ReviewItem.status, ReviewItem.final_labels)
-        .where(ReviewItem.id.in_(select(CampaignSpan.item_id).where(CampaignSpan.campaign_id == campaign_id)),
-               ReviewItem.id != (exclude or 0))
+        .where(ReviewItem.campaign_id == campaign_id, ReviewItem.id != (exclude or 0))
         .order_by(ReviewItem.id).limit(CAMPAIGN_MEMBERS)).all()
     pending = session.scalar(select(func.count()).select_from(ReviewItem).where(
         ReviewItem.campaign_id == campaign_id, ReviewItem.status == "pending"))

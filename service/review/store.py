@@ -211,9 +211,12 @@ def assign_campaigns(session: Session, item: ReviewItem) -> int:
 
 
 def refresh_campaign_size(session: Session, campaign_id: int) -> int:
-    """Recount a campaign's items and copy the size onto its items (the list sorts by it)."""
-    size = session.scalar(select(func.count(func.distinct(CampaignSpan.item_id)))
-                          .where(CampaignSpan.campaign_id == campaign_id)) or 0
+    """Recount a campaign's items and copy the size onto them (the list sorts by it).
+
+    An item counts in the campaign of its main chain (its ``campaign_id``), as the campaign filter, the campaign
+    decision and the pending count take it; a second chain on the page does not count it in a second campaign."""
+    size = session.scalar(select(func.count()).select_from(ReviewItem)
+                          .where(ReviewItem.campaign_id == campaign_id)) or 0
     session.execute(update(Campaign).where(Campaign.id == campaign_id).values(size=size))
     session.execute(update(ReviewItem).where(ReviewItem.campaign_id == campaign_id).values(campaign_size=size))
     return size

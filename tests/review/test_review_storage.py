@@ -142,6 +142,30 @@ def test_same_chain_on_two_sites_is_one_campaign_unrelated_spam_is_not(db_url):
         assert s.get(Campaign, items["a"].campaign_id).size == 2
 
 
+def test_a_campaign_counts_the_items_it_is_the_main_campaign_of(db_url):
+    """A page carrying two chains counted in both campaigns' sizes, while the campaign filter and the campaign
+    decision take each page by its main chain (campaign_id): size 2 listed and settled 1."""
+    from service.review import decisions
+    from service.review.reports import campaign_json
+
+    gambling = "澳门新葡京娱乐场官网,百家乐真人在线开户,北京赛车pk10计划网页版,时时彩平台注册送38元彩金"
+    ids = add_items(db_url, [
+        verdict("one", url="http://a.cn/1", spans=[("injected_spam", INJECTED)]),
+        verdict("two", url="http://b.cn/2", spans=[("injected_spam", gambling)]),
+        verdict("both", url="http://c.cn/3", spans=[("injected_spam", INJECTED), ("injected_spam", gambling)]),
+    ])
+    with session_scope(db_url) as s:
+        items = [s.get(ReviewItem, i) for i in ids]
+        porn, casino = items[0].campaign_id, items[1].campaign_id
+        assert items[2].campaign_id == porn != casino  # its longest chain
+        sizes = {c: s.get(Campaign, c).size for c in (porn, casino)}
+        assert sizes == {porn: 2, casino: 1}
+        assert [i.campaign_size for i in items] == [2, 1, 2]
+        assert campaign_json(s, casino)["size"] == len(campaign_json(s, casino)["members"]) == 1
+    with session_scope(db_url) as s:
+        assert decisions.decide_campaign(s, casino, "confirm", "alice").applied == [ids[1]]
+
+
 def test_short_and_clean_pages_get_no_campaign(db_url):
     ids = add_items(db_url, [verdict("s", spans=[("injected_spam", "百家乐")]), verdict("clean")])
     with session_scope(db_url) as s:
