@@ -1,5 +1,6 @@
-"""Two writers on one item at once, on SQLite and PostgreSQL: a re-classification and a decision, each on its own
-thread and connection, one held just before its write until the other has committed."""
+"""Two writers on one item at once, on SQLite and PostgreSQL (a re-classification, a decision, a client's report,
+a revert, an undo), each on its own thread and connection, one held just before its write until the other has
+committed."""
 
 from __future__ import annotations
 
