@@ -6,9 +6,12 @@ plus a random ``review.sample_rate`` share of ``keep``/``strip``/``drop``),
 builds the record and puts it on an in-process queue. A background thread
 writes records to the database. When a write fails because the database is
 unreachable, the records are appended as JSON lines to this process's spool
-file (``<spool_dir>/spool-<pid>.jsonl``); the spool is replayed after the
-next successful write, every ``review.spool_retry_seconds`` while it is
-not empty, and at start-up. Several gunicorn workers may share one spool
+file (``<spool_dir>/spool-<pid>.jsonl``; feedback spooled on a request
+thread goes there too). The writer thread replays the spool directory at
+start-up, after a successful write that finds it non-empty, and every
+``review.spool_retry_seconds`` whoever wrote its files, so a quiet process
+replays too; any process that spools keeps its writer thread running.
+Several gunicorn workers may share one spool
 directory: each appends to its own file, and a replayer claims a file by an
 atomic rename before reading it (``flock`` makes a writer that still holds
 the old name finish first). Writes are idempotent per page id, so a record
@@ -211,10 +214,11 @@ class ReviewEnqueuer:
         self._ensure_thread()
 
     def _run(self) -> None:
-        replay_due: float | None = time.monotonic()  # replay what earlier processes left, at start-up
+        # The spool directory is looked at every retry_seconds, not only after a write of this thread's: feedback
+        # spooled on a request thread, or a file another worker left, waits for no classify traffic.
+        replay_due = time.monotonic()  # replay what earlier processes left, at start-up
         while not self._stop.is_set():
-            timeout = 1.0 if replay_due is None else min(1.0, max(0.01, replay_due - time.monotonic()))
-            batch = self._take(timeout)
+            batch = self._take(min(1.0, max(0.01, replay_due - time.monotonic())))
             if batch and batch[-1] is None:  # close() wakes us up
                 batch.pop()
                 self._queue.task_done()
@@ -222,10 +226,13 @@ class ReviewEnqueuer:
                 ok = self._write(batch)
                 for _ in batch:
                     self._queue.task_done()
-                if replay_due is None and (not ok or self.spool.pending_files()):
-                    replay_due = time.monotonic() + (0 if ok else self.retry_seconds)
-            if replay_due is not None and time.monotonic() >= replay_due:
-                replay_due = None if self.replay() else time.monotonic() + self.retry_seconds
+                if not ok:  # the database is down: the next look at the spool is retry_seconds away
+                    replay_due = time.monotonic() + self.retry_seconds
+                elif self.spool.pending_files():  # it is back: replay now
+                    replay_due = time.monotonic()
+            if time.monotonic() >= replay_due:
+                self.replay()
+                replay_due = time.monotonic() + self.retry_seconds
 
     def _take(self, timeout: float) -> list[dict]:
         try:
@@ -266,6 +273,13 @@ class ReviewEnqueuer:
             self.stats["spooled"] += len(records)
         except OSError:
             log.exception("review queue: could not spool %d record(s)", len(records))
+
+    def spool_now(self, records: list[dict]) -> None:
+        """Spool records from a request thread (feedback while the database is down) and make sure the writer
+        thread runs to replay them; raises OSError when they could not be written, so the caller can say so."""
+        self.spool.append(records)
+        self.stats["spooled"] += len(records)
+        self._ensure_thread()
 
     def replay(self) -> bool:
         """Write every spooled record to the database; True when the spool is empty afterwards."""

@@ -117,6 +117,6 @@ def feedback():
         if item_rec is None and rec.get("item") is None:
             rec["item"] = enqueuer.recent_record(fb["page_id"])
         rec["spans"] = _spans(fb["spans"], text_length)
-        enqueuer.spool.append([rec])
+        enqueuer.spool_now([rec])  # and the writer thread retries it every review.spool_retry_seconds
         return jsonify({"id": fb["page_id"], "status": "spooled", "created": None}), 202
     return jsonify(body), 201 if body["created"] else 200

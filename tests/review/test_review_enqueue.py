@@ -197,6 +197,24 @@ def test_spool_is_replayed_at_start_up(config, loaded_model, tmp_path):
     assert wait_for(lambda: count(url) == 1 and not spool.pending_files())
 
 
+def test_a_spool_written_while_the_writer_is_idle_is_replayed_without_new_traffic(db_url, tmp_path):
+    """Feedback spooled on a request thread, or a file another worker left, is retried every retry_seconds: a
+    quiet process (no classify traffic, 1% sampling) used to leave it until its next write."""
+    from service.requests import PageRequest
+    from service.review.store import item_record
+
+    enq = make(db_url, tmp_path)
+    enq.start()
+    time.sleep(0.5)  # the start-up replay has found an empty spool
+    v = verdict("quiet")
+    other = Spool(enq.spool.directory)
+    other.append([item_record(v, PageRequest(id=v["id"], url=v["url"], text=v["text"]), THRESHOLDS, "review",
+                              1000)])
+    other._own().rename(other.directory / "spool-1.jsonl")  # another worker's file
+    assert wait_for(lambda: count(db_url) == 1 and not enq.spool.pending_files(), timeout=5), enq.stats
+    enq.close()
+
+
 def test_close_spools_what_is_still_in_memory(tmp_path):
     enq = make("sqlite://", tmp_path)
     enq._queue.put_nowait({"kind": "item", "page_id": "mem"})
