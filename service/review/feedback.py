@@ -5,10 +5,15 @@
 The page goes to the review queue. A report is idempotent per (id, reporting
 key): sending it again corrects it (200 instead of 201). It is never refused
 because the page was decided already; a contradicting report re-opens it.
-When the database is down the report is spooled (202) and recorded later.
+When the database is down a report that carries its page, or names a page
+this worker classified lately, is spooled (202) and recorded later; one by
+id alone that this worker does not know gets 503 with ``Retry-After`` (only
+the database could say whether the id exists).
 """
 
 from __future__ import annotations
+
+import math
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
@@ -58,11 +63,12 @@ def _validate(body) -> dict:
     return {"page_id": page_id, "label": label, "spans": spans, "note": note, "page": body.get("page")}
 
 
-def _spans(spans, text_length: int | None) -> list[dict]:
+def _spans(spans, text_length: int) -> list[dict]:
+    """The report's spans, checked against the length of the page's text (offsets past it are a 400)."""
     if spans is None:
         return []
     try:
-        return validate_spans(spans, text_length if text_length is not None else 10**9)
+        return validate_spans(spans, text_length)
     except ApiError as exc:
         raise ApiError(400, "invalid_spans", exc.message, "spans") from None
 
@@ -74,7 +80,7 @@ def feedback():
     state = current_app.extensions["pagesieve"]
     enqueuer = current_app.extensions["pagesieve_review"]
     fb = _validate(json_body())
-    item_rec, text_length = None, None
+    item_rec = None
     body_page = fb["page"]
     if body_page is not None:
         if isinstance(body_page, dict) and fb["page_id"] and body_page.get("id") not in (None, fb["page_id"]):
@@ -85,7 +91,7 @@ def feedback():
         loaded = state.registry.get_or_503()
         verdict = classify_page(page, loaded)
         item_rec = item_record(verdict, page, loaded.policy.to_json(), "feedback", enqueuer.max_html_bytes)
-        fb["page_id"], text_length = page.id, len(verdict["text"])
+        fb["page_id"] = page.id
     rec = {"kind": "feedback", "page_id": fb["page_id"], "reporter": _reporter(), "label": fb["label"],
            "note": fb["note"], "at": now_iso(), "item": item_rec}
 
@@ -114,9 +120,26 @@ def feedback():
     except Exception as exc:
         if not is_transient(exc):
             raise
-        if item_rec is None and rec.get("item") is None:
+        if rec["item"] is None:
             rec["item"] = enqueuer.recent_record(fb["page_id"])
-        rec["spans"] = _spans(fb["spans"], text_length)
-        enqueuer.spool_now([rec])  # and the writer thread retries it every review.spool_retry_seconds
+        if rec["item"] is None:
+            # By id alone, only the database knows the page: spooled, a report on an id it does not hold would be
+            # stored without a page and shown nowhere, where the database would have answered 404 unknown_id.
+            return _database_down(enqueuer, "the review database is unavailable and this worker has not classified "
+                                  f"a page with id {fb['page_id']!r} lately, so the report cannot be checked; retry "
+                                  "shortly, or send the page itself in 'page' (a report with its page is accepted "
+                                  "while the database is down)")
+        rec["spans"] = _spans(fb["spans"], len(rec["item"]["text"]))
+        try:
+            enqueuer.spool_now([rec])
+        except OSError:
+            return _database_down(enqueuer, "the review database is unavailable and the report could not be "
+                                  "spooled either; retry shortly (nothing was recorded)")
         return jsonify({"id": fb["page_id"], "status": "spooled", "created": None}), 202
     return jsonify(body), 201 if body["created"] else 200
+
+
+def _database_down(enqueuer, message: str):
+    """503 with a retry hint: the report was not recorded."""
+    retry = str(max(1, math.ceil(enqueuer.retry_seconds)))
+    return jsonify({"error": {"code": "database_unavailable", "message": message}}), 503, {"Retry-After": retry}

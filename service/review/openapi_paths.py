@@ -110,7 +110,9 @@ REVIEW_PATHS: dict[str, dict] = {
     "/v1/feedback": {"post": {
         "summary": "Report a page (by the id it was classified with, or the page itself); it goes to review",
         "description": "Idempotent per (id, key): sending again corrects the report. Never refused because the "
-                       "page was decided already. 202 when the database is down (the report is spooled).",
+                       "page was decided already. 202 when the database is down and the report carries "
+                       "its page, or names one this worker classified lately (the report is spooled); 503 with "
+                       "Retry-After for one by id alone that the worker does not know (retry, or send the page).",
         "security": SECURITY,
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["label"], "additionalProperties": False,

@@ -171,3 +171,58 @@ def test_a_reopened_page_shows_no_decision_and_a_conflict_says_it_was_reopened(r
                          headers=mod).get_json()["error"]
     assert "was re-opened by a client's report (feedback:" in stale["message"]
     assert stale["current"]["decided_by"] is None
+
+DOWN = "postgresql://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
+
+
+def test_feedback_by_an_unknown_id_while_the_database_is_down_is_a_503(rclient, crawler, review_app, mod):
+    """Up, it would be 404 unknown_id; down, only the database could tell, so the client is told to retry (it was
+    202, and the replayed report had no page and showed nowhere). With the page itself it is still spooled."""
+    state = review_app.extensions["pagesieve"]
+    enqueuer = review_app.extensions["pagesieve_review"]
+    enqueuer.retry_seconds = 0.2
+    rclient.post("/v1/classify", json={**PAGE, "id": "warm"}, headers=crawler)  # key now cached
+    real_url, state.database_url = state.database_url, DOWN
+    try:
+        by_id = rclient.post("/v1/feedback", json={"id": "never-seen-page-42", "label": "link_farm"},
+                             headers=crawler)
+        with_page = rclient.post("/v1/feedback", json={"label": "link_farm", "page": {**PAGE, "id": "sent-down"}},
+                                 headers=crawler)
+    finally:
+        state.database_url = real_url
+    assert by_id.status_code == 503 and by_id.headers["Retry-After"], by_id.get_json()
+    assert by_id.get_json()["error"]["code"] == "database_unavailable" and "'page'" in by_id.get_json()["error"][
+        "message"]
+    assert with_page.status_code == 202
+    assert wait_listed(rclient, mod) == ["sent-down"]
+    assert not [p for p in enqueuer.spool.pending_files()]
+
+
+def wait_listed(client, mod, timeout=10.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        listed = [i["page_id"] for i in client.get("/v1/review/items?source=feedback&status=all",
+                                                   headers=mod).get_json()["items"]]
+        if listed or time.monotonic() > deadline:
+            return listed
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("by", ["id", "page"])
+def test_spans_of_a_spooled_report_are_checked_against_the_page(rclient, crawler, review_app, by):
+    """While the database is down, a span past the end of the page is the 400 it is when the database is up (it was
+    checked against 10**9 and stored)."""
+    state = review_app.extensions["pagesieve"]
+    text_length = len(rclient.post("/v1/classify", json={**PAGE, "id": "spans-down"}, headers=crawler)
+                      .get_json()["text"])
+    body = {"id": "spans-down"} if by == "id" else {"page": {**PAGE, "id": "spans-down"}}
+    spans = [{"start": 0, "end": text_length + 1, "label": "link_farm"}]
+    real_url, state.database_url = state.database_url, DOWN
+    try:
+        resp = rclient.post("/v1/feedback", json={**body, "label": "link_farm", "spans": spans}, headers=crawler)
+        fits = rclient.post("/v1/feedback", json={**body, "label": "link_farm",
+                                                  "spans": [{**spans[0], "end": text_length}]}, headers=crawler)
+    finally:
+        state.database_url = real_url
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_spans", resp.get_json()
+    assert fits.status_code == 202
