@@ -21,8 +21,15 @@ def labels_of(label: str) -> list[str]:
     return [] if label == "not_spam" else [label]
 
 
+def reported_at(rec: dict) -> datetime:
+    """When the client sent the report (the record's ``at``; a spooled one is written later), in UTC."""
+    return _utc(datetime.fromisoformat(rec["at"])) if rec.get("at") else datetime.now(UTC)
+
+
 def apply_feedback(session: Session, rec: dict) -> tuple[ReviewItem | None, bool]:
-    """Record the report; returns ``(item or None, created)``. ``created`` is False for a correction."""
+    """Record the report as of the time it was sent; returns ``(item or None, created)``. ``created`` is False
+    for a correction. A report older than the stored one (spooled, then replayed after the client's correction
+    was written) leaves the newer one standing."""
     from service.review.store import upsert_item
 
     item = None
@@ -30,14 +37,20 @@ def apply_feedback(session: Session, rec: dict) -> tuple[ReviewItem | None, bool
         item = upsert_item(session, {**rec["item"], "source": "feedback"})
     if item is None:
         item = session.scalar(select(ReviewItem).where(ReviewItem.page_id == rec["page_id"]))
-    now = datetime.now(UTC)
+    at = reported_at(rec)
     row = session.scalar(select(Feedback).where(Feedback.page_id == rec["page_id"],
                                                 Feedback.reporter == rec["reporter"]))
     created = row is None
     if created:
-        row = Feedback(page_id=rec["page_id"], reporter=rec["reporter"], created_at=now)
+        row = Feedback(page_id=rec["page_id"], reporter=rec["reporter"], created_at=at, updated_at=at)
         session.add(row)
-    row.label, row.spans, row.note, row.updated_at = rec["label"], rec.get("spans") or [], rec.get("note") or "", now
+    elif _utc(row.updated_at) > at:  # superseded by a later report of the same client
+        if item is not None and row.item_id is None:
+            row.item_id = item.id
+        session.flush()
+        return item, False
+    row.label, row.spans, row.note, row.updated_at = rec["label"], rec.get("spans") or [], rec.get("note") or "", at
+    now = datetime.now(UTC)  # a re-opening happens now, whenever the report was sent
     if item is not None:
         row.item_id = item.id
         item.source = "feedback"
@@ -68,3 +81,6 @@ def _reopen_if_decided_otherwise(session: Session, item: ReviewItem, rec: dict, 
                                  new_labels=reported, model_version=item.model_version,
                                  item_version=read_version, note=(rec.get("note") or "")[:2000], created_at=now))
             return
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite hands back naive UTC

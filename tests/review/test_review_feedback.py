@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from tests.review.conftest import INJECTED, add_items, verdict
 
@@ -226,3 +228,39 @@ def test_spans_of_a_spooled_report_are_checked_against_the_page(rclient, crawler
         state.database_url = real_url
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_spans", resp.get_json()
     assert fits.status_code == 202
+
+
+def _report(label: str, at: str) -> dict:
+    return {"kind": "feedback", "page_id": "timed", "reporter": "crawler-1", "label": label, "note": "",
+            "spans": [], "at": at, "item": None}
+
+
+def test_a_replayed_report_keeps_the_time_it_was_sent(db_url):
+    """A spooled report is written later; its created_at/updated_at are the record's ``at``, not the replay time."""
+    from service.review.feedback_store import apply_feedback
+    from service.storage.db import session_scope
+    from service.storage.models import Feedback
+
+    add_items(db_url, [verdict("timed")])
+    with session_scope(db_url) as session:
+        apply_feedback(session, _report("link_farm", "2026-01-02T03:04:05+00:00"))
+    with session_scope(db_url) as session:
+        row = session.scalar(select(Feedback))
+        stamps = {(t if t.tzinfo else t.replace(tzinfo=UTC)) for t in (row.created_at, row.updated_at)}
+    assert stamps == {datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)}
+
+
+def test_a_report_replayed_after_its_correction_leaves_the_correction_standing(db_url):
+    """Spooled during the outage, then corrected once the database was back, then replayed: the later report holds."""
+    from service.review.feedback_store import apply_feedback
+    from service.storage.db import session_scope
+    from service.storage.models import Feedback
+
+    (item_id,) = add_items(db_url, [verdict("timed")])
+    with session_scope(db_url) as session:
+        apply_feedback(session, _report("not_spam", "2026-01-02T03:05:00+00:00"))  # the correction, written first
+    with session_scope(db_url) as session:
+        _, created = apply_feedback(session, _report("link_farm", "2026-01-02T03:04:05+00:00"))  # the replay
+    with session_scope(db_url) as session:
+        row = session.scalar(select(Feedback))
+        assert (row.label, row.item_id, created) == ("not_spam", item_id, False)
