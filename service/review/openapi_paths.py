@@ -25,7 +25,8 @@ SPAN_FIX = {"type": "object", "required": ["start", "end", "label"], "additional
                            "label": {"enum": list(BLOCK_LABELS)}}}
 FILTERS = [
     ("status", {"enum": ["pending", "decided", "all"], "default": "pending"}),
-    ("label", {"enum": [*LABELS, "none"]}), ("action", {"enum": ["keep", "strip", "review", "drop"]}),
+    ("label", {"enum": [*LABELS, "none"], "description": "A proposed label of a pending item, a final label of a "
+                                                        "decided one"}), ("action", {"enum": ["keep", "strip", "review", "drop"]}),
     ("score_min", {"type": "number", "minimum": 0, "maximum": 1}),
     ("score_max", {"type": "number", "minimum": 0, "maximum": 1}), ("site", {"type": "string"}),
     ("language", {"type": "string"}), ("model_version", {"type": "string"}),

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Text as SqlText
+from sqlalchemy import and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from service.analysis.text import drop_format_characters, normalize
@@ -118,12 +119,15 @@ def parse_filters(args: Mapping) -> Filters:
         status=_choice(args, "status", STATUSES, "pending"), label=_choice(args, "label", ITEM_LABELS),
         action=_choice(args, "action", ACTIONS), score_min=_number(args, "score_min", float, 0.0, 1.0),
         score_max=_number(args, "score_max", float, 0.0, 1.0), site=_text(args, "site", 255),
-        language=_text(args, "language", 16), model_version=_text(args, "model_version", 64),
+        language=(_text(args, "language", 16) or "").lower() or None,  # codes are stored lower case: zh, en, und
+        model_version=_text(args, "model_version", 64),
         date_from=_date(args, "date_from"), date_to=_date(args, "date_to"),
         campaign=_number(args, "campaign", int, 1, MAX_ROW_ID), source=_choice(args, "source", SOURCES),
         q=_text(args, "q"))
     if f.score_min is not None and f.score_max is not None and f.score_min > f.score_max:
         raise _bad("score_min", "is above score_max")
+    if f.date_from is not None and f.date_to is not None and f.date_from > f.date_to:
+        raise _bad("date_from", "is after date_to")
     return f
 
 
@@ -135,13 +139,30 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def _replace(expr, *pairs):
+    for old, new in pairs:  # literal SQL, not bound parameters: PostgreSQL must see one expression in SELECT/GROUP BY
+        expr = func.replace(expr, literal_column(f"'{old}'"), literal_column(f"'{new}'"))
+    return expr
+
+
+_DECIDED = ReviewItem.status == literal_column("'decided'")
+_FINAL = cast(ReviewItem.final_labels, SqlText)  # '["link_farm", "injected_spam"]' on both databases
+# The labels a filter by label and its counts look at: the moderator's final labels once an item is decided, the
+# model's proposed ones before; " a b " (or " none ") either way, for LIKE '% a %'.
+ITEM_LABEL_SET = case(
+    (and_(_DECIDED, _FINAL.not_like(literal_column("'%\"%'"))), literal_column("' none '")),
+    (_DECIDED, literal_column("' '", SqlText) + _replace(_FINAL, ("[", ""), ("]", ""), ('"', ""), (",", " ")) +
+     literal_column("' '", SqlText)),
+    else_=ReviewItem.label_set)
+
+
 def conditions(f: Filters, skip: str | None = None) -> list:
     """SQL conditions for the filters; ``skip`` leaves one out (its own facet counts)."""
     c, R = [], ReviewItem
     if f.status != "all" and skip != "status":
         c.append(R.status == f.status)
     if f.label and skip != "label":
-        c.append(R.label_set.like(f"% {f.label} %"))
+        c.append(ITEM_LABEL_SET.like(f"% {f.label} %"))
     if f.action and skip != "action":
         c.append(R.action == f.action)
     if f.score_min is not None:
@@ -296,7 +317,7 @@ def facet_counts(session: Session, f: Filters, site_limit: int = 15) -> dict[str
     Two scans, not one per facet: the equality facets are counted from one GROUP BY over their
     combinations (a few hundred rows), the site facet (many values) with a query of its own."""
     R = ReviewItem
-    columns = (R.status, R.label_set, R.action, R.source, R.language, R.model_version)
+    columns = (R.status, ITEM_LABEL_SET.label("labels"), R.action, R.source, R.language, R.model_version)
     base = conditions(Filters(score_min=f.score_min, score_max=f.score_max, site=f.site, date_from=f.date_from,
                               date_to=f.date_to, campaign=f.campaign, q=f.q, status="all"))
     combos = session.execute(select(*columns, func.count()).where(*base).group_by(*columns)).all()

@@ -65,6 +65,7 @@ def test_tokens_and_roles(rclient, crawler, seeded):
     ("action=strip", {"c"}),
     ("site=news.b.com", {"b"}),
     ("language=en", {"f"}),
+    ("language=EN", {"f"}),  # as site, the filter ignores case (it was 0 items)
     ("model_version=m2", {"b"}),
     ("score_min=0.5&score_max=0.9", {"a", "b"}),
     ("q=市委书记", {"a", "b", "c", "d", "e"}),
@@ -130,6 +131,7 @@ def test_counts_per_filter(ro):
     ("sort=random", "sort"), ("cursor=bm9wZQ", "cursor"), ("limit=0", "limit"), ("limit=x", "limit"),
     ("status=open", "status"), ("source=rss", "source"), ("q=" + "x" * 201, "q"), ("score_min=nan", "score_min"),
     ("counts=-5", "counts"), ("counts=TRUE!", "counts"),  # was read as "no counts"
+    ("date_from=2026-02-01&date_to=2026-01-01", "date_from"),  # was an empty 200, unlike score_min > score_max
 ])
 def test_bad_parameters_get_a_400_naming_them(ro, query, name):
     rclient, mod, _ = ro
@@ -179,6 +181,21 @@ def test_confirm_not_spam_relabel_skip(rclient, mod, seeded):
     assert [x["decision"] for x in audit] == ["skip", "relabel", "not_spam", "confirm"]
     assert audit[-1]["moderator"] == "token:alice-tool" and audit[-1]["model_version"] == "m1"
     assert audit[-1]["old_labels"] == ["injected_spam"] and audit[-2]["new_labels"] == []
+
+
+def test_the_label_filter_of_decided_items_reads_the_final_labels(rclient, mod, seeded):
+    """A decided item is listed, and counted, under the labels the moderator gave it, not the model's proposal
+    (an item relabelled to link_farm was listed under injected_spam)."""
+    a, b = seeded[:2]
+    post = lambda i, body: rclient.post(f"/v1/review/items/{i}/decision", json=body, headers=mod)  # noqa: E731
+    assert post(a, {"decision": "relabel", "version": 1, "labels": ["link_farm"]}).status_code == 200
+    assert post(b, {"decision": "not_spam", "version": 1}).status_code == 200
+    decided = lambda label: set(ids(rclient.get(f"/v1/review/items?status=decided&label={label}",  # noqa: E731
+                                                headers=mod)))
+    assert (decided("link_farm"), decided("injected_spam"), decided("none")) == ({"a"}, set(), {"b"})
+    assert set(ids(rclient.get("/v1/review/items?status=all&label=injected_spam", headers=mod))) == {"c"}
+    counts = rclient.get("/v1/review/items?status=decided&counts=1", headers=mod).get_json()["counts"]
+    assert counts["label"] == {"link_farm": 1, "none": 1}
 
 
 @pytest.mark.parametrize("body,code,field", [
