@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.model import BLOCK_LABELS, LABELS
 from service.review.feedback import MAX_NOTE
+from service.review.store import SEARCH_CHARS
 from service.storage.models import MAX_ROW_ID
 
 
@@ -33,7 +34,8 @@ FILTERS = [
     ("date_from", {"type": "string", "format": "date"}), ("date_to", {"type": "string", "format": "date"}),
     ("campaign", {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}),
     ("source", {"enum": ["review", "sample", "feedback"]}),
-    ("q", {"type": "string", "description": "Substring of the normalised url and text"}),
+    ("q", {"type": "string", "description": f"Words that all occur in the normalised url or the first "
+                                          f"{SEARCH_CHARS:,} characters of the normalised text"}),
     ("sort", {"enum": ["uncertainty", "newest", "campaign"], "default": "uncertainty"}),
     ("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
     ("cursor", {"type": "string", "description": "next_cursor or prev_cursor of the previous answer"}),

@@ -4,7 +4,8 @@ Paging is by keyset (the sort key plus the id of the last row seen), never
 by OFFSET, so a deep page costs what the first one does; every sort has a
 composite index that starts with ``status`` (the list is almost always
 "pending"). Full-text search is a ``LIKE '%term%'`` on a normalised copy of
-url and text (NFKC, simplified script, lower case): Chinese has no word
+the url and the first ``store.SEARCH_CHARS`` characters of the text (NFKC,
+simplified script, lower case): Chinese has no word
 boundaries for a tokenizer to use, and the same SQL runs on SQLite and
 PostgreSQL.
 """

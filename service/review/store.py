@@ -21,7 +21,10 @@ from service.model import LABELS
 from service.review import campaigns
 from service.storage.models import Campaign, CampaignBand, CampaignSpan, Feedback, ReviewItem
 
-SEARCH_CHARS = 20_000  # of normalised text kept for search
+# Search (``q``) covers the url and the first SEARCH_CHARS characters of a page's text: it is a LIKE '%term%' that
+# reads every candidate row's search copy on SQLite and PostgreSQL alike, so the cap bounds both that scan and the
+# copy's storage (a page's text may run to megabytes). README and the OpenAPI document state the figure.
+SEARCH_CHARS = 20_000
 SOURCE_RANK = {"sample": 0, "review": 1, "feedback": 2}  # a stronger reason to look replaces a weaker one
 VERDICT_KEYS = ("language", "labels", "flags", "quality", "action", "spans", "reasons")
 

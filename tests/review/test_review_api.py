@@ -183,6 +183,22 @@ def test_confirm_not_spam_relabel_skip(rclient, mod, seeded):
     assert audit[-1]["old_labels"] == ["injected_spam"] and audit[-2]["new_labels"] == []
 
 
+def test_search_covers_what_readme_and_the_api_document_say(review_app, rclient, mod):
+    """The url and the first SEARCH_CHARS characters of the text, no further (README said "url and text")."""
+    from service.config import REPO_ROOT
+    from service.openapi import openapi_document
+    from service.review.store import SEARCH_CHARS
+
+    add_items(review_app.extensions["pagesieve"].database_url,
+              [verdict("long", url="http://long.example.cn/p", text="开头独有词" + "。" * SEARCH_CHARS + "结尾独有词")])
+    found = lambda q: ids(rclient.get(f"/v1/review/items?q={q}", headers=mod))  # noqa: E731
+    assert (found("开头独有词"), found("long.example"), found("结尾独有词")) == (["long"], ["long"], [])
+    readme = " ".join((REPO_ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"normalised url and of the first {SEARCH_CHARS:,} characters of the normalised text" in readme
+    (q,) = [p for p in openapi_document()["paths"]["/v1/review/items"]["get"]["parameters"] if p["name"] == "q"]
+    assert f"first {SEARCH_CHARS:,} characters" in q["schema"]["description"]
+
+
 def test_the_label_filter_of_decided_items_reads_the_final_labels(rclient, mod, seeded):
     """A decided item is listed, and counted, under the labels the moderator gave it, not the model's proposal
     (an item relabelled to link_farm was listed under injected_spam)."""
