@@ -166,7 +166,7 @@ def openapi_document(max_batch: int = DEFAULT_MAX_BATCH) -> dict:
     (:func:`query_parameters`), so each lists the 400.
     """
     from service import __version__
-    from service.review.openapi_paths import REVIEW_PATHS
+    from service.review.openapi_paths import REVIEW_PATHS, REVIEW_SCHEMAS
 
     paths = copy.deepcopy({**PATHS, **REVIEW_PATHS})
     for path, operations in paths.items():
@@ -181,7 +181,7 @@ def openapi_document(max_batch: int = DEFAULT_MAX_BATCH) -> dict:
                  "description": "Content-quality and spam filter for scraped web pages: per-block verdicts with "
                                 "reason codes, evidence and character offsets."},
         "paths": paths,
-        "components": {"schemas": SCHEMAS,
+        "components": {"schemas": {**SCHEMAS, **REVIEW_SCHEMAS},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
 

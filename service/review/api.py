@@ -141,7 +141,10 @@ def campaign_decide_view(campaign_id: int):
 @bp.post("/v1/review/decisions/<rowid:decision_id>/revert")
 @require("review")
 def revert_view(decision_id: int):
-    """Revert an applied decision (the item returns to its previous state)."""
+    """Revert an applied decision (the item returns to its previous state). It takes no fields: a body other
+    than nothing or ``{}`` is refused, as it would be ignored."""
+    if request.get_data(cache=True).strip():
+        _object_body(set())
     with session_scope(_url()) as session:
         record = dec.revert(session, decision_id, actor(), via="api")
         return jsonify({"reverted": decision_json(record)})

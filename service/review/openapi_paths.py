@@ -65,16 +65,92 @@ def _id_param(name: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": ROW_ID}
 
 
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: dict, optional: dict | None = None) -> dict:
+    """An object schema: ``required`` keys always present, ``optional`` ones sometimes; more keys may be added."""
+    return {"type": "object", "required": list(required), "properties": {**required, **(optional or {})}}
+
+
+STR, INT, NUM, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
+NULLABLE_STR, NULLABLE_INT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
+NULLABLE_LABELS = {"type": ["array", "null"], "items": STR}
+STRINGS = {"type": "array", "items": STR}
+COUNTS = {"type": "object", "additionalProperties": INT}
+ITEM_STATUS = {"enum": ["pending", "decided"]}
+# The answers' bodies (merged into components/schemas), so a client, and the fuzz test, can check them.
+REVIEW_SCHEMAS: dict[str, dict] = {
+    "ReviewItemSummary": _obj({
+        "id": INT, "page_id": STR, "url": STR, "site": STR, "language": STR, "model_version": STR,
+        "action": STR, "top_label": STR, "score": NUM, "uncertainty": NUM, "quality": NUM, "flags": STRINGS,
+        "proposed_labels": STRINGS, "reason_codes": STRINGS, "source": STR, "classified_at": STR,
+        "status": ITEM_STATUS, "version": INT, "campaign_id": INT, "campaign_size": INT,
+        "decision": NULLABLE_STR, "final_labels": NULLABLE_LABELS, "decided_by": NULLABLE_STR,
+        "decided_at": NULLABLE_STR, "excerpt": STR}),
+    "ReviewDecision": _obj({
+        "id": INT, "item_id": INT, "moderator": STR, "via": STR, "decision": STR,
+        "status": {"enum": ["applied", "rejected", "reverted"]}, "old_labels": NULLABLE_LABELS,
+        "new_labels": NULLABLE_LABELS, "old_spans": {"type": ["array", "null"]},
+        "new_spans": {"type": ["array", "null"]}, "model_version": NULLABLE_STR, "item_version": NULLABLE_INT,
+        "bulk_id": NULLABLE_STR, "reverts_id": NULLABLE_INT, "note": NULLABLE_STR, "created_at": STR,
+        "reverted_by": NULLABLE_STR, "reverted_at": NULLABLE_STR}),
+    "ReviewItem": _obj({
+        "id": INT, "page_id": STR, "url": STR, "site": STR, "language": STR, "model_version": STR, "action": STR,
+        "top_label": STR, "score": NUM, "uncertainty": NUM, "quality": NUM, "flags": STRINGS,
+        "proposed_labels": STRINGS, "labels": {"type": "object"}, "spans": {"type": "array"},
+        "reasons": {"type": "array"}, "text": STR, "html": NULLABLE_STR, "html_truncated": BOOL, "source": STR,
+        "classified_at": STR, "status": ITEM_STATUS, "version": INT, "decision": NULLABLE_STR,
+        "current_labels": STRINGS, "current_spans": {"type": "array"}, "decided_by": NULLABLE_STR,
+        "decided_at": NULLABLE_STR, "campaign_id": INT,
+        "campaign": {"oneOf": [{"type": "null"}, _obj({
+            "id": INT, "label": STR, "excerpt": STR, "size": INT, "pending": INT,
+            "members": {"type": "array", "items": _obj({"id": INT, "site": STR, "url": STR, "status": ITEM_STATUS,
+                                                        "labels": NULLABLE_LABELS})}})]},
+        "decisions": {"type": "array", "items": _ref("ReviewDecision")},
+        "feedback": {"type": "array", "items": _obj({"reporter": STR, "label": STR, "spans": {"type": "array"},
+                                                     "note": STR, "updated_at": STR})}}),
+    "FeedbackRecorded": _obj({"id": STR, "item_id": NULLABLE_INT, "status": {"enum": ["pending", "decided", None]},
+                              "created": BOOL}),
+}
+ITEM_LIST = _obj({"items": {"type": "array", "items": _ref("ReviewItemSummary")}, "total": NULLABLE_INT,
+                  "next_cursor": NULLABLE_STR, "prev_cursor": NULLABLE_STR,
+                  "filters": {"type": "object", "additionalProperties": STR}},
+                 {"counts": {"type": "object", "additionalProperties": COUNTS,
+                             "description": "With counts=true: per filter, the number of items per value"}})
+DECIDED = _obj({"decision": _ref("ReviewDecision"),
+                "item": _obj({"id": INT, "version": INT, "status": ITEM_STATUS})})
+BULK = _obj({"bulk_id": STR, "applied": {"type": "array", "items": INT},
+             "conflicts": {"type": "array", "items": {"type": "object"},
+                           "description": "Items decided since (id, current state), left as they are"}})
+AUDIT = _obj({"decisions": {"type": "array", "items": _ref("ReviewDecision")}, "before": NULLABLE_INT})
+RATE = {"type": ["number", "null"]}
+STATS = _obj({
+    "days": INT, "per_day": {"type": "object", "additionalProperties": COUNTS},
+    "per_moderator": {"type": "object", "additionalProperties": COUNTS},
+    "agreement": {"type": "object", "additionalProperties": {
+        "type": "object", "additionalProperties": INT, "required": ["precision", "proposal_precision", "recall_as_seen"],
+        "properties": {"precision": RATE, "proposal_precision": RATE, "recall_as_seen": RATE}}},
+    "backlog": _obj({"pending": INT, "by_source": COUNTS, "by_action": COUNTS, "oldest_pending": NULLABLE_STR,
+                     "decided": INT})})
+SPOOLED = _obj({"id": STR, "status": {"const": "spooled"}, "created": {"type": "null"}})
+RELOADED = _obj({"model_version": STR, "previous_version": NULLABLE_STR, "workers": STR})
+# Every review endpoint reads the database, and every keyed endpoint may have to look its key up there:
+# 503 database_unavailable or auth_unavailable (with Retry-After) while it is down.
+DOWN = 503
+
 REVIEW_PATHS: dict[str, dict] = {
     "/v1/review/items": {"get": {
         "summary": "The review queue, filtered, sorted and keyset-paged (moderator token)",
         "security": SECURITY,
         "parameters": [_query_param(n, s) for n, s in FILTERS],
-        "responses": {"200": _ok("items, total, next_cursor, prev_cursor, counts?"), **_errors(400, 401, 403)}}},
+        "responses": {"200": _ok("items, total, next_cursor, prev_cursor, counts?", ITEM_LIST),
+                      **_errors(400, 401, 403, DOWN)}}},
     "/v1/review/items/{item_id}": {"get": {
         "summary": "One item: text, verdict, spans, reasons, version, campaign, decisions, feedback",
         "security": SECURITY, "parameters": [_id_param("item_id")],
-        "responses": {"200": _ok("The item"), **_errors(401, 403, 404)}}},
+        "responses": {"200": _ok("The item", _ref("ReviewItem")), **_errors(401, 403, 404, DOWN)}}},
     "/v1/review/items/{item_id}/decision": {"post": {
         "summary": "Decide an item; 409 when it was decided since the version you loaded",
         "security": SECURITY, "parameters": [_id_param("item_id")],
@@ -85,8 +161,8 @@ REVIEW_PATHS: dict[str, dict] = {
                            "labels": LABELS_FIX, "spans": {"type": ["array", "null"], "items": SPAN_FIX},
                            "note": {"type": "string", "maxLength": 2000}},
             **relabel_only("labels", "spans")}}}},
-        "responses": {"200": _ok("The recorded decision and the item's new version"),
-                      **_errors(400, 401, 403, 404, 409, 415)}}},
+        "responses": {"200": _ok("The recorded decision and the item's new version", DECIDED),
+                      **_errors(400, 401, 403, 404, 409, 415, DOWN)}}},
     "/v1/review/campaigns/{campaign_id}/decision": {"post": {
         "summary": "The same decision for every pending item of a campaign",
         "security": SECURITY, "parameters": [_id_param("campaign_id")],
@@ -94,22 +170,27 @@ REVIEW_PATHS: dict[str, dict] = {
             "type": "object", "required": ["decision"], "additionalProperties": False,
             "properties": {"decision": {"enum": ["confirm", "not_spam", "relabel"]}, "labels": LABELS_FIX},
             **relabel_only("labels")}}}},
-        "responses": {"200": _ok("applied item ids and conflicts"), **_errors(400, 401, 403, 404, 415)}}},
+        "responses": {"200": _ok("applied item ids and conflicts", BULK),
+                      **_errors(400, 401, 403, 404, 415, DOWN)}}},
     "/v1/review/decisions": {"get": {
         "summary": "The audit trail, newest first", "security": SECURITY,
         "parameters": [_query_param(n, s) for n, s in (
             ("moderator", {"type": "string"}), ("item", ROW_ID),
             ("status", {"enum": ["applied", "rejected", "reverted"]}), ("before", ROW_ID),
             ("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}))],
-        "responses": {"200": _ok("decisions, before"), **_errors(400, 401, 403)}}},
+        "responses": {"200": _ok("decisions, before", AUDIT), **_errors(400, 401, 403, DOWN)}}},
     "/v1/review/decisions/{decision_id}/revert": {"post": {
         "summary": "Revert an applied decision", "security": SECURITY, "parameters": [_id_param("decision_id")],
-        "responses": {"200": _ok("The reverted decision"), **_errors(401, 403, 404, 409)}}},
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "maxProperties": 0,
+            "description": "Revert takes no fields: send no body, or {}"}}}},
+        "responses": {"200": _ok("The reverted decision", _obj({"reverted": _ref("ReviewDecision")})),
+                      **_errors(400, 401, 403, 404, 409, 415, DOWN)}}},
     "/v1/review/stats": {"get": {
         "summary": "Decisions per day, moderator agreement with the model per label, backlog",
         "security": SECURITY, "parameters": [_query_param("days", {"type": "integer", "minimum": 1,
                                                                           "maximum": 366, "default": 30})],
-        "responses": {"200": _ok("Statistics"), **_errors(400, 401, 403)}}},
+        "responses": {"200": _ok("Statistics", STATS), **_errors(400, 401, 403, DOWN)}}},
     "/v1/feedback": {"post": {
         "summary": "Report a page (by the id it was classified with, or the page itself); it goes to review",
         "description": "Idempotent per (id, key): sending again corrects the report. Never refused because the "
@@ -127,11 +208,12 @@ REVIEW_PATHS: dict[str, dict] = {
                            "spans": {"type": ["array", "null"], "items": SPAN_FIX},
                            "note": {"type": "string", "maxLength": MAX_NOTE},
                            "page": {"oneOf": [{"$ref": "#/components/schemas/Page"}, {"type": "null"}]}}}}}},
-        "responses": {"201": _ok("Recorded"), "200": _ok("Corrected (same id and key as before)"),
-                      "202": _ok("Spooled while the database is down"),
+        "responses": {"201": _ok("Recorded", _ref("FeedbackRecorded")),
+                      "200": _ok("Corrected (same id and key as before)", _ref("FeedbackRecorded")),
+                      "202": _ok("Spooled while the database is down", SPOOLED),
                       **_errors(400, 401, 403, 404, 413, 415, 422, 503)}}},
     "/v1/admin/reload": {"post": {
         "summary": "Load the model the manifest names now (admin key); under gunicorn every worker is replaced",
         "security": SECURITY,
-        "responses": {"200": _ok("model_version, previous_version"), **_errors(401, 403, 409)}}},
+        "responses": {"200": _ok("model_version, previous_version", RELOADED), **_errors(401, 403, 409, DOWN)}}},
 }

@@ -157,3 +157,15 @@ def inline_verdict(page_id: str, url: str = "http://edu.example.cn/i.html") -> d
         {"start": at, "end": at + len(TERM), "label": "injected_spam", "score": 0.9, "reasons": ["GAMBLING_NAME"],
          "excerpt": TERM, "inline": True} for at in (first, second)]
     return v
+
+def assert_documented(resp, path: str, method: str) -> None:
+    """The answer's status is listed for the operation in /openapi.json and its JSON body matches the schema."""
+    import jsonschema_rs
+
+    from service.openapi import openapi_document
+
+    document = openapi_document()
+    answers = document["paths"][path][method]["responses"]
+    assert str(resp.status_code) in answers, (resp.status_code, resp.get_json())
+    schema = answers[str(resp.status_code)]["content"]["application/json"]["schema"]
+    jsonschema_rs.validator_for({**schema, "components": document["components"]}).validate(resp.get_json())

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tests.review.conftest import INJECTED, add_items, key_headers, make_app, verdict
+from tests.review.conftest import INJECTED, add_items, assert_documented, key_headers, make_app, verdict
 
 OTHER = "澳门新葡京娱乐场官网,百家乐真人在线开户,北京赛车pk10计划网页版,时时彩平台注册送38元彩金"
 
@@ -442,3 +442,42 @@ def test_a_conflict_on_a_pending_item_says_what_changed(rclient, mod, seeded, re
     late = rclient.post(f"/v1/review/items/{seeded[4]}/decision", json={"decision": "skip", "version": 1},
                         headers=mod).get_json()["error"]["message"]
     assert "was decided, then reverted to pending by token:alice-tool" in late
+
+def test_every_review_answer_matches_its_documented_schema(rclient, mod, seeded):
+    """No 2xx of the review API had a body schema, so the fuzz test's body check could catch nothing there."""
+    a, b = seeded[:2]
+    assert_documented(rclient.get("/v1/review/items?status=all&counts=1", headers=mod), "/v1/review/items", "get")
+    decided = rclient.post(f"/v1/review/items/{a}/decision", json={"decision": "confirm", "version": 1},
+                           headers=mod)
+    assert_documented(decided, "/v1/review/items/{item_id}/decision", "post")
+    campaign = _item(rclient, mod, b)["campaign_id"]
+    bulk = rclient.post(f"/v1/review/campaigns/{campaign}/decision", json={"decision": "not_spam"}, headers=mod)
+    assert_documented(bulk, "/v1/review/campaigns/{campaign_id}/decision", "post")
+    assert_documented(rclient.get(f"/v1/review/items/{a}", headers=mod), "/v1/review/items/{item_id}", "get")
+    assert_documented(rclient.get("/v1/review/decisions", headers=mod), "/v1/review/decisions", "get")
+    reverted = rclient.post(f"/v1/review/decisions/{decided.get_json()['decision']['id']}/revert", headers=mod)
+    assert_documented(reverted, "/v1/review/decisions/{decision_id}/revert", "post")
+    assert_documented(rclient.get("/v1/review/stats", headers=mod), "/v1/review/stats", "get")
+
+
+def test_the_document_gives_every_success_a_body_and_lists_the_503s():
+    from service.openapi import openapi_document
+    from service.review.openapi_paths import REVIEW_PATHS
+
+    document = openapi_document()
+    for path in REVIEW_PATHS:
+        for method, operation in document["paths"][path].items():
+            answers = operation["responses"]
+            for status in (s for s in answers if s.startswith("2")):
+                assert "schema" in answers[status].get("content", {}).get("application/json", {}), (path, status)
+            assert "503" in answers, (path, method)  # database_unavailable, auth_unavailable
+
+
+@pytest.mark.parametrize("body,code", [({"bogus": 1}, "unknown_field"), ([1], "invalid_body")])
+def test_revert_refuses_a_body_it_would_ignore(rclient, mod, seeded, body, code):
+    """Revert takes no fields; {"bogus": 1} was a 200 that ignored it."""
+    decided = rclient.post(f"/v1/review/items/{seeded[0]}/decision", json={"decision": "confirm", "version": 1},
+                           headers=mod).get_json()["decision"]["id"]
+    resp = rclient.post(f"/v1/review/decisions/{decided}/revert", json=body, headers=mod)
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == code
+    assert rclient.post(f"/v1/review/decisions/{decided}/revert", json={}, headers=mod).status_code == 200

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.review.conftest import INJECTED, add_items, verdict
+from tests.review.conftest import INJECTED, add_items, assert_documented, verdict
 
 PAGE = {"url": "http://edu.example.cn/news/9.html",
         "text": "全市教育大会召开\n\n4月25日上午,全市教育大会召开,市委书记出席并讲话。\n\n" + INJECTED}
@@ -26,6 +26,8 @@ def test_feedback_by_id_then_corrected(rclient, crawler, mod, review_app):
     assert first.status_code == 201 and first.get_json()["item_id"] == item_id
     again = rclient.post("/v1/feedback", json={"id": "known", "label": "link_farm"}, headers=crawler)
     assert again.status_code == 200 and again.get_json()["created"] is False
+    for resp in (first, again):
+        assert_documented(resp, "/v1/feedback", "post")
     detail = _item(rclient, mod, item_id)
     assert detail["source"] == "feedback"
     assert [(f["label"], f["note"]) for f in detail["feedback"]] == [("link_farm", "")]
@@ -196,6 +198,8 @@ def test_feedback_by_an_unknown_id_while_the_database_is_down_is_a_503(rclient, 
     assert by_id.get_json()["error"]["code"] == "database_unavailable" and "'page'" in by_id.get_json()["error"][
         "message"]
     assert with_page.status_code == 202
+    for resp in (by_id, with_page):
+        assert_documented(resp, "/v1/feedback", "post")
     assert wait_listed(rclient, mod) == ["sent-down"]
     assert not [p for p in enqueuer.spool.pending_files()]
 
