@@ -58,8 +58,8 @@ def init_review(app: Flask, state) -> None:
         migrated=state.database_ready)
     state.classify_hooks.append(enqueuer.hook)
     app.extensions[EXTENSION] = enqueuer
-    if state.database_ready and enqueuer.spool.pending_files():
-        enqueuer.start()  # replay what an earlier run could not write
+    if enqueuer.spool.pending_files():
+        enqueuer.start()  # replay what an earlier run could not write: now, or once the database is back
 
     from service.review.api import bp as api_bp
     from service.review.feedback import bp as feedback_bp

@@ -215,6 +215,34 @@ def test_a_spool_written_while_the_writer_is_idle_is_replayed_without_new_traffi
     enq.close()
 
 
+def test_a_spool_found_at_start_up_with_the_database_down_is_replayed_when_it_is_back(tmp_path, loaded_model):
+    """The writer started only when the database was up at start-up: a spool left by an earlier run then waited
+    for classify traffic."""
+    from service.app import create_app
+    from service.config import load_config
+    from service.requests import PageRequest
+    from service.review.store import item_record
+
+    blocker = tmp_path / "blocked"
+    blocker.write_text("a file where the database directory should be")
+    url = f"sqlite:///{blocker / 'queue.db'}"
+    spool = Spool(tmp_path / "spool")
+    v = verdict("left-while-down")
+    spool.append([item_record(v, PageRequest(id=v["id"], url=v["url"], text=v["text"]), THRESHOLDS, "review",
+                              1000)])
+    spool._own().rename(spool.directory / "spool-1.jsonl")  # as a dead worker left it
+    app = create_app(load_config({"storage": {"database_url": url, "spool_dir": str(spool.directory)},
+                                  "review": {"secret_key_file": str(tmp_path / "key"), "spool_retry_seconds": 0.2}},
+                                 environ={}))
+    try:
+        assert app.extensions["pagesieve"].database_ready is False
+        blocker.unlink()
+        assert wait_for(lambda: not spool.pending_files() and count(url) == 1, timeout=10)
+    finally:
+        app.extensions["pagesieve_review"].close()
+        dispose_engine(url)
+
+
 def test_close_spools_what_is_still_in_memory(tmp_path):
     enq = make("sqlite://", tmp_path)
     enq._queue.put_nowait({"kind": "item", "page_id": "mem"})
