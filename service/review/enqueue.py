@@ -4,14 +4,15 @@
 microseconds whether a verdict goes to the queue (every ``review`` action,
 plus a random ``review.sample_rate`` share of ``keep``/``strip``/``drop``),
 builds the record and puts it on an in-process queue. A background thread
-writes records to the database. When a write fails because the database is
-unreachable, the records are appended as JSON lines to this process's spool
-file (``<spool_dir>/spool-<pid>.jsonl``; feedback spooled on a request
-thread goes there too). The writer thread replays the spool directory at
-start-up, after a successful write that finds it non-empty, and every
-``review.spool_retry_seconds`` whoever wrote its files, so a quiet process
-replays too; any process that spools keeps its writer thread running.
-Several gunicorn workers may share one spool
+writes records to the database. When a write fails because the database cannot
+take writes now (unreachable, read-only after a failover, a revoked permission,
+out of connections or disk: see ``is_transient``), the records are appended as
+JSON lines to this process's spool file (``<spool_dir>/spool-<pid>.jsonl``;
+feedback spooled on a request thread goes there too). The writer thread replays
+the spool directory at start-up, after a successful write that finds it
+non-empty, and every ``review.spool_retry_seconds`` whoever wrote its files, so
+a quiet process replays too; any process that spools keeps its writer thread
+running. Several gunicorn workers may share one spool
 directory: each appends to its own file, and a replayer claims a file by an
 atomic rename before reading it (``flock`` makes a writer that still holds
 the old name finish first). Writes are idempotent per page id, so a record
@@ -33,7 +34,8 @@ import uuid
 from collections import OrderedDict
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from service.review.store import in_transaction, item_record, write_record
 from service.storage.db import migrate
@@ -44,11 +46,30 @@ RECENT_PAGES = 256  # pages remembered per process for feedback by id
 RECENT_MAX_CHARS = 200_000
 
 
+# SQLSTATE classes that say the database refuses what a record holds (22: data exception, such as a value too long
+# for its column; 23: integrity constraint violation). Retrying such a record cannot help: it is kept aside.
+REFUSED_SQLSTATE_CLASSES = ("22", "23")
+
+
 def is_transient(exc: BaseException) -> bool:
-    """True when the database could not be reached or written (retry later), not a bad record."""
-    if isinstance(exc, OperationalError):
+    """True when the database could not take a write now, whatever the record (spool it, retry later); False when
+    it refused the record for what it holds (an integrity or data error) or the record could not be turned into a
+    row at all.
+
+    Every database error other than an integrity or data error counts as an outage: unreachable or dropped
+    connections, a read-only server (25006, a standby after a failover), a revoked permission (42501), an
+    administrator's shutdown (57P01-57P03), too many connections (53300), a full disk (53100), serialization
+    failures and deadlocks (40001, 40P01), a missing table. They go away without the record changing."""
+    if isinstance(exc, SATimeoutError):  # no pooled connection came free in time
         return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    if not isinstance(exc, DBAPIError):  # the record could not become a row (a Python error before the database)
+        return False
+    if exc.connection_invalidated:
+        return True
+    if isinstance(exc, (IntegrityError, DataError)):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return sqlstate[:2] not in REFUSED_SQLSTATE_CLASSES
 
 
 class Spool:

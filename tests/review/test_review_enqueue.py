@@ -358,3 +358,60 @@ def test_a_database_that_never_answers_does_not_hold_start_up(tmp_path, loaded_m
         signal.signal(signal.SIGALRM, previous)
         silent.close()
         dispose_engine(url)
+
+
+@contextmanager
+def schema_as_own_role(pg_reason):
+    """``(admin, url)``: a migrated schema of the local PostgreSQL written by a role of its own, so a test can make
+    that role's database read-only or take its permissions away without touching anyone else's connections."""
+    if pg_reason:
+        pytest.skip(pg_reason)
+    import uuid
+
+    import psycopg
+
+    name = f"t_role_{uuid.uuid4().hex[:10]}"
+    admin = psycopg.connect(PG_URL, autocommit=True)
+    admin.execute(f"CREATE ROLE {name} LOGIN")
+    admin.execute(f"CREATE SCHEMA {name} AUTHORIZATION {name}")
+    url = f"postgresql://{name}@127.0.0.1:5432/pagesieve_test?options=-csearch_path%3D{name}"
+    try:
+        migrate(url)
+        dispose_engine(url)
+        yield admin, name, url
+    finally:
+        dispose_engine(url)
+        admin.execute(f"DROP SCHEMA {name} CASCADE")
+        admin.execute(f"DROP OWNED BY {name}")
+        admin.execute(f"DROP ROLE {name}")
+        admin.close()
+
+
+@pytest.mark.parametrize("episode", [
+    # a failover to a standby: every write is refused with ReadOnlySqlTransaction (25006, an InternalError)
+    ("ALTER ROLE {r} SET default_transaction_read_only = on", "ALTER ROLE {r} RESET default_transaction_read_only"),
+    # a revoked permission: InsufficientPrivilege (42501, a ProgrammingError)
+    ("REVOKE INSERT, UPDATE ON {r}.review_items FROM {r}", "GRANT INSERT, UPDATE ON {r}.review_items TO {r}"),
+], ids=["read_only", "permission_revoked"])
+def test_records_refused_by_a_database_that_cannot_take_writes_are_spooled_then_delivered(tmp_path, pg_reason,
+                                                                                          episode):
+    """An episode that has nothing to do with the records is an outage: they wait in the spool, not in rejected.jsonl,
+    and reach the queue once the database takes writes again."""
+    start, end = episode
+    with schema_as_own_role(pg_reason) as (admin, role, url):
+
+        def apply(statement):
+            admin.execute(statement.format(r=role))
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
+
+        apply(start)
+        enq = make(url, tmp_path, migrated=True)
+        for i in range(5):
+            v = verdict(f"ro{i}")
+            enq.hook(v, Req(v))
+        assert enq.flush(timeout=30)
+        assert enq.stats["rejected"] == 0 and not (tmp_path / "spool" / "rejected.jsonl").exists(), enq.stats
+        assert count_spooled(enq) == 5
+        apply(end)
+        assert wait_for(lambda: not enq.spool.pending_files() and count(url) == 5), enq.stats
+        enq.close()
