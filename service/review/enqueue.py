@@ -134,15 +134,22 @@ class Spool:
                 records.append(json.loads(raw.decode("utf-8")))
             except ValueError:  # UnicodeDecodeError is one too
                 log.error("unreadable spool line in %s kept in rejected file", path)
-                with (path.parent / "rejected.jsonl").open("a", encoding="utf-8") as fh:
-                    fh.write(raw.decode("utf-8", errors="backslashreplace") + "\n")
+                _keep_aside(path.parent, raw.decode("utf-8", errors="backslashreplace"))
         return records
 
     def reject(self, record: dict, reason: str) -> None:
         """A record the database refuses for good (not an outage): kept aside, never dropped silently."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        with (self.directory / "rejected.jsonl").open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"reason": reason, "record": record}, ensure_ascii=False) + "\n")
+        _keep_aside(self.directory, json.dumps({"reason": reason, "record": record}, ensure_ascii=False))
+
+
+def _keep_aside(directory: Path, line: str) -> None:
+    """Append a line to ``<directory>/rejected.jsonl``, readable by this user only (0600, as the spool files are:
+    it holds page text and HTML; one an earlier version left readable to all is made private too)."""
+    fd = os.open(directory / "rejected.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
 
 
 class ReviewEnqueuer:

@@ -256,7 +256,10 @@ def test_a_record_the_database_refuses_is_kept_aside(db_url, tmp_path):
     enq.put({"kind": "item", "page_id": "x" * 500, "verdict": {}})  # longer than the column on PostgreSQL
     enq.put({"kind": "item", "page_id": None})  # NOT NULL everywhere
     assert enq.flush()
-    assert enq.stats["rejected"] >= 1 and (tmp_path / "spool" / "rejected.jsonl").exists()
+    rejected = tmp_path / "spool" / "rejected.jsonl"
+    assert enq.stats["rejected"] >= 1 and rejected.exists()
+    assert rejected.stat().st_mode & 0o777 == 0o600  # page text and HTML: as private as the spool files
+    assert any(json.loads(line)["record"]["page_id"] is None for line in rejected.read_text().splitlines())
     enq.close()
 
 
@@ -302,6 +305,7 @@ def test_a_spool_line_torn_inside_a_character_is_kept_aside_and_the_rest_replaye
     assert [r["page_id"] for r in Spool.read(path)] == ["a", "b"]
     rejected = (tmp_path / "rejected.jsonl").read_text(encoding="utf-8")
     assert '"page_id": "c"' in rejected and "双" in rejected
+    assert (tmp_path / "rejected.jsonl").stat().st_mode & 0o777 == 0o600
 
 
 def test_readyz_says_when_a_database_down_at_start_up_is_back(tmp_path, pg_reason, loaded_model, monkeypatch):
