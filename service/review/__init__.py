@@ -42,17 +42,24 @@ def load_secret_key(config) -> str:
 
 def init_review(app: Flask, state) -> None:
     """Register the enqueue hook, the session settings and the review blueprints."""
-    from service.review.enqueue import ReviewEnqueuer
+    from service.config import ConfigError
+    from service.review.enqueue import ReviewEnqueuer, Spool
 
     config = state.config
     review = config.section("review")
+    spool_dir = config.path("storage", "spool_dir")
+    try:  # the spool is where review records wait while the database is down: refuse to start without one
+        Spool(spool_dir).check()
+    except OSError as exc:
+        raise ConfigError(f"storage.spool_dir (PAGESIEVE_STORAGE_SPOOL_DIR) {spool_dir} cannot hold the review spool: "
+                          f"{type(exc).__name__}: {exc.strerror or exc}; name a writable directory") from None
 
     def thresholds():
         loaded = state.registry.get()
         return loaded.policy.to_json()
 
     enqueuer = ReviewEnqueuer(
-        state.database_url, config.path("storage", "spool_dir"), float(review.get("sample_rate", 0.01)),
+        state.database_url, spool_dir, float(review.get("sample_rate", 0.01)),
         int(config.get("limits", "max_raw_html_bytes", 200_000)), thresholds=thresholds,
         retry_seconds=float(review.get("spool_retry_seconds", 5)), queue_max=int(review.get("queue_max", 10_000)),
         migrated=state.database_ready)

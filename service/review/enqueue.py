@@ -102,6 +102,19 @@ class Spool:
             finally:
                 os.close(fd)
 
+    def check(self) -> None:
+        """Create the directory and write, sync and remove a probe file in it: OSError when records could not be
+        spooled there (a regular file on the path, no permission, a read-only file system)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        probe = self.directory / f".probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"probe\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            probe.unlink()
+
     def pending_files(self) -> list[Path]:
         if not self.directory.is_dir():
             return []
@@ -167,6 +180,8 @@ class ReviewEnqueuer:
         self._queue: queue.Queue = queue.Queue(maxsize=queue_max)
         self._random = random.Random(seed if seed is not None else os.getpid() ^ time.time_ns())
         self._lock = threading.Lock()
+        self._held: list[dict] = []  # records the spool could not take: written or spooled at the next chance
+        self._held_lock = threading.Lock()
         self._recent: OrderedDict[str, tuple] = OrderedDict()
         self._thread: threading.Thread | None = None
         self._pid = None
@@ -295,12 +310,30 @@ class ReviewEnqueuer:
                 self.stats["rejected"] += 1
         return True
 
-    def _spool(self, records: list[dict]) -> None:
-        try:
-            self.spool.append(records)
-            self.stats["spooled"] += len(records)
-        except OSError:
-            log.exception("review queue: could not spool %d record(s)", len(records))
+    def _spool(self, records: list[dict]) -> bool:
+        """Append records to the spool, after any it could not take before; when it cannot take them either, hold
+        them all in memory for the next replay (which writes them to the database or spools them). True when they
+        are on disk."""
+        with self._held_lock:
+            pending = self._held + list(records)
+            try:
+                self.spool.append(pending)
+            except OSError as exc:
+                self._held = pending
+                log.error("review queue: could not spool %d record(s) (%s: %s); %d held in memory until the spool "
+                          "or the database takes them", len(records), type(exc).__name__, exc, len(pending))
+                return False
+            self._held = []
+            self.stats["spooled"] += len(pending)
+            return True
+
+    def _unhold(self, records: list[dict]) -> bool:
+        """Take these records back out of the memory hold; True when any of them was there."""
+        mine = {id(r) for r in records}
+        with self._held_lock:
+            kept = [r for r in self._held if id(r) not in mine]
+            found, self._held = len(kept) != len(self._held), kept
+        return found
 
     def spool_now(self, records: list[dict]) -> None:
         """Spool records from a request thread (feedback while the database is down) and make sure the writer
@@ -310,7 +343,11 @@ class ReviewEnqueuer:
         self._ensure_thread()
 
     def replay(self) -> bool:
-        """Write every spooled record to the database; True when the spool is empty afterwards."""
+        """Write the held and spooled records to the database; True when nothing is left held or spooled."""
+        with self._held_lock:
+            held, self._held = self._held, []
+        if held and not self._write(held):
+            return False
         for path in self.spool.pending_files():
             claimed = self.spool.claim(path)
             if claimed is None:
@@ -319,15 +356,19 @@ class ReviewEnqueuer:
             if not records:
                 claimed.unlink(missing_ok=True)
                 continue
-            # Written records are deleted with the file only once all are in; a partial replay leaves
-            # the rest in this process's spool (idempotent writes make any overlap harmless).
-            before = self.stats["spooled"]
+            # The claimed file goes once each of its records is written, refused (kept in rejected.jsonl) or back in
+            # a spool file; when the spool could not take the rest, the claimed file keeps them for the next replay
+            # (a replay-* file is pending too). Idempotent writes make any overlap harmless.
+            done = self.stats["written"] + self.stats["rejected"]
             ok = self._write(records)
+            self.stats["replayed"] += self.stats["written"] + self.stats["rejected"] - done
+            if not ok and self._unhold(records):
+                return False
             claimed.unlink(missing_ok=True)
-            self.stats["replayed"] += len(records) - (self.stats["spooled"] - before)
             if not ok:
                 return False
-        return not self.spool.pending_files()
+        with self._held_lock:
+            return not self._held and not self.spool.pending_files()
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything queued so far was written or spooled (tests, shutdown)."""

@@ -419,3 +419,65 @@ def test_records_refused_by_a_database_that_cannot_take_writes_are_spooled_then_
         apply(end)
         assert wait_for(lambda: not enq.spool.pending_files() and count(url) == 5), enq.stats
         enq.close()
+
+
+def test_a_spool_dir_that_cannot_hold_files_stops_start_up(config, tmp_path):
+    """A regular file where the spool directory should be: the app refuses to start, naming the setting, instead of
+    saying ready and dropping every record of the next outage."""
+    from service.app import create_app
+    from service.config import ConfigError
+
+    afile = tmp_path / "afile"
+    afile.write_text("not a directory")
+    with pytest.raises(ConfigError, match=r"PAGESIEVE_STORAGE_SPOOL_DIR.*afile/spool"):
+        create_app(config.with_overrides({"storage": {"spool_dir": str(afile / "spool")}}))
+
+
+def _unwritable_own_spool_file(enq) -> None:
+    """This process's spool file made impossible to create (a link into a directory that does not exist), while the
+    directory itself still lets a replay claim other files."""
+    enq.spool.directory.mkdir(parents=True, exist_ok=True)
+    enq.spool._own().symlink_to(enq.spool.directory / "missing" / "spool.jsonl")
+
+
+def test_records_the_spool_cannot_take_are_kept_until_the_database_is_back(tmp_path):
+    blocker = tmp_path / "blocked"
+    blocker.write_text("a file where the database directory should be")
+    url = f"sqlite:///{blocker / 'queue.db'}"
+    enq = make(url, tmp_path)
+    _unwritable_own_spool_file(enq)
+    try:
+        for i in range(3):
+            v = verdict(f"held{i}")
+            enq.hook(v, Req(v))
+        assert enq.flush(timeout=30)
+        time.sleep(0.5)  # a few replays, with the database and the spool both unusable
+        enq.spool._own().unlink()
+        blocker.unlink()
+        assert wait_for(lambda: enq.stats["written"] == 3), enq.stats
+        assert count(url) == 3 and not enq.spool.pending_files()
+    finally:
+        enq.close()
+        dispose_engine(url)
+
+
+def test_a_claimed_spool_file_is_kept_when_its_records_cannot_be_spooled_again(tmp_path):
+    """Database down and this process's spool file not writable: a replay claims a file a dead worker left, cannot
+    write its records anywhere, and keeps the file; they are written once the database is back."""
+    blocker = tmp_path / "blocked"
+    blocker.write_text("a file where the database directory should be")
+    url = f"sqlite:///{blocker / 'queue.db'}"
+    enq = make(url, tmp_path)
+    Spool(enq.spool.directory).append([{"kind": "item", "page_id": "left", "verdict": {}, "text": "t"}])
+    enq.spool._own().rename(enq.spool.directory / "spool-1.jsonl")  # as a dead worker left it
+    _unwritable_own_spool_file(enq)
+    try:
+        assert enq.replay() is False
+        (kept,) = [p for p in enq.spool.pending_files() if p.name.startswith("replay-")]
+        assert json.loads(kept.read_text())["page_id"] == "left"
+        enq.spool._own().unlink()
+        blocker.unlink()
+        assert enq.replay() is True and count(url) == 1
+    finally:
+        enq.close()
+        dispose_engine(url)
