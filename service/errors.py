@@ -23,6 +23,19 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+LOG_VALUE_CHARS = 200  # the most of one client-sent value a log line holds
+
+
+def loggable(value) -> str:
+    """A client-sent value (page id, URL, name, header) for a log line: quoted, with every character that is not
+    printable escaped (a newline as ``\\n``, ESC as ``\\x1b``, U+2028 as ``\\u2028``), so it cannot start a forged
+    line or recolour a terminal, and cut to ``LOG_VALUE_CHARS`` characters."""
+    text = printable(str(value))
+    if len(text) > LOG_VALUE_CHARS:
+        text = text[:LOG_VALUE_CHARS] + "..."
+    return repr(text)
+
+
 def json_integer(value) -> int | None:
     """``value`` as an int when JSON Schema calls it an integer (``5`` or ``5.0``; not ``true``, not ``5.5``), else
     None: a client whose JSON library writes every number as a float still sends integers."""

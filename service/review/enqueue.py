@@ -37,6 +37,7 @@ from pathlib import Path
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
+from service.errors import loggable
 from service.review.store import in_transaction, item_record, write_record
 from service.storage.db import migrate
 
@@ -70,6 +71,14 @@ def is_transient(exc: BaseException) -> bool:
         return False
     sqlstate = getattr(exc.orig, "sqlstate", None) or ""
     return sqlstate[:2] not in REFUSED_SQLSTATE_CLASSES
+
+
+def database_error(exc: BaseException) -> str:
+    """An error for a log line: its class and, from the database, its SQLSTATE (never the statement's parameters)."""
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None)
+    name = type(orig if orig is not None else exc).__name__
+    return f"{name}, SQLSTATE {sqlstate}" if sqlstate else name
 
 
 class Spool:
@@ -305,7 +314,10 @@ class ReviewEnqueuer:
                                 type(exc).__name__, len(records) - i)
                     self._spool(records[i:])
                     return False
-                log.exception("review queue: record for %s refused", record.get("page_id"))
+                # The error class and SQLSTATE only: the statement's parameters (page text) stay out of the log, and the
+                # page id is the client's, escaped.
+                log.error("review queue: record for %s refused (%s); kept in rejected.jsonl",
+                          loggable(record.get("page_id")), database_error(exc))
                 self.spool.reject(record, f"{type(exc).__name__}: {exc}")
                 self.stats["rejected"] += 1
         return True

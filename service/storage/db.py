@@ -36,7 +36,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def get_engine(url: str) -> Engine:
-    """The process-wide engine for ``url`` (SQLite files get WAL and a busy timeout)."""
+    """The process-wide engine for ``url`` (SQLite files get WAL and a busy timeout). Its errors leave out the
+    statement's parameters (``hide_parameters``): they hold page text and client values, and errors get logged."""
     with _lock:
         engine = _engines.get(url)
         if engine is None:
@@ -44,7 +45,8 @@ def get_engine(url: str) -> Engine:
                 path = url.split("///", 1)[-1]
                 if path and path != ":memory:":
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+                engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
+                                       hide_parameters=True)
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
                 if url.startswith("postgresql://"):
@@ -53,7 +55,7 @@ def get_engine(url: str) -> Engine:
                     url_driver = url
                 connect_args = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
                 engine = create_engine(url_driver, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                                       connect_args=connect_args)
+                                       connect_args=connect_args, hide_parameters=True)
             _engines[url] = engine
         return engine
 

@@ -16,7 +16,7 @@ from service.review.enqueue import ReviewEnqueuer, Spool
 from service.storage.db import dispose_engine, migrate, session_scope
 from service.storage.models import ReviewItem
 from tests.conftest import PG_URL
-from tests.review.conftest import INJECTED, THRESHOLDS, verdict
+from tests.review.conftest import INJECTED, THRESHOLDS, make_db_url, verdict
 from tests.review.netproxy import Proxy
 
 
@@ -481,3 +481,27 @@ def test_a_claimed_spool_file_is_kept_when_its_records_cannot_be_spooled_again(t
     finally:
         enq.close()
         dispose_engine(url)
+
+
+def test_a_refused_record_logs_one_escaped_line_without_the_page_text(tmp_path, pg_reason, caplog):
+    """A page id sent to forge a log line and recolour the terminal, on a record PostgreSQL refuses (an id longer
+    than its column): the log says which record and why in one line, the id escaped, and holds no page text."""
+    url, drop = make_db_url("postgresql", tmp_path, pg_reason)
+    migrate(url)
+    forged = "inj2\n2026-11-25 03:53:00,000 INFO service.app: database FAKE is available again\x1b[31m"
+    enq = make(url, tmp_path)
+    try:
+        with caplog.at_level("INFO", logger="service.review.enqueue"):
+            enq.put({"kind": "item", "page_id": forged + "x" * 500, "verdict": {}, "text": "SECRET-PAGE-TEXT"})
+            assert enq.flush()
+        (line,) = [r for r in caplog.records if "refused" in r.getMessage()]
+        message = line.getMessage()
+        assert "\n" not in message and "\x1b" not in message and "\\n2026-11-25" in message
+        assert "StringDataRightTruncation, SQLSTATE 22001" in message and line.exc_info is None
+        assert "SECRET-PAGE-TEXT" not in caplog.text
+        (kept,) = [json.loads(x) for x in (tmp_path / "spool" / "rejected.jsonl").read_text().splitlines()]
+        assert kept["record"]["text"] == "SECRET-PAGE-TEXT"  # the record itself is kept for a human
+        assert "SECRET-PAGE-TEXT" not in kept["reason"]  # nor the parameters in the error it was refused with
+    finally:
+        enq.close()
+        drop()
