@@ -185,17 +185,17 @@ def _refuse_unknown_query_parameters(app: Flask) -> None:
 
 def _prepare_database(state: ServiceState) -> None:
     """Migrate the schema; a database that is down must not stop classify from serving."""
-    from service.storage.db import migrate
+    from service.storage.db import display_url, migrate
 
     state._database_tried = time.monotonic()
     try:
         migrate(state.database_url)
     except Exception as exc:
         log.error("database %s not available (%s); classify still serves",
-                  state.database_url.split("@")[-1], str(exc).splitlines()[0][:300])
+                  display_url(state.database_url), str(exc).splitlines()[0][:300])
         return
     if not state.database_ready and state._database_retry is not None:
-        log.info("database %s is available again", state.database_url.split("@")[-1])
+        log.info("database %s is available again", display_url(state.database_url))
     state.database_ready = True
 
 

@@ -383,3 +383,23 @@ def test_unknown_endpoint_and_method_are_json(client):
     assert resp.status_code == 405 and resp.get_json()["error"]["code"] == "method_not_allowed"
     assert resp.headers["Allow"] == "OPTIONS, POST"  # RFC 9110: a 405 says which methods are allowed
     assert client.delete("/healthz").headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql:///fix_spool_absent?host=127.0.0.1&password=S3CRETPW",
+    "postgresql://postgres:S3CRETPW@127.0.0.1/fix_spool_absent?sslpassword=S3CRETPW",
+])
+def test_a_database_password_is_never_logged(config, loaded_model, caplog, url):
+    """A database that is not there at start-up is logged by its URL, the password hidden wherever the URL holds it
+    (libpq reads one from the query string too)."""
+    from service.app import create_app
+    from service.storage.db import dispose_engine
+
+    with caplog.at_level("INFO", logger="service.app"):
+        app = create_app(config.with_overrides({"storage": {"database_url": url}}))
+    try:
+        assert "fix_spool_absent" in caplog.text and "***" in caplog.text
+        assert "S3CRETPW" not in caplog.text
+    finally:
+        app.extensions["pagesieve_review"].close()
+        dispose_engine(url)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -33,6 +33,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+SECRET_QUERY_PARAMETERS = {"password", "sslpassword"}  # libpq takes a password in the query string too
+
+
+def display_url(url: str) -> str:
+    """A database URL for a log line or a message: its password hidden (``***``), in the user part and in query
+    parameters (``postgresql:///db?host=h&password=...``)."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # not a URL SQLAlchemy reads: show none of it
+        return "<unreadable database URL>"
+    query = {key: ("***" if key.lower() in SECRET_QUERY_PARAMETERS else value) for key, value in parsed.query.items()}
+    return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
 def get_engine(url: str) -> Engine:
