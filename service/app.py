@@ -28,7 +28,10 @@ from service.model.registry import ModelLoadError, ModelRegistry
 from service.storage.models import MAX_ROW_ID
 
 log = logging.getLogger(__name__)
-DATABASE_RETRY_SECONDS = 10  # how often /readyz may have a database that was down at start-up tried again
+# /readyz's "database" is the answer of a check at most this old; an older one has the database checked again
+DATABASE_CHECK_SECONDS = 2.0
+# how long /readyz waits for that check (a HEALTHCHECK gives it 5 s): a database slower than this counts as down
+DATABASE_CHECK_WAIT_SECONDS = 1.0
 
 
 class NoSuchRow(NotFound):
@@ -70,20 +73,27 @@ class ServiceState:
     key_cache: KeyCache = field(default_factory=KeyCache)
     # Called after every verdict (the review queue registers its enqueue hook here).
     classify_hooks: list[Callable[[dict, object], None]] = field(default_factory=list)
-    database_ready: bool = False  # the schema is migrated (at start-up, or by a later retry)
-    _database_retry: threading.Thread | None = field(default=None, repr=False)
-    _database_tried: float = 0.0
+    database_ready: bool = False  # the database took its last check (the schema is migrated, writes are allowed)
+    _database_migrated: bool = False
+    _database_check: threading.Thread | None = field(default=None, repr=False)
+    _database_checked: float = 0.0  # time.monotonic() when the last check finished (0: never)
+    _database_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def retry_database(self) -> None:
-        """While the database was unavailable at start-up: try to migrate again in the background, at most every
-        ``DATABASE_RETRY_SECONDS``, so ``/readyz`` says when it is back without a restart and never waits on it."""
-        if self.database_ready or (self._database_retry and self._database_retry.is_alive()) or \
-                time.monotonic() - self._database_tried < DATABASE_RETRY_SECONDS:
-            return
-        self._database_tried = time.monotonic()
-        self._database_retry = threading.Thread(target=_prepare_database, args=(self,), name="database-retry",
-                                                daemon=True)
-        self._database_retry.start()
+    def database_status(self) -> bool:
+        """Whether the database is usable now, for ``/readyz``: the last check's answer while it is under
+        ``DATABASE_CHECK_SECONDS`` old; otherwise a new check (a migration while the schema is not migrated yet,
+        else a query that a read-only server fails) in the background, waited for at most
+        ``DATABASE_CHECK_WAIT_SECONDS``. A check still running after that counts as down."""
+        with self._database_lock:
+            if time.monotonic() - self._database_checked < DATABASE_CHECK_SECONDS:
+                return self.database_ready
+            check = self._database_check
+            if check is None or not check.is_alive():
+                check = self._database_check = threading.Thread(target=_check_database, args=(self,),
+                                                                name="database-check", daemon=True)
+                check.start()
+        check.join(DATABASE_CHECK_WAIT_SECONDS)
+        return self.database_ready and not check.is_alive()
 
     def after_classify(self, verdict: dict, page_request) -> None:
         for hook in self.classify_hooks:
@@ -187,16 +197,54 @@ def _prepare_database(state: ServiceState) -> None:
     """Migrate the schema; a database that is down must not stop classify from serving."""
     from service.storage.db import display_url, migrate
 
-    state._database_tried = time.monotonic()
     try:
         migrate(state.database_url)
     except Exception as exc:
-        log.error("database %s not available (%s); classify still serves",
-                  display_url(state.database_url), str(exc).splitlines()[0][:300])
+        if not state._database_checked or state.database_ready:  # at start-up, not again at every later check
+            log.error("database %s not available (%s); classify still serves",
+                      display_url(state.database_url), str(exc).splitlines()[0][:300])
+        _database_checked(state, False)
         return
-    if not state.database_ready and state._database_retry is not None:
+    state._database_migrated = True
+    _database_checked(state, True)
+
+
+def _check_database(state: ServiceState) -> None:
+    """One readiness check: the migration while it has not succeeded yet, then a query that fails on a server that
+    is down or takes no writes (a standby after a failover, ``default_transaction_read_only``)."""
+    if not state._database_migrated:
+        _prepare_database(state)
+        return
+    from sqlalchemy import text
+
+    from service.storage.db import display_url, get_engine
+
+    try:
+        with get_engine(state.database_url).connect() as connection:
+            read_only = False
+            if connection.dialect.name == "postgresql":
+                read_only = connection.scalar(text("SELECT current_setting('transaction_read_only')")) == "on"
+            else:
+                connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        if state.database_ready:
+            log.error("database %s not available (%s); review items are spooled meanwhile",
+                      display_url(state.database_url), str(exc).splitlines()[0][:300])
+        _database_checked(state, False)
+        return
+    if read_only and state.database_ready:
+        log.error("database %s takes no writes (read-only); review items are spooled meanwhile",
+                  display_url(state.database_url))
+    _database_checked(state, not read_only)
+
+
+def _database_checked(state: ServiceState, ready: bool) -> None:
+    from service.storage.db import display_url
+
+    if ready and not state.database_ready and state._database_checked:
         log.info("database %s is available again", display_url(state.database_url))
-    state.database_ready = True
+    state.database_ready = ready
+    state._database_checked = time.monotonic()
 
 
 def _register_error_handlers(app: Flask) -> None:

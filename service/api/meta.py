@@ -20,8 +20,8 @@ def readyz():
     """Ready when the model is loaded and verified; 503 with the reason otherwise."""
     state = current_app.extensions["pagesieve"]
     ready, detail = state.registry.status()
-    state.retry_database()  # a database down at start-up is tried again in the background; the answer never waits
-    body = {"ready": ready, "model": detail if ready else None, "database": state.database_ready}
+    # "database": checked at most DATABASE_CHECK_SECONDS ago, else now (waiting at most DATABASE_CHECK_WAIT_SECONDS)
+    body = {"ready": ready, "model": detail if ready else None, "database": state.database_status()}
     if not ready:
         body["error"] = detail
     return jsonify(body), 200 if ready else 503

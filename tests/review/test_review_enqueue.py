@@ -315,7 +315,7 @@ def test_readyz_says_when_a_database_down_at_start_up_is_back(tmp_path, pg_reaso
     from service.app import create_app
     from service.config import load_config
 
-    monkeypatch.setattr(service.app, "DATABASE_RETRY_SECONDS", 0.2)
+    monkeypatch.setattr(service.app, "DATABASE_CHECK_SECONDS", 0.2)
     with proxied_schema("t_late_db", pg_reason) as (proxy, url):
         app = create_app(load_config({"storage": {"database_url": url, "spool_dir": str(tmp_path / "spool")},
                                       "review": {"secret_key_file": str(tmp_path / "key")}}, environ={}))
@@ -505,3 +505,52 @@ def test_a_refused_record_logs_one_escaped_line_without_the_page_text(tmp_path, 
     finally:
         enq.close()
         drop()
+
+
+def test_readyz_says_when_the_database_goes_away_and_comes_back_mid_run(tmp_path, pg_reason, loaded_model,
+                                                                         monkeypatch):
+    """Up at start-up, then cut, then back: /readyz's "database" follows within a check's age, and answers fast
+    while the database is gone."""
+    import service.app
+    from service.app import create_app
+    from service.config import load_config
+
+    monkeypatch.setattr(service.app, "DATABASE_CHECK_SECONDS", 0.2)
+    with proxied_schema("t_mid_db", pg_reason) as (proxy, url):
+        proxy.start()
+        app = create_app(load_config({"storage": {"database_url": url, "spool_dir": str(tmp_path / "spool")},
+                                      "review": {"secret_key_file": str(tmp_path / "key")}}, environ={}))
+        app.extensions["pagesieve"].registry._current = loaded_model
+        client = app.test_client()
+        assert client.get("/readyz").get_json()["database"] is True
+        proxy.stop()
+        assert wait_for(lambda: client.get("/readyz").get_json()["database"] is False, timeout=10)
+        started = time.monotonic()
+        assert client.get("/readyz").status_code == 200
+        assert time.monotonic() - started < service.app.DATABASE_CHECK_WAIT_SECONDS + 0.5
+        proxy.start()
+        assert wait_for(lambda: client.get("/readyz").get_json()["database"] is True, timeout=15)
+        app.extensions["pagesieve_review"].close()
+
+
+def test_readyz_says_a_read_only_database_is_not_ready(tmp_path, pg_reason, loaded_model, monkeypatch):
+    """A failover to a standby (here: the role's transactions read-only): the database answers but takes no
+    review items, and /readyz says so until it takes writes again."""
+    import service.app
+    from service.app import create_app
+    from service.config import load_config
+
+    monkeypatch.setattr(service.app, "DATABASE_CHECK_SECONDS", 0.2)
+    with schema_as_own_role(pg_reason) as (admin, role, url):
+        app = create_app(load_config({"storage": {"database_url": url, "spool_dir": str(tmp_path / "spool")},
+                                      "review": {"secret_key_file": str(tmp_path / "key")}}, environ={}))
+        app.extensions["pagesieve"].registry._current = loaded_model
+        client = app.test_client()
+        assert client.get("/readyz").get_json()["database"] is True
+        for statement in (f"ALTER ROLE {role} SET default_transaction_read_only = on",
+                          f"ALTER ROLE {role} RESET default_transaction_read_only"):
+            admin.execute(statement)
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
+            expected = "RESET" in statement
+            assert wait_for(lambda e=expected: client.get("/readyz").get_json()["database"] is e, timeout=10)
+        app.extensions["pagesieve_review"].close()
