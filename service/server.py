@@ -16,7 +16,9 @@ log = logging.getLogger("pagesieve")
 MAX_REQUEST_LINE = 8190  # gunicorn's largest bounded value
 # gunicorn's default access line, then the answer's X-Request-Id (service/app.py) and the time taken in µs
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s %(D)s'
-
+# The last model the gunicorn master verified (at start and at each SIGHUP): workers forked from it inherit it and
+# serve it when the model on disk cannot be loaded, rather than serving nothing.
+_last_good = None
 
 
 def is_loopback(host: str) -> bool:
@@ -55,6 +57,25 @@ def _remove_in(pid: int, directory: str) -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def verify_model_on_disk(model_dir) -> None:
+    """In the gunicorn master: verify the model on disk and keep it as the workers' fallback if it loads."""
+    global _last_good
+    from service.model.registry import ModelLoadError, load_verified
+
+    try:
+        loaded = load_verified(model_dir)
+    except ModelLoadError as exc:
+        if _last_good is not None:
+            log.error("THE MODEL ON DISK CANNOT BE LOADED (%s): new workers serve %s, the last model verified, "
+                      "until it is fixed and the server reloaded", exc, _last_good.version)
+        else:
+            log.error("the model on disk cannot be loaded (%s) and none was verified before: workers are not ready",
+                      exc)
+        return
+    _last_good = loaded
+    log.info("model %s verified in the master: new workers fall back on it", loaded.version)
+
+
 def run(config: Config) -> int:
     from gunicorn.app.base import BaseApplication
 
@@ -74,6 +95,9 @@ def run(config: Config) -> int:
     else:
         log.info("classify requires an API key (create one: python -m service create-key --role crawler)")
 
+    model_dir = config.path("model", "dir")
+    verify_model_on_disk(model_dir)
+
     class App(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
@@ -87,6 +111,7 @@ def run(config: Config) -> int:
             self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)
             self.cfg.set("post_worker_init", _prepare_worker)
             self.cfg.set("child_exit", _child_exit)
+            self.cfg.set("on_reload", lambda arbiter: verify_model_on_disk(model_dir))  # before the new workers
 
         def load(self):
             return create_app(config)
@@ -96,11 +121,20 @@ def run(config: Config) -> int:
 
 
 def _prepare_worker(worker) -> None:
-    """Load, verify and warm up the model in each worker before it takes requests, then settle the heap."""
+    """Load, verify and warm up the model in each worker before it takes requests (the master's last verified
+    model when the one on disk cannot be loaded), then settle the heap."""
+    from service.model.registry import ModelLoadError
+
     app = worker.wsgi
     state = getattr(app, "extensions", {}).get("pagesieve")
     if state is not None:
         ready, detail = state.registry.status()
+        if not ready and _last_good is not None:
+            try:
+                state.registry.serve_fallback(_last_good, detail)
+            except ModelLoadError as exc:
+                worker.log.error("fallback model %s not loaded either: %s", _last_good.version, exc)
+            ready, detail = state.registry.status()
         warmed = state.registry.warm_up_ms
         worker.log.info("model %s", (detail + (f" warmed up in {warmed:.0f} ms" if warmed is not None else ""))
                         if ready else f"NOT loaded: {detail}")

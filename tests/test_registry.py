@@ -56,6 +56,47 @@ def test_library_version_mismatch_is_refused(model_copy):
         load_verified(directory)
 
 
+def _set(path: tuple, value):
+    def change(manifest):
+        *parents, last = path
+        node = manifest
+        for key in parents:
+            node = node[key]
+        if value is KeyError:
+            del node[last]
+        else:
+            node[last] = value
+    return change
+
+
+@pytest.mark.parametrize("change,says", [
+    (_set(("current", "thresholds"), KeyError), "current.thresholds is missing"),
+    (_set(("current", "thresholds", "flag"), KeyError), "current.thresholds.flag is missing"),
+    (_set(("current", "thresholds", "drop_share"), "high"), "current.thresholds.drop_share is 'high'"),
+    (_set(("current", "thresholds", "flag", "porn"), "high"), "current.thresholds.flag.porn is 'high'"),
+    (_set(("current",), "pagesieve"), "current is a str"),
+    (_set(("current", "file"), 7), "current.file is missing or not a string"),
+    (_set(("current", "version"), KeyError), "current.version is missing"),
+    (_set(("current", "libraries"), "sklearn"), "current.libraries is not an object"),
+    (lambda m: m.clear() or m.update({"x": 1}), "names no current model"),
+])
+def test_a_malformed_manifest_is_a_load_error_naming_what_is_wrong(model_copy, change, says):
+    """A KeyError or TypeError from a malformed manifest killed gunicorn workers and gave the reload endpoint a 500."""
+    directory, _ = model_copy
+    manifest = json.loads((directory / "manifest.json").read_text())
+    change(manifest)
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelLoadError, match=says.replace(".", r"\.")):
+        load_verified(directory)
+
+
+def test_a_manifest_that_is_a_list_is_a_load_error(model_copy):
+    directory, _ = model_copy
+    (directory / "manifest.json").write_text("[1]")
+    with pytest.raises(ModelLoadError, match="names no current model"):
+        load_verified(directory)
+
+
 def test_committed_artifact_is_compact_and_described():
     manifest = json.loads((REPO_ROOT / "models" / "manifest.json").read_text())["current"]
     assert (REPO_ROOT / "models" / manifest["file"]).stat().st_size < 50_000_000

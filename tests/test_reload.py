@@ -58,6 +58,18 @@ def test_a_broken_new_model_is_refused_and_the_old_one_keeps_serving(config, mod
     assert client.get("/v1/model").get_json()["version"] == old
 
 
+def test_a_malformed_manifest_is_refused_with_409_not_500(config, model_dir):
+    app = create_app(config.with_overrides({"model": {"dir": str(model_dir)}}))
+    client, admin = app.test_client(), _headers(app, "admin")
+    old = client.get("/v1/model").get_json()["version"]
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    del manifest["current"]["thresholds"]
+    (model_dir / "manifest.json").write_text(json.dumps(manifest))
+    resp = client.post("/v1/admin/reload", headers=admin)
+    assert resp.status_code == 409 and "current.thresholds" in resp.get_json()["error"]["message"]
+    assert client.get("/v1/model").get_json()["version"] == old
+
+
 @pytest.mark.parametrize("role,status", [("crawler", 403), ("moderator", 403), (None, 401)])
 def test_reload_needs_an_admin_key(app, role, status):
     headers = _headers(app, role) if role else {}

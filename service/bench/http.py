@@ -118,8 +118,8 @@ class Server:
             return ""
 
 
-def start_server(workdir: Path, workers: int = 2, extra_env: dict | None = None) -> Server:
-    """Start gunicorn on a free loopback port with a fresh SQLite database and a crawler key."""
+def start_server(workdir: Path, workers: int = 2, extra_env: dict | None = None, port: int | None = None) -> Server:
+    """Start gunicorn on ``port`` (default: a free loopback port) with a fresh SQLite database and a crawler key."""
     from service.storage.db import migrate, session_scope
     from service.storage.keys import create_key
 
@@ -128,7 +128,7 @@ def start_server(workdir: Path, workers: int = 2, extra_env: dict | None = None)
     migrate(db_url)
     with session_scope(db_url) as session:
         key = create_key(session, "crawler", "benchmark")
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, "PAGESIEVE_STORAGE_DATABASE_URL": db_url,
            "PAGESIEVE_STORAGE_SPOOL_DIR": str(workdir / "spool"), "PAGESIEVE_SERVICE_LOG_LEVEL": "warning",
            **(extra_env or {})}

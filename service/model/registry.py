@@ -65,29 +65,64 @@ class LoadedModel:
         return self.manifest["version"]
 
 
-def load_verified(model_dir: Path) -> LoadedModel:
-    """Verify the artifact named by the manifest, then load it."""
-    manifest = read_manifest(model_dir)
-    entry = manifest.get("current")
+def _checked_entry(manifest: object) -> dict:
+    """The manifest's ``current`` entry, with the fields a load reads present and of the right type."""
+    entry = manifest.get("current") if isinstance(manifest, dict) else None
     if not entry:
         raise ModelLoadError(f"{MANIFEST} names no current model")
+    if not isinstance(entry, dict):
+        raise ModelLoadError(f"{MANIFEST}: current is a {type(entry).__name__}, not an object")
+    for key in ("file", "version", "sha256"):
+        if not isinstance(entry.get(key), str) or not entry[key]:
+            raise ModelLoadError(f"{MANIFEST}: current.{key} is missing or not a string")
+    if not isinstance(entry.get("libraries", {}), dict):
+        raise ModelLoadError(f"{MANIFEST}: current.libraries is not an object")
+    return entry
+
+
+def _policy(entry: dict) -> Policy:
+    """The decision thresholds of the entry; a missing or non-numeric threshold is a ModelLoadError naming it."""
+    thresholds = entry.get("thresholds")
+    if not isinstance(thresholds, dict):
+        raise ModelLoadError(f"{MANIFEST}: current.thresholds is missing or not an object")
+    for group in ("flag", "review", "block", "block_flag"):
+        if group == "block_flag" and group not in thresholds:
+            continue
+        if not isinstance(thresholds.get(group), dict):
+            raise ModelLoadError(f"{MANIFEST}: current.thresholds.{group} is missing or not an object")
+        for label, value in thresholds[group].items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ModelLoadError(f"{MANIFEST}: current.thresholds.{group}.{label} is {value!r}, not a number")
+    drop_share = thresholds.get("drop_share")
+    if isinstance(drop_share, bool) or not isinstance(drop_share, int | float):
+        raise ModelLoadError(f"{MANIFEST}: current.thresholds.drop_share is {drop_share!r}, not a number")
+    return Policy.from_manifest(thresholds)
+
+
+def load_verified(model_dir: Path) -> LoadedModel:
+    """Verify the artifact named by the manifest, then load it; anything wrong is a ModelLoadError saying what."""
+    entry = _checked_entry(read_manifest(model_dir))
+    policy = _policy(entry)
     path = model_dir / entry["file"]
     if not path.is_file():
         raise ModelLoadError(f"model file {path.name} named by the manifest does not exist")
     if entry.get("format_version") != FORMAT_VERSION:
         raise ModelLoadError(f"artifact format {entry.get('format_version')} but this service reads {FORMAT_VERSION}")
-    trained_with = entry.get("libraries", {}).get("scikit-learn", "")
+    trained_with = str(entry.get("libraries", {}).get("scikit-learn", ""))
     if _minor(trained_with) != _minor(sklearn.__version__):
         raise ModelLoadError(f"artifact pickled with scikit-learn {trained_with}, "
                              f"this service runs {sklearn.__version__}")
     actual = sha256_file(path)
-    if actual != entry.get("sha256"):
+    if actual != entry["sha256"]:
         raise ModelLoadError(f"sha256 of {path.name} is {actual[:12]}…, the manifest expects "
-                             f"{str(entry.get('sha256'))[:12]}…: refusing to load an altered artifact")
-    model = joblib.load(path)
+                             f"{entry['sha256'][:12]}…: refusing to load an altered artifact")
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # the hash matched: an artifact its manifest vouches for that still does not unpickle
+        raise ModelLoadError(f"{path.name} does not unpickle: {type(exc).__name__}: {exc}") from exc
     if not isinstance(model, PageSieveModel):
         raise ModelLoadError(f"{path.name} does not hold a PageSieveModel")
-    return LoadedModel(model=model, manifest=entry, policy=Policy.from_manifest(entry["thresholds"]))
+    return LoadedModel(model=model, manifest=entry, policy=policy)
 
 
 class ModelRegistry:
@@ -97,6 +132,10 @@ class ModelRegistry:
     (:func:`service.model.warmup.warm_up`) before it is handed out or swapped
     in, so that /readyz answers ready only once the first page of each kind
     is as fast as the rest; a model that fails the warm-up is not loaded.
+
+    A gunicorn worker that cannot load the model on disk serves the last model
+    the server verified instead (:meth:`serve_fallback`); ``fallback`` then
+    says why, for /readyz and /v1/model, until a reload loads the disk's model.
     """
 
     def __init__(self, model_dir: Path, warm: bool = False):
@@ -105,6 +144,7 @@ class ModelRegistry:
         self.warm_up_ms: float | None = None  # how long the last warm-up took
         self._current: LoadedModel | None = None
         self._error: str | None = None
+        self.fallback: str | None = None  # why the serving model is not the one on disk (None: it is)
         self._lock = threading.Lock()
 
     def get(self) -> LoadedModel:
@@ -124,15 +164,29 @@ class ModelRegistry:
         loaded = load_verified(self.model_dir)
         log.info("model %s loaded from %s", loaded.version, self.model_dir)
         if self.warm:
-            from service.model.warmup import warm_up
-
-            try:
-                took = warm_up(loaded)
-            except Exception as exc:
-                raise ModelLoadError(f"model {loaded.version} failed its warm-up: {type(exc).__name__}: {exc}") from exc
-            self.warm_up_ms = took
-            log.info("model %s warmed up in %.0f ms", loaded.version, took)
+            self._warm(loaded)
         return loaded
+
+    def _warm(self, loaded: LoadedModel) -> None:
+        from service.model.warmup import warm_up
+
+        try:
+            took = warm_up(loaded)
+        except Exception as exc:
+            raise ModelLoadError(f"model {loaded.version} failed its warm-up: {type(exc).__name__}: {exc}") from exc
+        self.warm_up_ms = took
+        log.info("model %s warmed up in %.0f ms", loaded.version, took)
+
+    def serve_fallback(self, loaded: LoadedModel, reason: str) -> None:
+        """Serve ``loaded``, a model verified earlier, because the one on disk cannot be loaded (``reason``)."""
+        if self.warm:
+            self._warm(loaded)
+        with self._lock:
+            self._current = loaded
+            self._error = None
+            self.fallback = f"the model on disk cannot be loaded ({reason}); serving {loaded.version}, " \
+                            f"the last model this server verified"
+        log.error("FALLBACK: %s", self.fallback)
 
     def _load_locked(self) -> None:
         try:
@@ -148,6 +202,7 @@ class ModelRegistry:
         with self._lock:
             self._current = candidate
             self._error = None
+            self.fallback = None
         log.info("model %s now serving", candidate.version)
         resettle_heap_if_settled()  # a serving worker: free the old model's cycles, freeze the new model
         return candidate
