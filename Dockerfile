@@ -1,7 +1,10 @@
 # pagesieve service image: slim Python, non-root, gunicorn, the committed model, the PostgreSQL driver (set
-# DATABASE_URL=postgresql://...; SQLite under /app/var otherwise). No training or test extras.
+# DATABASE_URL=postgresql://... at run time; SQLite under /app/var otherwise). Everything written goes under /app/var
+# (the installed package's own var/ is not writable by the service user). No training or test extras.
 FROM python:3.11-slim-bookworm
 
+# DL3064 reads PAGESIEVE_REVIEW_SECRET_KEY_FILE as a secret: it is where the key is generated, not the key
+# hadolint ignore=DL3064
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -9,8 +12,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PAGESIEVE_SERVICE_HOST=0.0.0.0 \
     PAGESIEVE_SERVICE_PORT=8080 \
     PAGESIEVE_MODEL_DIR=/app/models \
-    PAGESIEVE_STORAGE_DATABASE_URL=sqlite:////app/var/pagesieve.db \
-    PAGESIEVE_STORAGE_SPOOL_DIR=/app/var/spool
+    PAGESIEVE_STORAGE_SQLITE_PATH=/app/var/pagesieve.db \
+    PAGESIEVE_STORAGE_SPOOL_DIR=/app/var/spool \
+    PAGESIEVE_REVIEW_SECRET_KEY_FILE=/app/var/secret_key
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

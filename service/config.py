@@ -92,10 +92,11 @@ class Config:
         return value if value.is_absolute() else REPO_ROOT / value
 
     def database_url(self) -> str:
+        """``storage.database_url``, else the SQLite file at ``storage.sqlite_path``."""
         url = self.get("storage", "database_url")
         if url:
             return url
-        return f"sqlite:///{REPO_ROOT / 'var' / 'pagesieve.db'}"
+        return f"sqlite:///{self.path('storage', 'sqlite_path')}"
 
     def with_overrides(self, overrides: Mapping) -> Config:
         return Config(_merge(copy.deepcopy(self.values), overrides))

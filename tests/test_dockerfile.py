@@ -55,6 +55,32 @@ def _dockerfile_env() -> dict[str, str]:
     return env
 
 
+def _image_env(app) -> dict[str, str]:
+    """The Dockerfile's environment with its ``/app`` paths under ``app`` (no Docker engine here)."""
+    return {k: v.replace("/app/", f"{app}/") for k, v in _dockerfile_env().items()}
+
+
+@pytest.mark.parametrize("run_env,url", [
+    ({"DATABASE_URL": "postgresql://pagesieve:pw@db:5432/pagesieve"}, "postgresql://pagesieve:pw@db:5432/pagesieve"),
+    ({}, "sqlite:////app/var/pagesieve.db"),
+])
+def test_database_url_given_to_docker_run_wins_over_the_images_default(run_env, url):
+    """``docker run -e DATABASE_URL=...`` adds to the image's ENV and cannot remove a variable: the image baked
+    PAGESIEVE_STORAGE_DATABASE_URL, which outranks DATABASE_URL, so the container used SQLite."""
+    from service.config import load_config
+
+    assert load_config(environ={**_dockerfile_env(), **run_env}).database_url() == url
+
+
+def test_everything_the_image_writes_is_under_app_var():
+    """The installed package's var/ (site-packages) is not writable by the image's user: the secret key went there."""
+    from service.config import load_config
+
+    config = load_config(environ=_dockerfile_env())
+    for section, key in (("storage", "sqlite_path"), ("storage", "spool_dir"), ("review", "secret_key_file")):
+        assert str(config.path(section, key)).startswith("/app/var/"), (section, key)
+
+
 def _pip_install_arguments() -> list[str]:
     """What the Dockerfile's ``RUN pip install ...`` installs (its arguments up to the next ``&&``)."""
     text = DOCKERFILE.read_text().replace("\\\n", " ")
@@ -75,8 +101,6 @@ def test_what_the_image_installs_serves_with_postgresql(tmp_path, pg_reason):
     import urllib.request
     import uuid
 
-    from service.bench.http import free_port
-
     if pg_reason:
         pytest.skip(pg_reason)
     import psycopg
@@ -95,13 +119,11 @@ def test_what_the_image_installs_serves_with_postgresql(tmp_path, pg_reason):
     schema = f"img_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    port = free_port()
-    env = {**_dockerfile_env(), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+    port = 8622
+    # the image's environment with /app where the image's files are here, then what `docker run -e` adds
+    env = {**_image_env(app), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
            "PAGESIEVE_SERVICE_HOST": "127.0.0.1", "PAGESIEVE_SERVICE_PORT": str(port),
-           "PAGESIEVE_MODEL_DIR": str(app / "models"), "PAGESIEVE_STORAGE_SPOOL_DIR": str(app / "var" / "spool"),
-           "PAGESIEVE_REVIEW_SECRET_KEY_FILE": str(app / "var" / "secret_key"),
            "DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{schema}"}
-    env.pop("PAGESIEVE_STORAGE_DATABASE_URL")  # the image's SQLite default gives way to DATABASE_URL, as deployed
     cmd = re.search(r'^CMD \[(.+)\]$', DOCKERFILE.read_text(), re.MULTILINE).group(1)
     argv = [str(venv / "bin" / "python") if arg == "python" else arg for arg in re.findall(r'"([^"]+)"', cmd)]
     (app / "var").mkdir()
