@@ -30,12 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     import importlib
 
     from service.config import ConfigError
+    from service.errors import DatabaseUnreachable
 
     try:
         return getattr(importlib.import_module(module), func)(argv[1:])
-    except ConfigError as exc:  # a PAGESIEVE_* variable or setting of the wrong type or range
+    except ConfigError as exc:  # a PAGESIEVE_* variable or setting of the wrong type or range, or a bad config file
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnreachable as exc:  # a key or moderator command with the database down
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@ class ApiError(Exception):
         return {"error": body}
 
 
+class DatabaseUnreachable(RuntimeError):
+    """A command-line verb could not reach the configured database; the message names it without its password."""
+
+
 def printable(text: str) -> str:
     """``text`` as valid UTF-8: client input echoed in an error may hold lone surrogates (``\\ud800``)."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")

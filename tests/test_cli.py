@@ -221,8 +221,24 @@ def test_a_reader_that_goes_away_ends_the_run_without_a_traceback(tmp_path):
     (["serve", "--port", "99999"], {}, "a port is 0 to 65535"),  # an OverflowError traceback
     (["classify"], {"PAGESIEVE_LIMITS_MAX_BATCH": "abc"}, "PAGESIEVE_LIMITS_MAX_BATCH='abc': expected an integer"),
     (["nosuch"], {}, "unknown verb 'nosuch'"),
+    (["serve", "--port", "8624"], {"PAGESIEVE_SERVICE_LOG_LEVEL": "loud"}, "expected one of debug, info"),
+    # the workers each failed to make it: "Worker failed to boot", exit 3
+    (["serve", "--port", "8624"], {"PAGESIEVE_REVIEW_SECRET_KEY_FILE": "/etc/passwd/secret_key"},
+     "review.secret_key_file /etc/passwd/secret_key cannot be created or read"),
 ])
 def test_bad_settings_and_verbs_are_named(args, env, message):
     run = subprocess.run([sys.executable, "-m", "service", *args], capture_output=True, timeout=120, input=b"",
                          env={**os.environ, **env})
-    assert run.returncode == 2 and message in run.stderr.decode() and b"Traceback" not in run.stderr
+    assert run.returncode == 2 and message in run.stderr.decode() and b"Traceback" not in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("args", [["list-keys"], ["create-key", "--role", "crawler"], ["revoke-key", "ps_AbC1"]])
+def test_key_commands_with_the_database_down_say_so_in_one_line(args):
+    """Nothing listens on port 8625: a 45-frame traceback, with the URL's password, was all the operator got."""
+    url = "postgresql://pagesieve:s3cretpw@127.0.0.1:8625/pagesieve"
+    run = subprocess.run([sys.executable, "-m", "service", *args], capture_output=True, timeout=120,
+                         env={**os.environ, "PAGESIEVE_STORAGE_DATABASE_URL": url})
+    err = run.stderr.decode()
+    assert run.returncode == 1 and b"Traceback" not in run.stderr and len(err.splitlines()) == 1, err
+    assert err.startswith("error: the database at postgresql://pagesieve:***@127.0.0.1:8625/pagesieve is "
+                          "unreachable") and "s3cretpw" not in err, err

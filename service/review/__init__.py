@@ -17,27 +17,37 @@ EXTENSION = "pagesieve_review"
 
 
 def load_secret_key(config) -> str:
-    """``review.secret_key``, else one generated once and kept (mode 0600) in ``review.secret_key_file``."""
+    """``review.secret_key``, else one generated once and kept (mode 0600) in ``review.secret_key_file``.
+
+    A file that can be neither created nor read is a ConfigError naming the setting (the server calls this in the
+    gunicorn master before any worker starts, so a bad path stops the start with one line, not every worker)."""
+    from service.config import ConfigError
+
     configured = str(config.get("review", "secret_key", "") or "")
     if configured:
         return configured
     path = Path(config.path("review", "secret_key_file"))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    fix = "set PAGESIEVE_REVIEW_SECRET_KEY_FILE to a writable file path, or PAGESIEVE_REVIEW_SECRET_KEY"
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker (or an earlier run) made it: use that one
-        for _ in range(50):
-            key = path.read_text(encoding="ascii").strip()
-            if key:
-                return key
-            import time
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker (or an earlier run) made it: use that one
+            for _ in range(50):
+                key = path.read_text(encoding="ascii").strip()
+                if key:
+                    return key
+                import time
 
-            time.sleep(0.02)
-        raise RuntimeError(f"{path} is empty; delete it or set review.secret_key") from None
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key + "\n")
-    return key
+                time.sleep(0.02)
+            raise ConfigError(f"review.secret_key_file {path} is empty; delete it or {fix}") from None
+        key = secrets.token_hex(32)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key + "\n")
+        return key
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"review.secret_key_file {path} cannot be created or read ({reason}); {fix}") from None
 
 
 def init_review(app: Flask, state) -> None:

@@ -147,12 +147,32 @@ def migrate(url: str) -> None:
         command.upgrade(cfg, "head")
 
 
+def redacted(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1]
+
+
 @contextmanager
 def configured_session() -> Iterator[Session]:
-    """A :func:`session_scope` on the configured database, migrated first: what a command-line verb writes with."""
+    """A :func:`session_scope` on the configured database, migrated first: what a command-line verb writes with.
+    A database that cannot be reached is a :class:`DatabaseUnreachable` naming it (without its password)."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     from service.config import load_config
+    from service.errors import DatabaseUnreachable
 
     url = load_config().database_url()
-    migrate(url)
-    with session_scope(url) as session:
-        yield session
+    try:
+        migrate(url)
+        with session_scope(url) as session:
+            yield session
+    except (OperationalError, InterfaceError) as exc:
+        reason = str(exc.orig if getattr(exc, "orig", None) is not None else exc).strip().splitlines()
+        raise DatabaseUnreachable(f"the database at {redacted(url)} is unreachable"
+                                  f"{f' ({reason[0][:200]})' if reason else ''}; is it running?") from None
