@@ -96,7 +96,9 @@ def run(config: Config) -> int:
         log.info("classify requires an API key (create one: python -m service create-key --role crawler)")
 
     from service.review import load_secret_key
+    from service.storage.db import check_database_url
 
+    check_database_url(config.database_url())  # a URL no retry can mend is a config error, not an outage
     load_secret_key(config)  # made here, once, before the workers read it: a bad path is one line, not dead workers
     model_dir = config.path("model", "dir")
     verify_model_on_disk(model_dir)

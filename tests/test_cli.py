@@ -222,6 +222,12 @@ def test_a_reader_that_goes_away_ends_the_run_without_a_traceback(tmp_path):
     (["classify"], {"PAGESIEVE_LIMITS_MAX_BATCH": "abc"}, "PAGESIEVE_LIMITS_MAX_BATCH='abc': expected an integer"),
     (["nosuch"], {}, "unknown verb 'nosuch'"),
     (["serve", "--port", "8624"], {"PAGESIEVE_SERVICE_LOG_LEVEL": "loud"}, "expected one of debug, info"),
+    # a URL no retry can mend served with "database": false and retried it every 10 s forever
+    (["serve", "--port", "8624"], {"DATABASE_URL": "mysql://u:pw@db/x"},
+     "DATABASE_URL (or storage.database_url) is mysql://u:***@db/x: no database driver for it here"),
+    (["serve", "--port", "8624"], {"PAGESIEVE_STORAGE_DATABASE_URL": "sqlite:////etc/passwd/x.db"},
+     "the SQLite database /etc/passwd/x.db cannot be made: its directory /etc/passwd cannot be created"),
+    (["list-keys"], {"PAGESIEVE_STORAGE_SQLITE_PATH": "/etc/passwd/x.db"}, "set storage.sqlite_path"),
     # the workers each failed to make it: "Worker failed to boot", exit 3
     (["serve", "--port", "8624"], {"PAGESIEVE_REVIEW_SECRET_KEY_FILE": "/etc/passwd/secret_key"},
      "review.secret_key_file /etc/passwd/secret_key cannot be created or read"),

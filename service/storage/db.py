@@ -49,29 +49,54 @@ def display_url(url: str) -> str:
     return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
+def _new_engine(url: str) -> Engine:
+    """An engine for ``url`` (SQLite files get WAL and a busy timeout, and their directory is made). Its errors leave
+    out the statement's parameters (``hide_parameters``): they hold page text and client values, and errors get
+    logged."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url_driver = "postgresql+psycopg://" + url[len("postgresql://"):]
+    else:
+        url_driver = url
+    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return create_engine(url_driver, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=connect_args,
+                         hide_parameters=True)
+
+
 def get_engine(url: str) -> Engine:
-    """The process-wide engine for ``url`` (SQLite files get WAL and a busy timeout). Its errors leave out the
-    statement's parameters (``hide_parameters``): they hold page text and client values, and errors get logged."""
+    """The process-wide engine for ``url``."""
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            if url.startswith("sqlite"):
-                path = url.split("///", 1)[-1]
-                if path and path != ":memory:":
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
-                                       hide_parameters=True)
-                event.listen(engine, "connect", _sqlite_pragmas)
-            else:
-                if url.startswith("postgresql://"):
-                    url_driver = "postgresql+psycopg://" + url[len("postgresql://"):]
-                else:
-                    url_driver = url
-                connect_args = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-                engine = create_engine(url_driver, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                                       connect_args=connect_args, hide_parameters=True)
-            _engines[url] = engine
+            engine = _engines[url] = _new_engine(url)
         return engine
+
+
+def check_database_url(url: str) -> None:
+    """Refuse, as a ConfigError, a database URL no retry can mend: one that is not a URL, one whose driver is not
+    installed, an SQLite file whose directory cannot be made. A database that is merely down passes (it may come
+    back: the service retries it). Connects to nothing."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from service.config import ConfigError
+
+    setting = "DATABASE_URL (or storage.database_url)"
+    try:
+        _new_engine(url).dispose()
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(f"{setting} is {display_url(url)}: no database driver for it here ({exc}); this service has "
+                          f"drivers for postgresql:// and sqlite:///") from None
+    except OSError as exc:
+        path = Path(url.split("///", 1)[-1])
+        raise ConfigError(f"the SQLite database {path} cannot be made: its directory {path.parent} cannot be created "
+                          f"({exc.strerror or exc}); set storage.sqlite_path (PAGESIEVE_STORAGE_SQLITE_PATH) or "
+                          f"{setting}") from None
 
 
 def dispose_engine(url: str) -> None:
@@ -147,17 +172,6 @@ def migrate(url: str) -> None:
         command.upgrade(cfg, "head")
 
 
-def redacted(url: str) -> str:
-    """``url`` without its password, for messages and logs."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url.split("@")[-1]
-
-
 @contextmanager
 def configured_session() -> Iterator[Session]:
     """A :func:`session_scope` on the configured database, migrated first: what a command-line verb writes with.
@@ -168,11 +182,12 @@ def configured_session() -> Iterator[Session]:
     from service.errors import DatabaseUnreachable
 
     url = load_config().database_url()
+    check_database_url(url)
     try:
         migrate(url)
         with session_scope(url) as session:
             yield session
     except (OperationalError, InterfaceError) as exc:
         reason = str(exc.orig if getattr(exc, "orig", None) is not None else exc).strip().splitlines()
-        raise DatabaseUnreachable(f"the database at {redacted(url)} is unreachable"
+        raise DatabaseUnreachable(f"the database at {display_url(url)} is unreachable"
                                   f"{f' ({reason[0][:200]})' if reason else ''}; is it running?") from None
