@@ -31,9 +31,11 @@ def is_loopback(host: str) -> bool:
 
 
 def resolve_anonymous(config: Config) -> Config:
-    """Anonymous classify only on a loopback bind, and only if the config allows it."""
+    """Anonymous classify only on a loopback bind with no reverse proxy in front (``service.proxy_hops`` 0), and
+    only if the config allows it: behind a proxy on the same host every client's connection comes from loopback."""
     host = str(config.get("service", "host"))
-    allowed = bool(config.get("service", "allow_anonymous_localhost")) and is_loopback(host)
+    allowed = bool(config.get("service", "allow_anonymous_localhost")) and is_loopback(host) \
+        and not int(config.get("service", "proxy_hops", 0) or 0)
     return config.with_overrides({"service": {"anonymous_classify": allowed}})
 
 
@@ -92,6 +94,10 @@ def run(config: Config) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if config.get("service", "anonymous_classify"):
         log.warning("anonymous classify is ENABLED: bound to loopback %s; other clients need an API key", host)
+    elif config.get("service", "allow_anonymous_localhost") and is_loopback(host):
+        log.warning("anonymous classify is OFF although bound to loopback %s: service.proxy_hops is %s, and behind a "
+                    "reverse proxy a loopback peer says nothing about the client; classify requires an API key",
+                    host, config.get("service", "proxy_hops"))
     else:
         log.info("classify requires an API key (create one: python -m service create-key --role crawler)")
 
