@@ -29,6 +29,10 @@ RUN pip install --no-cache-dir ".[postgres]" \
 
 USER 10001:10001
 EXPOSE 8080
+# /readyz on the configured port (PAGESIEVE_SERVICE_PORT), whatever it is set to at run time
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/readyz', timeout=4).status == 200 else 1)"]
+    CMD ["python", "-m", "service", "healthcheck"]
+# gunicorn stops gracefully on SIGTERM, letting requests finish for up to 30 s (graceful_timeout): give the container
+# a longer stop grace period than Docker's default 10 s (docker run --stop-timeout 40; README, Deploying)
+STOPSIGNAL SIGTERM
 CMD ["python", "-m", "service", "serve"]

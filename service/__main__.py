@@ -1,4 +1,4 @@
-"""``python -m service <verb>``: classify, serve, bench; create-key, list-keys, revoke-key; create-moderator,
+"""``python -m service <verb>``: classify, serve, healthcheck, bench; create-key, list-keys, revoke-key; create-moderator,
 list-moderators, disable-moderator, enable-moderator (see each verb's --help)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import sys
 VERBS = {
     "classify": "service.cli:classify_main",
     "serve": "service.cli:serve_main",
+    "healthcheck": "service.healthcheck:main",
     "create-key": "service.cli:create_key_main",
     "list-keys": "service.cli:list_keys_main",
     "revoke-key": "service.cli:revoke_key_main",

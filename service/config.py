@@ -38,6 +38,7 @@ RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("service", "port"): (0, 65535),
     ("service", "workers"): (1, None),
     ("service", "proxy_hops"): (0, None),
+    ("service", "worker_timeout"): (1, None),
     ("limits", "max_body_bytes"): (1, None),
     ("limits", "max_page_bytes"): (1, None),
     ("limits", "max_batch"): (1, None),

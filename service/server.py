@@ -14,6 +14,9 @@ from service.heap import settle_heap
 
 log = logging.getLogger("pagesieve")
 MAX_REQUEST_LINE = 8190  # gunicorn's largest bounded value
+# Seconds gunicorn gives workers to finish their requests on SIGTERM or SIGHUP: a container's stop grace period must
+# be longer (README, Deploying).
+GRACEFUL_TIMEOUT = 30
 # gunicorn's default access line, then the answer's X-Request-Id (service/app.py) and the time taken in µs
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s %(D)s'
 # The last model the gunicorn master verified (at start and at each SIGHUP): workers forked from it inherit it and
@@ -78,6 +81,23 @@ def verify_model_on_disk(model_dir) -> None:
     log.info("model %s verified in the master: new workers fall back on it", loaded.version)
 
 
+def gunicorn_settings(config: Config) -> dict:
+    """gunicorn's settings for ``config`` (bind, workers, timeouts, logging, the worker hooks)."""
+    return {
+        "bind": f"{config.get('service', 'host')}:{int(config.get('service', 'port'))}",
+        "workers": int(config.get("service", "workers")),
+        "timeout": int(config.get("service", "worker_timeout")),
+        # the longest request line gunicorn reads (its default, 4094, answered a JSON-sized ?url= of raw page
+        # bytes with its own HTML 414)
+        "limit_request_line": MAX_REQUEST_LINE,
+        "graceful_timeout": GRACEFUL_TIMEOUT,
+        "accesslog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "post_worker_init": _prepare_worker,
+        "child_exit": _child_exit,
+    }
+
+
 def run(config: Config) -> int:
     from gunicorn.app.base import BaseApplication
 
@@ -109,20 +129,13 @@ def run(config: Config) -> int:
     model_dir = config.path("model", "dir")
     verify_model_on_disk(model_dir)
 
+    settings = gunicorn_settings(config)
+    settings["on_reload"] = lambda arbiter: verify_model_on_disk(model_dir)  # in the master, before the new workers
+
     class App(BaseApplication):
         def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("timeout", 60)
-            # the longest request line gunicorn reads (its default, 4094, answered a JSON-sized ?url= of raw page
-            # bytes with its own HTML 414)
-            self.cfg.set("limit_request_line", MAX_REQUEST_LINE)
-            self.cfg.set("graceful_timeout", 30)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)
-            self.cfg.set("post_worker_init", _prepare_worker)
-            self.cfg.set("child_exit", _child_exit)
-            self.cfg.set("on_reload", lambda arbiter: verify_model_on_disk(model_dir))  # before the new workers
+            for name, value in settings.items():
+                self.cfg.set(name, value)
 
         def load(self):
             return create_app(config)

@@ -41,7 +41,8 @@ def test_every_copied_path_exists():
 def test_image_runs_as_non_root_with_a_readiness_healthcheck():
     text = DOCKERFILE.read_text()
     assert re.search(r"^USER\s+(?!root|0\b)", text, re.MULTILINE)
-    assert "HEALTHCHECK" in text and "/readyz" in text
+    assert re.search(r'^HEALTHCHECK .*\\\n\s+CMD \["python", "-m", "service", "healthcheck"\]$', text, re.MULTILINE), \
+        "the HEALTHCHECK asks /readyz on the configured port (python -m service healthcheck)"
     assert "[train]" not in text and "[test]" not in text
 
 
@@ -129,6 +130,9 @@ def test_what_the_image_installs_serves_with_postgresql(tmp_path, pg_reason):
     (app / "var").mkdir()
     server = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
+    healthcheck = re.search(r'^HEALTHCHECK .*\\\n\s+CMD \[(.+)\]$', DOCKERFILE.read_text(), re.MULTILINE).group(1)
+    healthcheck_argv = [str(venv / "bin" / "python") if a == "python" else a for a in re.findall(r'"([^"]+)"', healthcheck)]
+    healthy = None
     try:
         ready = None
         for _ in range(180):
@@ -140,9 +144,12 @@ def test_what_the_image_installs_serves_with_postgresql(tmp_path, pg_reason):
                 if server.poll() is not None:
                     break
                 time.sleep(0.5)
+        if ready and ready[0] == 200:  # the image's HEALTHCHECK, in the container's environment
+            healthy = subprocess.run(healthcheck_argv, cwd=tmp_path, env=env, timeout=30).returncode
     finally:
         server.terminate()
         log = server.communicate(timeout=30)[0]
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
     assert ready and ready[0] == 200 and '"database":true' in ready[1], (ready, log[-3000:])
+    assert healthy == 0, log[-3000:]
