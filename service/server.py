@@ -121,11 +121,13 @@ def run(config: Config) -> int:
     else:
         log.info("classify requires an API key (create one: python -m service create-key --role crawler)")
 
-    from service.review import load_secret_key
+    from service.review import check_spool_dir, load_secret_key
     from service.storage.db import check_database_url
 
     check_database_url(config.database_url())  # a URL no retry can mend is a config error, not an outage
-    load_secret_key(config)  # made here, once, before the workers read it: a bad path is one line, not dead workers
+    # made here, once, before the workers read them: a bad path is one line, not dead workers
+    load_secret_key(config)
+    check_spool_dir(config)
     model_dir = config.path("model", "dir")
     verify_model_on_disk(model_dir)
 

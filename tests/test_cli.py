@@ -228,6 +228,9 @@ def test_a_reader_that_goes_away_ends_the_run_without_a_traceback(tmp_path):
     (["serve", "--port", "8624"], {"PAGESIEVE_STORAGE_DATABASE_URL": "sqlite:////etc/passwd/x.db"},
      "the SQLite database /etc/passwd/x.db cannot be made: its directory /etc/passwd cannot be created"),
     (["list-keys"], {"PAGESIEVE_STORAGE_SQLITE_PATH": "/etc/passwd/x.db"}, "set storage.sqlite_path"),
+    # checked in each worker: a traceback, "Worker failed to boot", exit 3
+    (["serve", "--port", "8624"], {"PAGESIEVE_STORAGE_SPOOL_DIR": "/etc/passwd/spool"},
+     "storage.spool_dir (PAGESIEVE_STORAGE_SPOOL_DIR) /etc/passwd/spool cannot hold the review spool"),
     # the workers each failed to make it: "Worker failed to boot", exit 3
     (["serve", "--port", "8624"], {"PAGESIEVE_REVIEW_SECRET_KEY_FILE": "/etc/passwd/secret_key"},
      "review.secret_key_file /etc/passwd/secret_key cannot be created or read"),

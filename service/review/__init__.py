@@ -50,19 +50,29 @@ def load_secret_key(config) -> str:
         raise ConfigError(f"review.secret_key_file {path} cannot be created or read ({reason}); {fix}") from None
 
 
-def init_review(app: Flask, state) -> None:
-    """Register the enqueue hook, the session settings and the review blueprints."""
+def check_spool_dir(config):
+    """The spool directory, made and probed: the spool is where review records wait while the database is down, so
+    a directory that cannot hold it is a ConfigError naming the setting (the server checks it in the gunicorn master
+    before any worker starts, so it is one line, not dead workers)."""
     from service.config import ConfigError
-    from service.review.enqueue import ReviewEnqueuer, Spool
+    from service.review.enqueue import Spool
 
-    config = state.config
-    review = config.section("review")
     spool_dir = config.path("storage", "spool_dir")
-    try:  # the spool is where review records wait while the database is down: refuse to start without one
+    try:
         Spool(spool_dir).check()
     except OSError as exc:
         raise ConfigError(f"storage.spool_dir (PAGESIEVE_STORAGE_SPOOL_DIR) {spool_dir} cannot hold the review spool: "
                           f"{type(exc).__name__}: {exc.strerror or exc}; name a writable directory") from None
+    return spool_dir
+
+
+def init_review(app: Flask, state) -> None:
+    """Register the enqueue hook, the session settings and the review blueprints."""
+    from service.review.enqueue import ReviewEnqueuer
+
+    config = state.config
+    review = config.section("review")
+    spool_dir = check_spool_dir(config)
 
     def thresholds():
         loaded = state.registry.get()
