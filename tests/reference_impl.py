@@ -669,7 +669,7 @@ def walk(self, el, path: str, run, hidden, in_link: bool, undoable: bool = False
         run = self._new_run(path, my_path, tag, hidden)
     if tag == "br":
         if _ends_paragraph(run):
-            run = self._new_run(run.parent, run.path, run.tag, run.hidden)
+            run = self._new_run(run.parent, run.path, run.tag, run.hidden, run.element)
         else:
             run.parts.append("\n")
             run.line_start, run.line_link_chars = len(run.parts), run.link_chars
@@ -690,7 +690,7 @@ def walk(self, el, path: str, run, hidden, in_link: bool, undoable: bool = False
         if child.tail:
             self._add(run, child.tail, in_link or is_link)
     if starts_run:
-        run = self._new_run(parent_run.parent, parent_run.path, parent_run.tag, parent_run.hidden)
+        run = self._new_run(parent_run.parent, parent_run.path, parent_run.tag, parent_run.hidden, parent_run.element)
     return run
 
 

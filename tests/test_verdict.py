@@ -290,3 +290,18 @@ def test_a_spam_domain_in_prose_is_cut_and_cited(loaded_model):
     assert domain["evidence"] == ["00000-qq.cn"]
     assert any("00000-qq.cn" in verdict["text"][s:e] for s, e in domain["spans"])
     assert verdict["clean_text"].count(ARTICLE) == 2
+
+
+def test_a_short_spam_paragraph_among_short_paragraphs_is_cut_alone(loaded_model):
+    """Short <p> siblings were one block: a 20-character chain after two short closing lines was read with them
+    and kept (action keep), or cut together with the editor's line."""
+    spam = "淫糜_精子_爽死我了_婊子_援助交际"
+    second = "会议指出,要坚持以人民为中心的发展思想,加快推进教育现代化,建设教育强市,为全市发展提供人才支撑。"
+    paragraphs = [ARTICLE, second, "会议由市长主持。", "与会代表合影留念。", spam, "(责任编辑:王明)"]
+    page = build_page(html="<html><body>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>",
+                      url="http://edu.example.cn/a.html")
+    verdict = decide(loaded_model.model.predict(page), loaded_model.policy, loaded_model.model.featurizer.lexicons)
+    assert verdict["action"] == "strip"
+    cut = [verdict["text"][s["start"]:s["end"]] for s in verdict["spans"] if s["label"] == "injected_spam"]
+    assert spam in cut or all(term in "".join(cut) for term in ("淫糜", "援助交际"))
+    assert spam not in verdict["clean_text"] and "会议由市长主持。" in verdict["clean_text"]
