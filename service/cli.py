@@ -211,9 +211,19 @@ def classify_main(argv: list[str] | None = None) -> int:
         return EXIT_PAGE_ERRORS
 
 
+# Characters JSON leaves raw in strings that readers splitting on lines (Python's str.splitlines, JavaScript's
+# line terminators) take for the end of a line: written escaped, so one verdict stays one line to them too.
+_LINE_BREAKS_JSON_KEEPS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def json_line(obj) -> str:
+    """``obj`` as one line of JSON: UTF-8 text as it is, but no character any reader takes for a line break."""
+    return json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKS_JSON_KEEPS) + "\n"
+
+
 def _error_line(page_id: str, error: ApiError) -> str:
     """The JSON line printed in place of a page's verdict (an id that is not Unicode printed escaped)."""
-    return json.dumps({"id": printable(page_id), **error.to_json()}, ensure_ascii=False) + "\n"
+    return json_line({"id": printable(page_id), **error.to_json()})
 
 
 def _print_verdicts(sources, loaded) -> int:
@@ -228,7 +238,7 @@ def _print_verdicts(sources, loaded) -> int:
             status = max(status, EXIT_PAGE_ERRORS)
             continue
         try:
-            line = json.dumps(classify_page(item, loaded), ensure_ascii=False) + "\n"
+            line = json_line(classify_page(item, loaded))
         except Exception:  # a bug: say so, in the page's place, and go on with the next pages
             traceback.print_exc()
             line, status = _error_line(page_id, ApiError(500, "internal_error", "the service failed on this page "

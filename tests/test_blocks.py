@@ -717,3 +717,11 @@ def test_a_stylesheet_rule_that_hides_two_ways_is_not_undone_by_a_font_size():
                             f"</div><div class=y style='visibility:hidden'><p style='visibility:visible'>联系我们</p>"
                             f"</div></body>")
     assert found["澳门赌场0"] == "font-size:0-1px" and found["联系我们"] == "visibility:hidden"  # and display:none
+
+
+def test_ruby_annotations_are_not_read_into_the_line():
+    """<ruby>教<rt>jiào</rt></ruby>: the pronunciation is set above the character; it was read inline
+    (全市教jiào育(yù)大会), breaking the words and the terms a lexicon looks for."""
+    page = build_page(html="<html><body><p>全市<ruby>教<rp>(</rp><rt>jiào</rt><rp>)</rp></ruby>育<ruby>大会<rt>dàhuì"
+                           "</rt></ruby>召开。</p></body></html>", url="http://www.site.cn/a.html")
+    assert [b.text for b in page.blocks] == ["全市教育大会召开。"]

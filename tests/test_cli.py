@@ -251,3 +251,13 @@ def test_key_commands_with_the_database_down_say_so_in_one_line(args):
     assert run.returncode == 1 and b"Traceback" not in run.stderr and len(err.splitlines()) == 1, err
     assert err.startswith("error: the database at postgresql://pagesieve:***@127.0.0.1:8625/pagesieve is "
                           "unreachable") and "s3cretpw" not in err, err
+
+
+def test_a_verdict_is_one_line_to_readers_that_split_on_unicode_line_breaks(tmp_path, capsys):
+    """U+2028, U+2029 and NEL are left raw in JSON strings: Python's str.splitlines (and JavaScript) split a
+    verdict whose id or url held one into two broken lines."""
+    page = {"id": "a\u2028b\x85c", "url": "http://x.cn/\u2029", "text": "全市教育大会召开。"}
+    (tmp_path / "a.jsonl").write_text(json.dumps(page) + "\n", encoding="utf-8")
+    assert classify_main([str(tmp_path / "a.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 1 and json.loads(out)["id"] == page["id"] and json.loads(out)["url"] == page["url"]

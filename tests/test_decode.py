@@ -134,3 +134,15 @@ def test_text_that_mentions_a_meta_charset_declares_nothing():
     raw = 'Set <meta charset="gb2312"> in the head. 中文好'.encode("utf-8")
     assert decode_bytes(raw, markup=False) == ('Set <meta charset="gb2312"> in the head. 中文好', "utf-8")
     assert sniff_declared_charset(raw, markup=False) is None and sniff_declared_charset(raw) == "gb2312"
+
+
+@pytest.mark.parametrize("label", [None, "gbk"])
+def test_big5_bytes_labelled_gbk_are_read_as_big5(label):
+    """GB18030 decodes Big5 bytes without an error, a fifth of the characters private-use (カ毙▅穦秨): a Big5 page
+    whose meta or server said gbk was read as that, and its text was lost."""
+    raw = _html(ZH_TRAD * 3, "gbk").encode("big5")
+    decoded, used = decode_bytes(raw, label)
+    assert ZH_TRAD in decoded and used in ("big5hkscs", "big5", "cp950")
+    # GBK text with a few private-use characters of its own (a site's custom glyphs) is still GBK
+    custom = _html(ZH * 3 + "\ue000", "gbk").encode("gb18030")
+    assert decode_bytes(custom)[1] == "gb18030"

@@ -55,15 +55,30 @@ def _try(raw: bytes, charset: str) -> str | None:
     # UnicodeError, not only UnicodeDecodeError: some codecs (punycode, idna) fail without a
     # position, and then fail with errors="replace" too.
     try:
-        return raw.decode(charset)
+        text = raw.decode(charset)
     except (UnicodeError, LookupError):
         try:
             text = raw.decode(charset, errors="replace")
         except (UnicodeError, LookupError):
             return None
-        if text.count("\ufffd") <= max(1, len(text) * _MAX_BAD_SHARE):
-            return text
-        return None
+        if text.count("\ufffd") > max(1, len(text) * _MAX_BAD_SHARE):
+            return None
+    return None if charset in _PUA_TELLS and _private_use_share(text) > MAX_PRIVATE_USE_SHARE else text
+
+
+# GB18030 and Big5-HKSCS map byte pairs no text uses to private-use characters: Big5 bytes read as GB18030 (a page
+# whose <meta> says gbk, a Big5 page labelled gbk by its server) decode without an error, a fifth of their Chinese
+# characters private-use, where real text has next to none.
+_PUA_TELLS = {"gb18030", "big5hkscs"}
+MAX_PRIVATE_USE_SHARE = 0.02  # of the characters beyond ASCII
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def _private_use_share(text: str) -> float:
+    found = len(_PRIVATE_USE.findall(text))
+    if found < 3:
+        return 0.0
+    return found / max(1, len(text) - len(text.encode("ascii", "ignore")))
 
 
 def sniff_declared_charset(raw: bytes, markup: bool = True) -> str | None:

@@ -44,7 +44,8 @@ from service.analysis.text import drop_format_characters, has_format_characters
 from service.analysis.textblocks import guess_title, page_from_text
 
 SKIP_TAGS = {"script", "style", "template", "head", "svg", "math", "iframe", "object", "embed",
-             "select", "option", "canvas", "audio", "video", "button", "input", "textarea"}
+             "select", "option", "canvas", "audio", "video", "button", "input", "textarea",
+             "rt", "rp"}  # <ruby>'s pronunciation and its fallback brackets: set above the line, not in it
 BLOCK_TAGS = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
               "table", "tbody", "thead", "tfoot", "tr", "td", "th", "section", "article", "header",
               "footer", "nav", "aside", "main", "blockquote", "pre", "form", "fieldset", "figure",
