@@ -272,11 +272,17 @@ def _register_error_handlers(app: Flask) -> None:
         body = {"error": {"code": code, "message": message}}
         return jsonify(body), exc.code, headers
 
-    @app.errorhandler(sqlalchemy.exc.OperationalError)
-    @app.errorhandler(sqlalchemy.exc.InterfaceError)
+    @app.errorhandler(sqlalchemy.exc.DBAPIError)
+    @app.errorhandler(sqlalchemy.exc.TimeoutError)
     def database_down(exc: Exception):
-        """The review queue's database is unreachable: 503 with a retry hint, not a 500 (classify never gets here)."""
-        log.error("database unavailable: %s", str(exc).splitlines()[0][:200])
+        """The review queue's database cannot serve the request now (:func:`database_unavailable`): 503 with a retry
+        hint, not a 500 (classify never gets here). Any other database error is a bug: 500."""
+        from service.review.enqueue import database_error
+        from service.storage.db import database_unavailable
+
+        if not database_unavailable(exc):
+            return internal_error(exc)
+        log.error("database unavailable: %s", database_error(exc))
         body = {"error": {"code": "database_unavailable",
                           "message": "the review database is unavailable; retry shortly (nothing was changed)"}}
         return jsonify(body), 503, {"Retry-After": "5"}

@@ -49,6 +49,29 @@ def display_url(url: str) -> str:
     return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
+# SQLSTATEs (or their classes) of a database that cannot serve a request now, whatever the request: connection
+# exceptions, a read-only server (a standby after a failover), serialization failures and deadlocks, insufficient
+# resources (connections, disk), an administrator's shutdown, a revoked permission.
+UNAVAILABLE_SQLSTATES = ("08", "25006", "40", "53", "57", "42501")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the database cannot serve requests now (an answer of 503, retry later),
+    rather than a bug in the statement (500). SQLite's errors carry no SQLSTATE: its OperationalError (locked,
+    unable to open, disk I/O) is the unavailable kind."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return bool(sqlstate) and sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+
+
 def _new_engine(url: str) -> Engine:
     """An engine for ``url`` (SQLite files get WAL and a busy timeout, and their directory is made). Its errors leave
     out the statement's parameters (``hide_parameters``): they hold page text and client values, and errors get

@@ -554,3 +554,30 @@ def test_readyz_says_a_read_only_database_is_not_ready(tmp_path, pg_reason, load
             expected = "RESET" in statement
             assert wait_for(lambda e=expected: client.get("/readyz").get_json()["database"] is e, timeout=10)
         app.extensions["pagesieve_review"].close()
+
+
+def test_a_write_to_a_read_only_database_is_a_503_not_a_500(tmp_path, pg_reason, loaded_model):
+    """After a failover to a standby, a moderator's decision failed with ReadOnlySqlTransaction (25006, an
+    InternalError), which only the writer thread counted as an outage: the API answered 500 internal_error with a
+    traceback, where README and the OpenAPI document promise 503 database_unavailable."""
+    from service.app import create_app
+    from service.config import load_config
+    from tests.review.conftest import add_items, key_headers
+
+    with schema_as_own_role(pg_reason) as (admin, role, url):
+        app = create_app(load_config({"storage": {"database_url": url, "spool_dir": str(tmp_path / "spool")},
+                                      "review": {"secret_key_file": str(tmp_path / "key")}}, environ={}))
+        app.extensions["pagesieve"].registry._current = loaded_model
+        (item_id,) = add_items(url, [verdict("ro", spans=[("injected_spam", INJECTED)])])
+        mod = key_headers(url, "moderator", "ro-tool")
+        admin.execute(f"ALTER ROLE {role} SET default_transaction_read_only = on")
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
+        dispose_engine(url)
+        try:
+            resp = app.test_client().post(f"/v1/review/items/{item_id}/decision",
+                                          json={"decision": "confirm", "version": 1}, headers=mod)
+            assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "database_unavailable", \
+                resp.get_json()
+        finally:
+            admin.execute(f"ALTER ROLE {role} RESET default_transaction_read_only")
+            app.extensions["pagesieve_review"].close()
