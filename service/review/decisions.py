@@ -269,9 +269,10 @@ def decide_campaign(session: Session, campaign_id: int, decision: str, moderator
 
 
 def _latest_applied(session: Session, item_id: int) -> Decision | None:
+    """The item's last applied decision that set its state: a moderator's, or a client's re-open."""
     return session.scalar(select(Decision).where(
         Decision.item_id == item_id, Decision.status == "applied",
-        Decision.decision.in_(STATE_CHANGING)).order_by(Decision.id.desc()).limit(1))
+        Decision.decision.in_((*STATE_CHANGING, "reopen"))).order_by(Decision.id.desc()).limit(1))
 
 
 def revert(session: Session, decision_id: int, moderator: str, via: str = "ui") -> Decision:
@@ -300,9 +301,15 @@ def _revert_one(session: Session, target: Decision, item: ReviewItem, moderator:
         target.status, target.reverted_by, target.reverted_at = "reverted", moderator, now
         return
     latest = _latest_applied(session, item.id)
+    if latest is not None and latest.decision == "reopen" and latest.id > target.id:
+        raise ApiError(409, "not_revertible", f"item {item.id} was re-opened by a client's report since "
+                       f"({latest.moderator} at {_iso(latest.created_at)}); decide it again instead")
     if latest is None or latest.id != target.id:
         raise ApiError(409, "not_latest", f"item {item.id} has a later decision (#{latest.id if latest else '?'}) "
                        "by " + (latest.moderator if latest else "?") + "; revert that one first")
+    if item.status != "decided":
+        raise ApiError(409, "not_revertible", f"item {item.id} is {item.status}, not decided by decision "
+                       f"{target.id}; reload it")
     # what the item was before: the decision before, or pending (never decided, or re-opened by a client's report)
     previous = session.scalar(select(Decision).where(
         Decision.item_id == item.id, Decision.status == "applied", Decision.decision.in_((*STATE_CHANGING, "reopen")),
@@ -328,10 +335,11 @@ def _revert_one(session: Session, target: Decision, item: ReviewItem, moderator:
 
 
 def _superseded():
-    """Condition on :class:`Decision`: a later applied decision that changed the item's state follows it."""
+    """Condition on :class:`Decision`: a later applied decision that changed the item's state follows it (a
+    moderator's, or a client's report that re-opened the page)."""
     later = aliased(Decision)
     return exists().where(later.item_id == Decision.item_id, later.id > Decision.id, later.status == "applied",
-                          later.decision.in_(STATE_CHANGING))
+                          later.decision.in_((*STATE_CHANGING, "reopen")))
 
 
 @dataclass
@@ -339,13 +347,15 @@ class UndoResult:
     """What an undo did: the items put back, and those someone decided after me, left as they are."""
 
     reverted: list[int] = field(default_factory=list)
-    kept: list[dict] = field(default_factory=list)  # {"id": item id, "decided_by": who decided it since}
+    # {"id": item id, "decided_by": who decided it since, or "feedback:<reporter>" for a client's re-open}
+    kept: list[dict] = field(default_factory=list)
 
 
 def undo_last(session: Session, moderator: str, via: str = "ui") -> UndoResult:
     """Revert the moderator's most recent decision still in force (the whole group, for a bulk one), at once.
 
-    A decision someone decided over since is no longer the moderator's to take back: in a bulk, those items
+    A decision someone decided over (or a client's report re-opened) since is no longer the moderator's to take
+    back: in a bulk, those items
     are left as they are and reported in ``kept``, the rest are reverted in one transaction (all of them or,
     when an item changes meanwhile, none: a 409); and the next undo goes on to the decision before."""
     last = session.scalar(select(Decision).where(

@@ -252,7 +252,7 @@ def decide(item_id: int):
 @login_required
 def undo():
     """Revert my last decision still in force (a whole bulk or campaign decision at once; its items decided by
-    someone since are left as they are and named) and go back to its item, or to the list for a bulk."""
+    someone or re-opened by a client's report since are left as they are and named) and go back to its item, or to the list for a bulk."""
     ctx = _context_args()
     try:
         with session_scope(_url()) as s:
@@ -265,7 +265,7 @@ def undo():
     flash(f"undone: {len(undone.reverted)} item(s) back to their previous state", "ok")
     if undone.kept:
         who = ", ".join(sorted({k["decided_by"] for k in undone.kept}))
-        flash(f"{len(undone.kept)} item(s) of that decision were decided since (by {who}) and were left as they "
+        flash(f"{len(undone.kept)} item(s) of that decision were decided or re-opened since (by {who}) and were left as they "
               "are: " + ", ".join("#" + str(k["id"]) for k in undone.kept[:10]), "conflict")
     if len(undone.reverted) == 1 and not undone.kept:
         return redirect(url_for("review_ui.item", item_id=undone.reverted[0]) + "?" + urlencode(ctx))

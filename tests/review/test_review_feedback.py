@@ -268,3 +268,54 @@ def test_a_report_replayed_after_its_correction_leaves_the_correction_standing(d
     with session_scope(db_url) as session:
         row = session.scalar(select(Feedback))
         assert (row.label, row.item_id, created) == ("not_spam", item_id, False)
+
+
+def _reopened_after_alice(db_url):
+    """Bob confirms, alice marks not spam, a client's report re-opens the page, and it is classified again with
+    another text; returns (item id, alice's decision id)."""
+    from service.review import decisions
+    from service.review.feedback_store import apply_feedback
+    from service.storage.db import session_scope
+
+    (item_id,) = add_items(db_url, [verdict("ro", spans=[("injected_spam", INJECTED)])])
+    with session_scope(db_url) as s:
+        decisions.decide(s, item_id, 1, "confirm", "bob")
+        alice = decisions.decide(s, item_id, 2, "not_spam", "alice").id
+        apply_feedback(s, {"kind": "feedback", "page_id": "ro", "reporter": "crawler-1", "label": "injected_spam",
+                           "note": ""})
+    add_items(db_url, [verdict("ro", text="区政府召开常务会议。")])
+    return item_id, alice
+
+
+def test_undo_passes_over_a_decision_a_client_reopened_since(db_url):
+    """The re-open was not counted: undo took alice's not_spam back to bob's confirm, on the new text, with a span
+    past its end. Re-opened, the decision is no longer alice's to take back: nothing is left to undo."""
+    from service.errors import ApiError
+    from service.review import decisions
+    from service.storage.db import session_scope
+    from service.storage.models import ReviewItem
+
+    item_id, _ = _reopened_after_alice(db_url)
+    with session_scope(db_url) as s:
+        with pytest.raises(ApiError) as caught:
+            decisions.undo_last(s, "alice")
+        assert caught.value.code == "nothing_to_undo"
+    with session_scope(db_url) as s:
+        item = s.get(ReviewItem, item_id)
+        assert (item.status, item.decision, item.text) == ("pending", None, "区政府召开常务会议。")
+
+
+def test_a_revert_of_a_decision_a_client_reopened_since_is_refused(db_url):
+    from service.errors import ApiError
+    from service.review import decisions
+    from service.storage.db import session_scope
+    from service.storage.models import ReviewItem
+
+    item_id, alice = _reopened_after_alice(db_url)
+    with session_scope(db_url) as s:
+        with pytest.raises(ApiError, match="re-opened by a client's report since") as caught:
+            decisions.revert(s, alice, "alice")
+        assert caught.value.status == 409
+    with session_scope(db_url) as s:
+        item = s.get(ReviewItem, item_id)
+        assert (item.status, item.version) == ("pending", 5)

@@ -403,7 +403,7 @@ def test_undo_of_a_bulk_someone_decided_into_reverts_the_rest_and_names_the_item
     resp = client.post("/review/undo", data={"csrf_token": csrf(client)})
     assert resp.status_code == 302 and urlsplit(resp.headers["Location"]).path == "/review/"
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "undone: 2 item(s)" in page and f"decided since (by bob) and were left as they are: #{ids[1]}" in page
+    assert "undone: 2 item(s)" in page and f"decided or re-opened since (by bob) and were left as they are: #{ids[1]}" in page
     with session_scope(url) as s:
         states = [(s.get(ReviewItem, i).status, s.get(ReviewItem, i).decision) for i in ids]
     assert states == [("decided", "not_spam"), ("decided", "not_spam"), ("pending", None)]
