@@ -29,7 +29,8 @@ def reported_at(rec: dict) -> datetime:
 def apply_feedback(session: Session, rec: dict) -> tuple[ReviewItem | None, bool]:
     """Record the report as of the time it was sent; returns ``(item or None, created)``. ``created`` is False
     for a correction. A report older than the stored one (spooled, then replayed after the client's correction
-    was written) leaves the newer one standing."""
+    was written) leaves the newer one standing, and the stored report written again (a spool record replayed
+    twice: same ``at``) changes nothing, so it cannot re-open a page a moderator decided after the first write."""
     from service.review.store import upsert_item
 
     item = None
@@ -44,7 +45,7 @@ def apply_feedback(session: Session, rec: dict) -> tuple[ReviewItem | None, bool
     if created:
         row = Feedback(page_id=rec["page_id"], reporter=rec["reporter"], created_at=at, updated_at=at)
         session.add(row)
-    elif _utc(row.updated_at) > at:  # superseded by a later report of the same client
+    elif _utc(row.updated_at) >= at:  # this report again (a replayed spool record), or superseded by a later one
         if item is not None and row.item_id is None:
             row.item_id = item.id
         session.flush()

@@ -319,3 +319,29 @@ def test_a_revert_of_a_decision_a_client_reopened_since_is_refused(db_url):
     with session_scope(db_url) as s:
         item = s.get(ReviewItem, item_id)
         assert (item.status, item.version) == ("pending", 5)
+
+
+def test_a_report_replayed_twice_does_not_reopen_a_decision_made_between(db_url):
+    """The same spooled report written twice (a claimed file kept, or replayed by two workers) has the same ``at``:
+    the second write used to count as newer and re-open the page a moderator had decided after the first."""
+    from service.review import decisions
+    from service.review.feedback_store import apply_feedback
+    from service.review.store import now_iso
+    from service.storage.db import session_scope
+    from service.storage.models import ReviewItem
+
+    (item_id,) = add_items(db_url, [verdict("twice", spans=[("injected_spam", INJECTED)])])
+    with session_scope(db_url) as s:
+        decisions.decide(s, item_id, 1, "confirm", "bob")
+    rec = {"kind": "feedback", "page_id": "twice", "reporter": "crawler-1", "label": "not_spam", "note": "",
+           "at": now_iso()}
+    with session_scope(db_url) as s:
+        assert apply_feedback(s, dict(rec))[1] is True  # re-opens bob's confirm (version 3)
+    with session_scope(db_url) as s:
+        decisions.decide(s, item_id, 3, "relabel", "alice", labels=["link_farm"])
+    with session_scope(db_url) as s:
+        assert apply_feedback(s, dict(rec))[1] is False
+    with session_scope(db_url) as s:
+        item = s.get(ReviewItem, item_id)
+        assert (item.status, item.decided_by, item.final_labels, item.version) == (
+            "decided", "alice", ["link_farm"], 4)
