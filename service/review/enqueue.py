@@ -15,8 +15,11 @@ a quiet process replays too; any process that spools keeps its writer thread
 running. Several gunicorn workers may share one spool
 directory: each appends to its own file, and a replayer claims a file by an
 atomic rename before reading it (``flock`` makes a writer that still holds
-the old name finish first). Writes are idempotent per page id, so a record
-replayed twice is stored once.
+the old name finish first) and holds its ``flock`` until the replay is done;
+another worker takes a ``replay-*`` file only when its lock is free (its
+replayer finished with records left, or died), never one being replayed.
+Writes are idempotent per page id (and a client's report per ``at``), so a
+record replayed twice is stored once.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
@@ -98,12 +103,13 @@ class Spool:
             path = self._own()
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
-                    same = os.fstat(fd).st_ino == os.stat(path).st_ino
-                except FileNotFoundError:
-                    same = False
-                if not same:  # claimed (renamed) while we waited: write to a fresh file instead
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:  # another thread appending, or a replayer that claimed the file
+                    if not _same_file(fd, path):  # claimed: a replay holds it; write to a fresh file instead
+                        continue
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                if not _same_file(fd, path):  # claimed (renamed) while we waited: write to a fresh file instead
                     continue
                 os.write(fd, data)
                 os.fsync(fd)
@@ -130,19 +136,39 @@ class Spool:
         return sorted(p for p in self.directory.iterdir()
                       if p.suffix == ".jsonl" and p.name.startswith(("spool-", "replay-")))
 
-    def claim(self, path: Path) -> Path | None:
-        """Take a spool file for replay (atomic rename); None if another process took it first."""
-        claimed = path.with_name(f"replay-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl")
+    @contextmanager
+    def claim(self, path: Path) -> Iterator[Path | None]:
+        """Take a spool file for replay and hold its ``flock`` until the ``with`` block ends: yields the claimed
+        path, or None when another replayer has it (or had it and is done with it).
+
+        A ``spool-*`` file is renamed to a ``replay-*`` name of this process, then locked (waiting for an append
+        that had opened the old name). A ``replay-*`` file (a replay in progress in another worker, or one that
+        kept its file because the records could not be written or spooled again) is taken only when its lock is
+        free at once (``LOCK_NB``): a file being replayed is never read by a second replayer."""
+        blocking = path.name.startswith("spool-")
+        claimed = path
+        if blocking:
+            claimed = path.with_name(f"replay-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl")
+            try:
+                os.rename(path, claimed)
+            except FileNotFoundError:
+                yield None
+                return
         try:
-            os.rename(path, claimed)
-        except FileNotFoundError:
-            return None
-        fd = os.open(claimed, os.O_RDONLY)
+            fd = os.open(claimed, os.O_RDONLY)
+        except FileNotFoundError:  # replayed and removed by another worker since the listing
+            yield None
+            return
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # wait for an append that had opened the old name
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # being replayed
+                yield None
+                return
+            # another replayer may have taken and removed the file while we waited for (or before we got) the lock
+            yield claimed if _same_file(fd, claimed) else None
         finally:
-            os.close(fd)
-        return claimed
+            os.close(fd)  # releases the lock
 
     @staticmethod
     def read(path: Path) -> list[dict]:
@@ -163,6 +189,14 @@ class Spool:
         """A record the database refuses for good (not an outage): kept aside, never dropped silently."""
         self.directory.mkdir(parents=True, exist_ok=True)
         _keep_aside(self.directory, json.dumps({"reason": reason, "record": record}, ensure_ascii=False))
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the file open as ``fd`` (not renamed or removed since it was opened)."""
+    try:
+        return os.fstat(fd).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _keep_aside(directory: Path, line: str) -> None:
@@ -361,26 +395,32 @@ class ReviewEnqueuer:
         if held and not self._write(held):
             return False
         for path in self.spool.pending_files():
-            claimed = self.spool.claim(path)
-            if claimed is None:
-                continue
-            records = Spool.read(claimed)
-            if not records:
-                claimed.unlink(missing_ok=True)
-                continue
-            # The claimed file goes once each of its records is written, refused (kept in rejected.jsonl) or back in
-            # a spool file; when the spool could not take the rest, the claimed file keeps them for the next replay
-            # (a replay-* file is pending too). Idempotent writes make any overlap harmless.
-            done = self.stats["written"] + self.stats["rejected"]
-            ok = self._write(records)
-            self.stats["replayed"] += self.stats["written"] + self.stats["rejected"] - done
-            if not ok and self._unhold(records):
-                return False
-            claimed.unlink(missing_ok=True)
+            with self.spool.claim(path) as claimed:
+                if claimed is None:
+                    continue
+                ok = self._replay_file(claimed)
             if not ok:
                 return False
         with self._held_lock:
             return not self._held and not self.spool.pending_files()
+
+    def _replay_file(self, claimed: Path) -> bool:
+        """Write the records of a claimed file (its lock held by the caller); False when the database is down."""
+        records = Spool.read(claimed)
+        if not records:
+            claimed.unlink(missing_ok=True)
+            return True
+        # The claimed file goes once each of its records is written, refused (kept in rejected.jsonl) or back in
+        # a spool file; when the spool could not take the rest, the claimed file keeps them for the next replay
+        # (a replay-* file is pending too, taken by whoever finds its lock free). Idempotent writes make the
+        # overlap with the records already written harmless.
+        done = self.stats["written"] + self.stats["rejected"]
+        ok = self._write(records)
+        self.stats["replayed"] += self.stats["written"] + self.stats["rejected"] - done
+        if not ok and self._unhold(records):
+            return False
+        claimed.unlink(missing_ok=True)
+        return ok
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything queued so far was written or spooled (tests, shutdown)."""

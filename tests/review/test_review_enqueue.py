@@ -6,6 +6,7 @@ import fcntl
 import json
 import multiprocessing
 import signal
+import threading
 import time
 from contextlib import contextmanager
 
@@ -279,10 +280,10 @@ def test_workers_sharing_a_spool_dir_lose_nothing(tmp_path):
     spool, seen = Spool(directory), []
     while any(p.is_alive() for p in procs) or spool.pending_files():
         for path in spool.pending_files():
-            claimed = spool.claim(path)
-            if claimed:
-                seen += [r["page_id"] for r in Spool.read(claimed)]
-                claimed.unlink()
+            with spool.claim(path) as claimed:
+                if claimed:
+                    seen += [r["page_id"] for r in Spool.read(claimed)]
+                    claimed.unlink()
         time.sleep(0.001)
     for p in procs:
         p.join()
@@ -581,3 +582,26 @@ def test_a_write_to_a_read_only_database_is_a_503_not_a_500(tmp_path, pg_reason,
         finally:
             admin.execute(f"ALTER ROLE {role} RESET default_transaction_read_only")
             app.extensions["pagesieve_review"].close()
+
+
+def test_a_spool_file_another_worker_is_replaying_is_left_to_it(db_url, tmp_path):
+    """Every worker replays every spool_retry_seconds and lists the others' replay-* files: a replay still running
+    in one worker was claimed and written a second time by another (a client's report written twice re-opened what
+    a moderator decided in between). A replayer holds its file's lock until done; a locked file is passed over."""
+    enq = make(db_url, tmp_path)
+    enq.spool.directory.mkdir(parents=True)
+    busy = enq.spool.directory / "replay-999-0123abcd.jsonl"
+    busy.write_text(json.dumps({"kind": "item", "page_id": "busy", "verdict": {}, "text": "t"}) + "\n")
+    try:
+        with busy.open("rb") as other_worker:
+            fcntl.flock(other_worker, fcntl.LOCK_EX)  # its replay is under way
+            result = {}
+            replayer = threading.Thread(target=lambda: result.update(ok=enq.replay()))
+            replayer.start()
+            replayer.join(10)
+            assert not replayer.is_alive(), "the replay waited for the other worker's file"
+            assert result["ok"] is False and count(db_url) == 0 and busy.exists()
+        # its replayer is gone without removing the file (it could not write or spool the records): taken now
+        assert enq.replay() is True and count(db_url) == 1 and not busy.exists()
+    finally:
+        enq.close()
