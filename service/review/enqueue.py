@@ -43,7 +43,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from service.errors import loggable
-from service.review.store import in_transaction, item_record, write_record
+from service.review.store import in_transaction, item_record, now_iso, write_record
 from service.storage.db import migrate
 
 log = logging.getLogger(__name__)
@@ -244,7 +244,8 @@ class ReviewEnqueuer:
 
     def hook(self, verdict: dict, page_request) -> None:
         """The classify hook: cheap, never blocks, never raises into classify."""
-        self._remember(verdict, page_request)
+        classified_at = now_iso()
+        self._remember(verdict, page_request, classified_at)
         source = self.wants(verdict)
         if source is None:
             return
@@ -252,20 +253,21 @@ class ReviewEnqueuer:
             thresholds = self.thresholds()
         except Exception:
             thresholds = None
-        self.put(item_record(verdict, page_request, thresholds, source, self.max_html_bytes))
+        self.put(item_record(verdict, page_request, thresholds, source, self.max_html_bytes, classified_at))
 
-    def _remember(self, verdict: dict, page_request) -> None:
-        """Keep the last pages this process classified, so feedback by id alone finds an unqueued page."""
+    def _remember(self, verdict: dict, page_request, classified_at: str) -> None:
+        """Keep the last pages this process classified, with when, so feedback by id alone finds an unqueued
+        page (and its record is not taken for a newer verdict than one classified since)."""
         if len(verdict.get("text") or "") > RECENT_MAX_CHARS or not verdict.get("id"):
             return
         with self._lock:
-            self._recent[verdict["id"]] = (verdict, page_request)
+            self._recent[verdict["id"]] = (verdict, page_request, classified_at)
             self._recent.move_to_end(verdict["id"])
             while len(self._recent) > RECENT_PAGES:
                 self._recent.popitem(last=False)
 
     def recent_record(self, page_id: str, source: str = "feedback") -> dict | None:
-        """An item record for a page this process classified recently, or None."""
+        """An item record for a page this process classified recently (as of when it was classified), or None."""
         with self._lock:
             hit = self._recent.get(page_id)
         if hit is None:
@@ -274,7 +276,7 @@ class ReviewEnqueuer:
             thresholds = self.thresholds()
         except Exception:
             thresholds = None
-        return item_record(hit[0], hit[1], thresholds, source, self.max_html_bytes)
+        return item_record(hit[0], hit[1], thresholds, source, self.max_html_bytes, hit[2])
 
     def put(self, record: dict) -> None:
         self._ensure_thread()

@@ -40,8 +40,12 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def item_record(verdict: dict, page_request, thresholds: dict | None, source: str, max_html_bytes: int) -> dict:
-    """What a moderator needs to decide without re-crawling, taken from a verdict and its request."""
+def item_record(verdict: dict, page_request, thresholds: dict | None, source: str, max_html_bytes: int,
+                classified_at: str | None = None) -> dict:
+    """What a moderator needs to decide without re-crawling, taken from a verdict and its request.
+
+    ``classified_at`` (ISO 8601) is when the verdict was made, default now: a record built later from a cached
+    verdict must carry its own time, or it would count as newer than verdicts classified after it."""
     flag = (thresholds or {}).get("flag") or {label: 0.5 for label in LABELS}
     review = (thresholds or {}).get("review") or {label: 0.3 for label in LABELS}
     probs = {label: float(verdict.get("labels", {}).get(label, 0.0)) for label in LABELS}
@@ -65,7 +69,7 @@ def item_record(verdict: dict, page_request, thresholds: dict | None, source: st
         "quality": float(verdict.get("quality") or 0.0), "flags": flags, "proposed_labels": proposed,
         "reason_codes": " ".join(dict.fromkeys(r.get("code", "") for r in verdict.get("reasons") or [])),
         "verdict": {k: verdict[k] for k in VERDICT_KEYS if k in verdict}, "text": verdict.get("text") or "",
-        "html": html, "html_truncated": truncated, "source": source, "classified_at": now_iso(),
+        "html": html, "html_truncated": truncated, "source": source, "classified_at": classified_at or now_iso(),
     }
 
 

@@ -605,3 +605,23 @@ def test_a_spool_file_another_worker_is_replaying_is_left_to_it(db_url, tmp_path
         assert enq.replay() is True and count(db_url) == 1 and not busy.exists()
     finally:
         enq.close()
+
+
+def test_feedback_by_id_from_a_cached_verdict_does_not_replace_a_later_one(db_url, tmp_path):
+    """While the database is down, feedback by id takes the page from this worker's cache: the record said it was
+    classified when the report came, so it replaced a verdict another worker classified after this one."""
+    from service.review.store import upsert_item
+    from tests.review.conftest import add_items
+
+    enq = make(db_url, tmp_path)
+    old = verdict("cached", action="keep", model_version="m1")
+    enq.hook(old, Req(old))  # keep, not sampled: remembered only
+    (item_id,) = add_items(db_url, [verdict("cached", model_version="m2")])  # another worker, later
+    rec = enq.recent_record("cached")
+    try:
+        with session_scope(db_url) as s:
+            upsert_item(s, rec)
+        with session_scope(db_url) as s:
+            assert s.get(ReviewItem, item_id).model_version == "m2"
+    finally:
+        enq.close()
