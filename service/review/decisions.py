@@ -120,7 +120,8 @@ def model_spans(item: ReviewItem, labels: list[str] | None = None) -> list[dict]
     found inside prose (:func:`outermost`), except the injected_spam and link_farm spans whose label is not among
     the page ``labels`` (default: the model's proposed labels); a page label left out takes its spans with it.
 
-    This is what confirm stores, and what an untouched relabel form sends, so both export the same example."""
+    This is what confirm stores, and what an untouched relabel form sends, so both export the same example;
+    not_spam stores it with no page labels (the boilerplate alone)."""
     page_labels = set(item.proposed_labels or []) if labels is None else set(labels)
     return outermost([{"start": s["start"], "end": s["end"], "label": s["label"]}
                       for s in item.verdict.get("spans", [])
@@ -139,8 +140,8 @@ def outcome(item: ReviewItem, decision: str, labels=None, spans=None) -> tuple[l
     """The labels and spans a decision gives the item."""
     if decision == "confirm":
         return list(item.proposed_labels or []), model_spans(item)
-    if decision == "not_spam":
-        return [], []
+    if decision == "not_spam":  # no page label, so no spam span; the model's boilerplate stays boilerplate
+        return [], model_spans(item, [])
     if labels is None and spans is None:
         raise _bad("relabel needs 'labels' (page labels) and/or 'spans' (block corrections)", "labels")
     new_labels = validate_labels(labels) if labels is not None else list(item.proposed_labels or [])
@@ -164,7 +165,7 @@ def check_spans_have_their_labels(spans: list[dict], labels: list[str]) -> None:
                        f"{span['label']}: add it to 'labels', or label the span content or boilerplate", "spans")
 
 
-WHAT_IT_DOES = {"confirm": "keeps the model's labels and spans", "not_spam": "clears them",
+WHAT_IT_DOES = {"confirm": "keeps the model's labels and spans", "not_spam": "clears the labels and the model's spam spans, keeping its boilerplate",
                 "skip": "changes nothing"}
 
 

@@ -74,6 +74,21 @@ def test_confirm_exports_the_models_inline_and_boilerplate_spans(db_url, tmp_pat
     assert example.block_labels(example.build()) == ["boilerplate", "content", "injected_spam"]
 
 
+def test_not_spam_exports_the_models_boilerplate_and_drops_its_spam_spans(db_url, tmp_path):
+    """not_spam stored no spans at all: a page marked not spam trained its nav and footer as content."""
+    v = inline_verdict("ns")
+    ids = add_items(db_url, [v])
+    with session_scope(db_url) as s:
+        dec.decide(s, ids[0], 1, "not_spam", "alice")
+    out = tmp_path / "d.jsonl"
+    export_decisions(db_url, out)
+    line = json.loads(out.read_text(encoding="utf-8"))
+    assert line["labels"] == [] and line["decision"] == "not_spam"
+    assert line["spans"] == [{"start": 0, "end": len(v["spans"][0]["excerpt"]), "label": "boilerplate"}]
+    example = decision_example(line)
+    assert example.block_labels(example.build()) == ["boilerplate", "content", "content"]
+
+
 def test_export_through_the_cli(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     from service.storage.db import migrate
