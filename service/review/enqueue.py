@@ -354,9 +354,22 @@ class ReviewEnqueuer:
                 # page id is the client's, escaped.
                 log.error("review queue: record for %s refused (%s); kept in rejected.jsonl",
                           loggable(record.get("page_id")), database_error(exc))
-                self.spool.reject(record, f"{type(exc).__name__}: {exc}")
-                self.stats["rejected"] += 1
+                if self._set_aside(record, f"{type(exc).__name__}: {exc}"):
+                    self.stats["rejected"] += 1
         return True
+
+    def _set_aside(self, record: dict, reason: str) -> bool:
+        """Keep a refused record in ``rejected.jsonl``; True when it is there. When that file cannot be written
+        (owned by another user, a directory, a full disk) the record is spooled again (or held in memory) so a
+        later replay tries once more: the writer thread goes on, and the record is not lost."""
+        try:
+            self.spool.reject(record, reason)
+            return True
+        except OSError as exc:
+            log.error("review queue: could not write rejected.jsonl (%s: %s); the refused record for %s is spooled "
+                      "again until it can be", type(exc).__name__, exc, loggable(record.get("page_id")))
+            self._spool([record])
+            return False
 
     def _spool(self, records: list[dict]) -> bool:
         """Append records to the spool, after any it could not take before; when it cannot take them either, hold
@@ -408,7 +421,12 @@ class ReviewEnqueuer:
 
     def _replay_file(self, claimed: Path) -> bool:
         """Write the records of a claimed file (its lock held by the caller); False when the database is down."""
-        records = Spool.read(claimed)
+        try:
+            records = Spool.read(claimed)
+        except OSError as exc:  # an unreadable line could not be kept aside: the file stays for a later replay
+            log.error("review queue: %s kept for a later replay: an unreadable line in it could not be written to "
+                      "rejected.jsonl (%s: %s)", claimed.name, type(exc).__name__, exc)
+            return True
         if not records:
             claimed.unlink(missing_ok=True)
             return True

@@ -625,3 +625,44 @@ def test_feedback_by_id_from_a_cached_verdict_does_not_replace_a_later_one(db_ur
             assert s.get(ReviewItem, item_id).model_version == "m2"
     finally:
         enq.close()
+
+
+def test_a_refused_record_that_cannot_be_set_aside_is_kept_and_the_writer_goes_on(db_url, tmp_path):
+    """rejected.jsonl not writable (here a directory; owned by another user, fchmod failed with EPERM): the OSError
+    escaped the writer thread, which died with its batch. The record is spooled again until it can be set aside."""
+    enq = make(db_url, tmp_path)
+    rejected = tmp_path / "spool" / "rejected.jsonl"
+    rejected.mkdir(parents=True)
+    try:
+        enq.put({"kind": "item", "page_id": None})  # NOT NULL everywhere: refused
+        assert enq.flush(timeout=10) and enq._thread.is_alive()
+        v = verdict("after")
+        enq.hook(v, Req(v))
+        assert wait_for(lambda: count(db_url) == 1)
+        assert count_spooled(enq) == 1  # the refused record, waiting for rejected.jsonl
+        rejected.rmdir()
+        assert wait_for(lambda: rejected.is_file() and not enq.spool.pending_files())
+        (line,) = rejected.read_text(encoding="utf-8").splitlines()
+        assert json.loads(line)["record"]["page_id"] is None
+    finally:
+        enq.close()
+
+
+def test_a_torn_spool_line_that_cannot_be_set_aside_keeps_its_file(db_url, tmp_path):
+    """The same for an unreadable spool line: the OSError escaped replay(); now the file stays until the line can
+    be kept aside, and its records are written then."""
+    enq = make(db_url, tmp_path)
+    enq.spool.append([{"kind": "item", "page_id": "whole", "verdict": {}, "text": "t"}])
+    with enq.spool._own().open("ab") as fh:
+        fh.write(b'{"kind": "item", "page_id": "torn\n')
+    rejected = enq.spool.directory / "rejected.jsonl"
+    rejected.mkdir()
+    try:
+        assert enq.replay() is False
+        assert count(db_url) == 0 and len(enq.spool.pending_files()) == 1
+        rejected.rmdir()
+        assert enq.replay() is True and count(db_url) == 1
+        assert len(rejected.read_text(encoding="utf-8").splitlines()) == 1
+    finally:
+        enq.close()
+
