@@ -468,5 +468,5 @@ class ReviewEnqueuer:
             self._queue.task_done()
             if record is not None:
                 left.append(record)
-        if left:
+        if left or self._held:  # records held in memory (the spool could not take them) get a last chance too
             self._spool(left)

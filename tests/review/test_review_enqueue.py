@@ -666,3 +666,14 @@ def test_a_torn_spool_line_that_cannot_be_set_aside_keeps_its_file(db_url, tmp_p
     finally:
         enq.close()
 
+
+def test_close_spools_the_records_held_in_memory(tmp_path):
+    """Records the spool could not take wait in memory; at exit they went to the spool only when the queue still
+    held something too, and were lost otherwise."""
+    enq = make("sqlite://", tmp_path)
+    _unwritable_own_spool_file(enq)
+    assert enq._spool([{"kind": "item", "page_id": "held"}]) is False
+    enq.spool._own().unlink()  # the spool takes records again
+    enq.close()
+    (path,) = enq.spool.pending_files()
+    assert json.loads(path.read_text())["page_id"] == "held"
