@@ -58,16 +58,21 @@ def test_export_writes_the_final_decision_per_item(db_url, tmp_path):
         assert line["decided_at"].endswith("+00:00")  # UTC, as the API writes times (SQLite's were naive)
 
 
+def _decide_inline_page_and_export(db_url, tmp_path, decision: str) -> tuple[dict, dict]:
+    """Queue a page whose spam is an inline term (:func:`inline_verdict`), decide it, export: its verdict and line."""
+    v = inline_verdict(f"inline-{decision}")
+    ids = add_items(db_url, [v])
+    with session_scope(db_url) as s:
+        dec.decide(s, ids[0], 1, decision, "alice")
+    out = tmp_path / "d.jsonl"
+    export_decisions(db_url, out)
+    return v, json.loads(out.read_text(encoding="utf-8"))
+
+
 def test_confirm_exports_the_models_inline_and_boilerplate_spans(db_url, tmp_path):
     """Confirm kept only the model's block-sized bad spans: a page whose spam is a term substituted into its
     prose (and its nav line) was exported with "spans": [] and trained as all content."""
-    v = inline_verdict("inl")
-    ids = add_items(db_url, [v])
-    with session_scope(db_url) as s:
-        dec.decide(s, ids[0], 1, "confirm", "alice")
-    out = tmp_path / "d.jsonl"
-    export_decisions(db_url, out)
-    line = json.loads(out.read_text(encoding="utf-8"))
+    v, line = _decide_inline_page_and_export(db_url, tmp_path, "confirm")
     assert line["labels"] == ["injected_spam"]
     assert line["spans"] == [{k: s[k] for k in ("start", "end", "label")} for s in v["spans"]]
     example = decision_example(line)
@@ -76,13 +81,7 @@ def test_confirm_exports_the_models_inline_and_boilerplate_spans(db_url, tmp_pat
 
 def test_not_spam_exports_the_models_boilerplate_and_drops_its_spam_spans(db_url, tmp_path):
     """not_spam stored no spans at all: a page marked not spam trained its nav and footer as content."""
-    v = inline_verdict("ns")
-    ids = add_items(db_url, [v])
-    with session_scope(db_url) as s:
-        dec.decide(s, ids[0], 1, "not_spam", "alice")
-    out = tmp_path / "d.jsonl"
-    export_decisions(db_url, out)
-    line = json.loads(out.read_text(encoding="utf-8"))
+    v, line = _decide_inline_page_and_export(db_url, tmp_path, "not_spam")
     assert line["labels"] == [] and line["decision"] == "not_spam"
     assert line["spans"] == [{"start": 0, "end": len(v["spans"][0]["excerpt"]), "label": "boilerplate"}]
     example = decision_example(line)
